@@ -1,0 +1,249 @@
+//! The edge's own HTTP API: the merchant API (server to server, merchant key), the checkout API
+//! (browser, `client_secret`) and the error body every endpoint answers with. The widget and the
+//! demo shop use these same types, so the two sides cannot drift apart.
+
+use crate::money::Fen;
+use crate::payzero::{Psp, QrCodeType};
+use serde::{Deserialize, Serialize};
+
+crate::wire_enum! {
+    /// A payment method a session may allow. Only `payzero_qr` is implemented so far; the others
+    /// are known names that the edge refuses with `method_not_supported` until they land.
+    pub enum Method {
+        PayzeroQr = "payzero_qr",
+        PayzeroQuickpay = "payzero_quickpay",
+        ShouqianbaQr = "shouqianba_qr",
+        Barcode = "barcode",
+    }
+}
+
+crate::wire_enum! {
+    /// The checkout UI language. zh-CN is the default.
+    pub enum Locale {
+        ZhCn = "zh-CN",
+        En = "en",
+    }
+}
+
+crate::wire_enum! {
+    /// Where a checkout session stands. `open` → `paid` | `expired` | `canceled`.
+    pub enum SessionStatus {
+        Open = "open",
+        Paid = "paid",
+        Expired = "expired",
+        Canceled = "canceled",
+        Failed = "failed",
+    }
+}
+
+impl SessionStatus {
+    /// Whether nothing can happen to the session any more.
+    pub fn is_final(&self) -> bool {
+        !matches!(self, SessionStatus::Open)
+    }
+}
+
+impl Default for Locale {
+    fn default() -> Self {
+        Locale::ZhCn
+    }
+}
+
+/// `POST /v1/sessions` (merchant key). Amounts are integers in fen; only `CNY` is accepted.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CreateSessionRequest {
+    pub amount: Fen,
+    pub currency: String,
+    pub subject: String,
+    pub merchant_order_no: String,
+    pub methods: Vec<Method>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub notify_url: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub return_url: Option<String>,
+    /// Seconds until the session expires (60 ..= 86400; default 1800).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub expires_in: Option<u64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub locale: Option<Locale>,
+}
+
+impl CreateSessionRequest {
+    pub fn new(amount: Fen, subject: impl Into<String>, merchant_order_no: impl Into<String>) -> Self {
+        CreateSessionRequest {
+            amount,
+            currency: "CNY".into(),
+            subject: subject.into(),
+            merchant_order_no: merchant_order_no.into(),
+            methods: vec![Method::PayzeroQr],
+            notify_url: None,
+            return_url: None,
+            expires_in: None,
+            locale: None,
+        }
+    }
+
+    pub fn with_notify_url(mut self, url: impl Into<String>) -> Self {
+        self.notify_url = Some(url.into());
+        self
+    }
+
+    pub fn with_return_url(mut self, url: impl Into<String>) -> Self {
+        self.return_url = Some(url.into());
+        self
+    }
+
+    pub fn with_expires_in(mut self, secs: u64) -> Self {
+        self.expires_in = Some(secs);
+        self
+    }
+
+    pub fn with_locale(mut self, locale: Locale) -> Self {
+        self.locale = Some(locale);
+        self
+    }
+}
+
+/// `201` answer to `POST /v1/sessions`, and the body of `GET /v1/sessions/{id}`.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct SessionCreated {
+    pub id: String,
+    pub client_secret: String,
+    /// The hosted checkout page for this session.
+    pub url: String,
+    pub status: SessionStatus,
+    pub amount: Fen,
+    pub merchant_order_no: String,
+    /// Unix seconds.
+    pub expires_at: u64,
+}
+
+/// `GET /v1/checkout/{client_secret}`: what the widget may know. Nothing secret.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct CheckoutView {
+    pub amount: Fen,
+    pub currency: String,
+    pub subject: String,
+    pub methods: Vec<Method>,
+    pub status: SessionStatus,
+    pub locale: Locale,
+    /// Unix seconds.
+    pub expires_at: u64,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub return_url: Option<String>,
+    /// True when the edge runs against the sandbox: the widget shows "simulate payment".
+    pub test_mode: bool,
+    /// Grows by one at every change of status; the long-poll waits for a larger one.
+    pub version: u64,
+    /// The QR currently issued, if any.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub qr: Option<QrResponse>,
+}
+
+/// `POST /v1/checkout/{client_secret}/qr`. There is no amount: the session decides it.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct QrRequest {
+    pub method: Method,
+    pub channel: QrCodeType,
+}
+
+/// The QR code to show: the widget renders `qr_content` locally.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct QrResponse {
+    pub qr_content: String,
+    pub channel: QrCodeType,
+    pub psp: Psp,
+    /// Unix seconds after which the code must be refreshed.
+    pub expires_at: u64,
+}
+
+/// `GET /v1/checkout/{client_secret}/status?since={version}`: answered as soon as the session's
+/// version exceeds `since`, or after the wait ends with the current state.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct StatusUpdate {
+    pub status: SessionStatus,
+    pub version: u64,
+    /// Unix seconds, once paid.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub paid_at: Option<u64>,
+}
+
+crate::wire_enum! {
+    /// Stable error codes. Clients branch on these, never on messages.
+    pub enum ErrorCode {
+        /// The body is not JSON, or a field has the wrong type or is missing.
+        InvalidJson = "invalid_json",
+        /// A field's value is not acceptable (see the message).
+        InvalidRequest = "invalid_request",
+        /// The body is larger than the endpoint accepts.
+        PayloadTooLarge = "payload_too_large",
+        /// No or wrong merchant key.
+        Unauthorized = "unauthorized",
+        /// The client secret or session id does not name a session.
+        NotFound = "not_found",
+        /// The method or route does not exist.
+        MethodNotAllowed = "method_not_allowed",
+        /// The session does not allow this method, or the method is not implemented yet.
+        MethodNotSupported = "method_not_supported",
+        /// The session is paid, expired or canceled.
+        SessionClosed = "session_closed",
+        /// A callback's signature did not verify.
+        InvalidSignature = "invalid_signature",
+        /// Too many requests; retry after the period given.
+        RateLimited = "rate_limited",
+        /// The payment gateway failed or answered something unusable; retrying may help.
+        UpstreamError = "upstream_error",
+        /// The gateway refused the operation (its code is in the message).
+        UpstreamRejected = "upstream_rejected",
+        /// Only available when the edge runs in test mode.
+        NotAvailable = "not_available",
+        /// Something went wrong on our side; nothing was changed.
+        Internal = "internal",
+    }
+}
+
+/// The body of every error answer: `{"error": {"code": "...", "message": "..."}}`.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct ErrorBody {
+    pub error: ErrorDetail,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct ErrorDetail {
+    pub code: ErrorCode,
+    pub message: String,
+}
+
+impl ErrorBody {
+    pub fn new(code: ErrorCode, message: impl Into<String>) -> Self {
+        ErrorBody { error: ErrorDetail { code, message: message.into() } }
+    }
+}
+
+/// The event posted to a merchant's `notify_url`, signed with `Checkout-Signature`.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct WebhookEvent {
+    /// Unique per event: merchants de-duplicate on it.
+    pub id: String,
+    /// `checkout.session.paid`, `checkout.session.expired`, …
+    #[serde(rename = "type")]
+    pub kind: String,
+    /// Unix seconds.
+    pub created: u64,
+    pub data: WebhookSession,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct WebhookSession {
+    pub id: String,
+    pub merchant_order_no: String,
+    pub amount: Fen,
+    pub status: SessionStatus,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub paid_at: Option<u64>,
+    /// The gateway's own order/payment number, for reconciliation.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub gateway_order_no: Option<String>,
+}

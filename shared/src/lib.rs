@@ -1,0 +1,12 @@
+//! Checkout Edge's pure core: everything here is plain functions over data, compiled natively for
+//! tests and to wasm32 for the edge and the widget. It does no IO and reads no clock: time and
+//! randomness come in as arguments.
+
+pub mod api;
+pub mod flex;
+pub mod jwt;
+pub mod money;
+pub mod payzero;
+pub mod sign;
+
+pub use money::Fen;
