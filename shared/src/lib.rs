@@ -4,9 +4,12 @@
 
 pub mod api;
 pub mod flex;
+pub mod ezr;
 pub mod jwt;
+pub mod mask;
 pub mod money;
 pub mod payzero;
+pub mod shouqianba;
 pub mod sign;
 
 pub use money::Fen;

@@ -1,0 +1,1 @@
+//! EZR pay wire types (specs/ezr-pay.md).

@@ -1,0 +1,1 @@
+//! Shouqianba upay v2 wire types (specs/shouqianba-upay-v2.md).
