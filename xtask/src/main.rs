@@ -1,2 +1,64 @@
-//! Placeholder until the crate lands.
-fn main() {}
+//! `cargo xtask <task>`: the project's one task runner. Every task installs or checks what it
+//! needs first, idempotently, so a fresh machine and a warm one run the same commands.
+
+mod bench;
+mod build;
+mod dev;
+mod proc;
+mod setup;
+mod test;
+
+use anyhow::{Result, bail};
+use std::path::{Path, PathBuf};
+
+const USAGE: &str = "\
+usage: cargo xtask <task>
+
+tasks:
+  dev      set up, build, start the sandbox + edge (wrangler dev) + demo shop; print the demo URL
+  test     set up (incl. Chromium), build, run every test: native, widget-in-browser, end-to-end
+  bench    print widget/worker transfer sizes and the median navigation → visible QR time
+  build    build the widget (www/pkg) and the worker (edge/build)
+  setup    install or check the toolchain: wasm target, wasm-bindgen-cli, worker-build, npm tools
+           (add --browser for Chromium + chromedriver)";
+
+fn main() {
+    if let Err(e) = run() {
+        eprintln!("xtask: error: {e:#}");
+        std::process::exit(1);
+    }
+}
+
+fn run() -> Result<()> {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let Some(task) = args.first() else {
+        println!("{USAGE}");
+        return Ok(());
+    };
+    let rest = &args[1..];
+    match task.as_str() {
+        "setup" => setup::run(&setup::Needs { browser: rest.iter().any(|a| a == "--browser") }),
+        "build" => {
+            setup::run(&setup::Needs { browser: false })?;
+            build::all()
+        }
+        "dev" => dev::run(),
+        "test" => test::run(),
+        "bench" => bench::run(rest),
+        "help" | "--help" | "-h" => {
+            println!("{USAGE}");
+            Ok(())
+        }
+        other => bail!("unknown task {other:?}\n\n{USAGE}"),
+    }
+}
+
+/// The workspace root (xtask lives one level below it).
+pub(crate) fn root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).parent().map(Path::to_path_buf).unwrap_or_else(|| PathBuf::from("."))
+}
+
+/// A short progress line, so long steps are never silent.
+pub(crate) fn step(message: &str) {
+    eprintln!("==> {message}");
+}

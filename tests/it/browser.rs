@@ -1,0 +1,105 @@
+//! The shopper's side in headless Chromium: the hosted page shows a QR that decodes to the
+//! sandbox's code URL, "simulate payment" pays it, the paid screen follows within seconds, and
+//! the demo shop learns of it through a verified webhook. Screenshots go to target/e2e/.
+
+use crate::api::{create_session, http, sandbox_code_url};
+use crate::with_stack;
+use anyhow::{Context, Result, ensure};
+use checkout_tests::{Browser, decode_qr, root};
+use fantoccini::{Client, Locator};
+use std::time::{Duration, Instant};
+
+async fn wait_for(client: &Client, css: &str, timeout: Duration) -> Result<fantoccini::elements::Element> {
+    client
+        .wait()
+        .at_most(timeout)
+        .every(Duration::from_millis(50))
+        .for_element(Locator::Css(css))
+        .await
+        .with_context(|| format!("{css} did not appear within {timeout:?}"))
+}
+
+async fn save_screenshot(client: &Client, name: &str) -> Result<()> {
+    let dir = root().join("target/e2e");
+    std::fs::create_dir_all(&dir)?;
+    std::fs::write(dir.join(format!("{name}.png")), client.screenshot().await?)?;
+    Ok(())
+}
+
+/// Picks WeChat Pay on an open hosted page and checks the QR on screen against the sandbox.
+async fn pick_wechat_and_check_qr(client: &Client, stack: &checkout_tests::Stack, order_no: &str) -> Result<()> {
+    wait_for(client, "button[data-channel=\"WECHATPAY\"]", Duration::from_secs(15)).await?.click().await?;
+    let qr = wait_for(client, "[data-testid=\"qr\"] svg", Duration::from_secs(15)).await?;
+    let png = qr.screenshot().await?;
+    let decoded = decode_qr(&png)?;
+    let issued = sandbox_code_url(stack, order_no).await?;
+    ensure!(issued.starts_with("weixin://"), "the sandbox issued {issued} for WeChat Pay");
+    ensure!(decoded == vec![issued.clone()], "the QR on screen decodes to {decoded:?}, the sandbox issued {issued}");
+    Ok(())
+}
+
+#[test]
+fn shopper_pays_by_wechat_qr_on_the_hosted_page() {
+    with_stack(|stack| async move {
+        let session = create_session(&stack, 1, "E2E-QR-1").await?;
+        let browser = Browser::start(&stack.state_dir, 420, 900).await?;
+        let client = &browser.client;
+        client.goto(&session.url).await?;
+        pick_wechat_and_check_qr(client, &stack, &session.id).await?;
+        wait_for(client, "[data-testid=\"countdown\"]", Duration::from_secs(2)).await?;
+        save_screenshot(client, "hosted-qr").await?;
+
+        let clicked = Instant::now();
+        wait_for(client, "button[data-testid=\"simulate\"]", Duration::from_secs(2)).await?.click().await?;
+        wait_for(client, "[data-testid=\"paid\"]", Duration::from_secs(10)).await?;
+        let took = clicked.elapsed();
+        eprintln!("paid screen {took:?} after the simulated payment");
+        save_screenshot(client, "hosted-paid").await?;
+
+        let problems = browser.console_problems().await?;
+        ensure!(problems.is_empty(), "the browser console has problems: {problems:#?}");
+        browser.close().await?;
+        Ok(())
+    });
+}
+
+#[test]
+fn demo_shop_purchase_ends_with_a_verified_webhook() {
+    with_stack(|stack| async move {
+        let browser = Browser::start(&stack.state_dir, 390, 844).await?;
+        let client = &browser.client;
+        client.goto(&stack.demo_url).await?;
+        wait_for(client, "button[data-product=\"sample\"]", Duration::from_secs(10)).await?.click().await?;
+        // The shop's server created the session and sent us to the edge's hosted page.
+        let deadline = Instant::now() + Duration::from_secs(10);
+        let mut url = client.current_url().await?;
+        while !url.path().starts_with("/pay/") && Instant::now() < deadline {
+            tokio::time::sleep(Duration::from_millis(100)).await;
+            url = client.current_url().await?;
+        }
+        ensure!(url.as_str().starts_with(&stack.edge_url), "the shop sent us to {url}");
+        let client_secret = url.path().trim_start_matches("/pay/").to_owned();
+        let session_id = client_secret.split("_secret_").next().unwrap_or_default().to_owned();
+        pick_wechat_and_check_qr(client, &stack, &session_id).await?;
+        wait_for(client, "button[data-testid=\"simulate\"]", Duration::from_secs(2)).await?.click().await?;
+        wait_for(client, "[data-testid=\"paid\"]", Duration::from_secs(10)).await?;
+
+        // Back to the shop: its order is paid once the signed webhook arrived (bounded wait).
+        wait_for(client, "[data-testid=\"paid\"] a", Duration::from_secs(2)).await?.click().await?;
+        let deadline = Instant::now() + Duration::from_secs(15);
+        loop {
+            if client.find(Locator::Css("[data-testid=\"order-paid\"]")).await.is_ok() {
+                break;
+            }
+            ensure!(Instant::now() < deadline, "the demo shop never saw the webhook: {}", client.source().await?);
+            tokio::time::sleep(Duration::from_millis(300)).await;
+            client.refresh().await?;
+        }
+        save_screenshot(client, "demo-order-paid").await?;
+        let problems = browser.console_problems().await?;
+        ensure!(problems.is_empty(), "the browser console has problems: {problems:#?}");
+        browser.close().await?;
+        let _ = http();
+        Ok(())
+    });
+}

@@ -1,0 +1,34 @@
+//! End-to-end tests through the real runtime: the sandbox as upstream, the edge under
+//! `wrangler dev` (workerd), the demo shop, and headless Chromium as the shopper. Run them with
+//! `cargo xtask test`, which builds the widget and the worker first.
+
+mod api;
+mod browser;
+mod secrets;
+
+use checkout_tests::Stack;
+use std::sync::{Arc, Mutex, MutexGuard};
+
+/// The stack is costly to start (workerd) and the machine has two cores: tests take turns, each
+/// with a fresh stack of its own.
+static SERIAL: Mutex<()> = Mutex::new(());
+
+fn serial() -> MutexGuard<'static, ()> {
+    SERIAL.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+}
+
+/// Runs an async scenario against a fresh stack, printing the services' logs if it fails.
+fn with_stack<F, Fut>(scenario: F)
+where
+    F: FnOnce(Arc<Stack>) -> Fut,
+    Fut: std::future::Future<Output = anyhow::Result<()>>,
+{
+    let _guard = serial();
+    let stack = Arc::new(Stack::start().expect("starting the stack"));
+    let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build().expect("tokio runtime");
+    let result = runtime.block_on(scenario(stack.clone()));
+    drop(runtime);
+    if let Err(e) = result {
+        panic!("{e:#}\n\n{}", stack.logs());
+    }
+}

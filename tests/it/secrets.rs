@@ -1,0 +1,87 @@
+//! No secret reaches a browser: the built assets and every widget-facing response (success and
+//! error) are scanned for the run's configured credential values.
+
+use crate::api::{create_session, http, request_qr};
+use crate::with_stack;
+use anyhow::{Result, ensure};
+use checkout_tests::root;
+use std::path::Path;
+
+fn scan(what: &str, bytes: &[u8], secrets: &[&str]) -> Result<()> {
+    for secret in secrets {
+        ensure!(
+            !bytes.windows(secret.len()).any(|w| w == secret.as_bytes()),
+            "{what} contains a configured secret"
+        );
+    }
+    Ok(())
+}
+
+fn scan_dir(dir: &Path, secrets: &[&str]) -> Result<usize> {
+    let mut count = 0;
+    for entry in std::fs::read_dir(dir)? {
+        let path = entry?.path();
+        if path.is_dir() {
+            count += scan_dir(&path, secrets)?;
+        } else {
+            scan(&path.display().to_string(), &std::fs::read(&path)?, secrets)?;
+            count += 1;
+        }
+    }
+    Ok(count)
+}
+
+#[test]
+fn nothing_a_browser_receives_holds_a_secret() {
+    with_stack(|stack| async move {
+        let mut secrets = stack.creds.secrets();
+        // The developer's own local keys, if any, must not have leaked into the build either.
+        let local = std::fs::read_to_string(root().join("edge/.dev.vars")).unwrap_or_default();
+        let local_values: Vec<String> = local
+            .lines()
+            .filter_map(|l| l.split_once('='))
+            .map(|(_, v)| v.trim().trim_matches('"').to_owned())
+            .filter(|v| v.len() >= 8)
+            .collect();
+        secrets.extend(local_values.iter().map(String::as_str));
+        let files = scan_dir(&root().join("www"), &secrets)?;
+        ensure!(files >= 4, "www/ holds only {files} files: is the widget built?");
+
+        let session = create_session(&stack, 990, "SECRET-1").await?;
+        let cs = &session.client_secret;
+        let qr = request_qr(&stack, cs, "WECHATPAY").await?;
+        scan("the QR answer", serde_json::to_string(&qr)?.as_bytes(), &secrets)?;
+        let edge = &stack.edge_url;
+        let paths = [
+            "/".to_owned(),
+            "/health".to_owned(),
+            format!("/pay/{cs}"),
+            "/checkout.js".to_owned(),
+            "/pkg/widget.js".to_owned(),
+            "/pkg/widget_bg.wasm".to_owned(),
+            format!("/v1/checkout/{cs}"),
+            format!("/v1/checkout/{cs}/status?since=999999"),
+            "/v1/checkout/sess_nope_secret_nope".to_owned(),
+            "/v1/checkout/garbage".to_owned(),
+        ];
+        for path in &paths {
+            let r = http().get(format!("{edge}{path}")).send().await?;
+            let headers = format!("{:?}", r.headers());
+            scan(&format!("headers of {path}"), headers.as_bytes(), &secrets)?;
+            scan(path, &r.bytes().await?, &secrets)?;
+        }
+        for body in ["{", "{\"method\":\"payzero_qr\",\"channel\":\"NOPE\"}", "{\"method\":\"barcode\",\"channel\":\"WECHATPAY\"}"] {
+            let r = http().post(format!("{edge}/v1/checkout/{cs}/qr")).body(body).send().await?;
+            scan("a QR error", &r.bytes().await?, &secrets)?;
+        }
+        // A gateway failure must not echo credentials either: make the next login fail.
+        let _ = http()
+            .post(format!("{}/__admin/faults", stack.sandbox_url))
+            .json(&serde_json::json!({"endpoint": "/payzero/order/qrCode", "kind": "http_500", "times": 1}))
+            .send()
+            .await?;
+        let r = http().post(format!("{edge}/v1/checkout/{cs}/qr")).json(&serde_json::json!({"method": "payzero_qr", "channel": "ALIPAY"})).send().await?;
+        scan("an upstream failure", &r.bytes().await?, &secrets)?;
+        Ok(())
+    });
+}

@@ -1,0 +1,52 @@
+//! `cargo xtask bench`: the figures the budgets are checked against – widget transfer size
+//! (wasm + JS, gzip -9), worker size (gzip -9), and the median time from navigation to a visible
+//! QR on the hosted page over repeated runs on localhost (measured by `checkout-tests`'s
+//! `qr-bench` in headless Chromium against the real stack).
+
+use crate::proc::check;
+use crate::{build, root, setup, step};
+use anyhow::{Context, Result};
+use flate2::Compression;
+use flate2::write::GzEncoder;
+use std::io::Write;
+use std::path::Path;
+use std::process::Command;
+
+const WIDGET_BUDGET: usize = 150 * 1024;
+const WORKER_BUDGET: usize = 1024 * 1024;
+
+pub(crate) fn run(args: &[String]) -> Result<()> {
+    let root = root();
+    setup::run(&setup::Needs { browser: true })?;
+    build::all()?;
+    let widget = gz(&root.join("www/pkg/widget_bg.wasm"))? + gz(&root.join("www/pkg/widget.js"))?;
+    let mut worker = 0;
+    for entry in std::fs::read_dir(root.join("edge/build")).context("edge/build")? {
+        let path = entry?.path();
+        if path.is_file() {
+            worker += gz(&path)?;
+        }
+    }
+    println!("widget transfer size (wasm + JS, gzip -9): {:.1} KB (budget {} KB)", kb(widget), WIDGET_BUDGET / 1024);
+    println!("worker size (gzip -9):                     {:.1} KB (budget {} KB)", kb(worker), WORKER_BUDGET / 1024);
+    let runs = args.iter().position(|a| a == "--runs").and_then(|i| args.get(i + 1)).cloned().unwrap_or_else(|| "15".into());
+    step(&format!("timing navigation → visible QR over {runs} runs"));
+    check(Command::new("cargo")
+        .args(["run", "--quiet", "--release", "-p", "checkout-tests", "--bin", "qr-bench", "--", "--runs", &runs])
+        .current_dir(&root))?;
+    if widget > WIDGET_BUDGET || worker > WORKER_BUDGET {
+        anyhow::bail!("over budget");
+    }
+    Ok(())
+}
+
+fn gz(path: &Path) -> Result<usize> {
+    let bytes = std::fs::read(path).with_context(|| format!("{} (run `cargo xtask build`)", path.display()))?;
+    let mut enc = GzEncoder::new(Vec::new(), Compression::best());
+    enc.write_all(&bytes)?;
+    Ok(enc.finish()?.len())
+}
+
+fn kb(bytes: usize) -> f64 {
+    bytes as f64 / 1024.0
+}

@@ -1,0 +1,47 @@
+//! Builds the browser and edge artifacts: the widget (`www/pkg/widget.js` + `widget_bg.wasm`,
+//! size-optimised with wasm-opt) and the worker (`edge/build/`, via worker-build with our own
+//! wasm-bindgen and wasm-opt so nothing is fetched from GitHub).
+
+use crate::proc::{check, home_cargo_bin, tools_path};
+use crate::{root, step};
+use anyhow::Result;
+use std::process::Command;
+
+pub(crate) fn all() -> Result<()> {
+    widget()?;
+    edge()
+}
+
+pub(crate) fn widget() -> Result<()> {
+    let root = root();
+    step("building the widget (wasm32, release)");
+    check(Command::new("cargo")
+        .args(["build", "--release", "--target", "wasm32-unknown-unknown", "-p", "checkout-widget"])
+        .current_dir(&root))?;
+    let wasm = root.join("target/wasm32-unknown-unknown/release/checkout_widget.wasm");
+    let out = root.join("www/pkg");
+    check(Command::new(format!("{}/wasm-bindgen", home_cargo_bin()))
+        .args(["--target", "web", "--no-typescript", "--out-name", "widget", "--out-dir"])
+        .arg(&out)
+        .arg(&wasm))?;
+    let bg = out.join("widget_bg.wasm");
+    check(Command::new(root.join("tools/node_modules/.bin/wasm-opt"))
+        .env("PATH", tools_path(&root))
+        .args(["-Oz", "--strip-debug", "--strip-producers"])
+        .arg(&bg)
+        .arg("-o")
+        .arg(&bg))?;
+    Ok(())
+}
+
+pub(crate) fn edge() -> Result<()> {
+    let root = root();
+    step("building the worker (worker-build, release)");
+    check(Command::new(format!("{}/worker-build", home_cargo_bin()))
+        .arg("--release")
+        .current_dir(root.join("edge"))
+        .env("PATH", tools_path(&root))
+        .env("WASM_BINDGEN_BIN", format!("{}/wasm-bindgen", home_cargo_bin()))
+        .env("WASM_OPT_BIN", root.join("tools/node_modules/.bin/wasm-opt"))
+        .env("ESBUILD_BIN", root.join("tools/node_modules/.bin/esbuild")))
+}

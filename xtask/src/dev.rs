@@ -1,0 +1,126 @@
+//! `cargo xtask dev`: set up, build, then run the whole product locally – the gateway sandbox,
+//! the edge under `wrangler dev` (state persisted in `.state/`), and the demo shop – and print
+//! where to start. Ctrl-C stops everything (the services share our process group).
+
+use crate::proc::{Service, wrangler_env};
+use crate::{build, root, setup, step};
+use anyhow::{Context, Result, bail};
+use std::collections::BTreeMap;
+use std::fs;
+use std::path::Path;
+use std::process::Command;
+use std::time::Duration;
+
+pub(crate) const SANDBOX_PORT: u16 = 8790;
+pub(crate) const EDGE_PORT: u16 = 8787;
+pub(crate) const DEMO_PORT: u16 = 8788;
+
+pub(crate) fn run() -> Result<()> {
+    let root = root();
+    for port in [SANDBOX_PORT, EDGE_PORT, DEMO_PORT] {
+        if std::net::TcpListener::bind(("127.0.0.1", port)).is_err() {
+            bail!("port {port} is in use – is another `cargo xtask dev` running? Stop it and try again");
+        }
+    }
+    setup::run(&setup::Needs { browser: false })?;
+    build::all()?;
+    step("building the sandbox and the demo shop");
+    crate::proc::check(
+        Command::new("cargo")
+            .args(["build", "--release", "-p", "checkout-sandbox", "-p", "checkout-demo"])
+            .current_dir(&root),
+    )?;
+    let vars = dev_vars(&root)?;
+    let edge_url = format!("http://127.0.0.1:{EDGE_PORT}");
+    let demo_url = format!("http://127.0.0.1:{DEMO_PORT}");
+
+    let mut services = Vec::new();
+    step("starting the gateway sandbox");
+    services.push(Service::start(
+        "sandbox",
+        Command::new(root.join("target/release/checkout-sandbox"))
+            .args(["--port", &SANDBOX_PORT.to_string()])
+            .env("SANDBOX_PAYZERO_NOTIFY_URL", format!("{edge_url}/v1/notify/payzero")),
+        "sandbox listening on",
+        Duration::from_secs(30),
+        false,
+    )?);
+    step("starting the edge (wrangler dev)");
+    let mut wrangler = Command::new(root.join("tools/node_modules/.bin/wrangler"));
+    wrangler
+        .args(["dev", "--ip", "127.0.0.1", "--port", &EDGE_PORT.to_string(), "--persist-to"])
+        .arg(root.join(".state/wrangler"))
+        .args(["--log-level", "info", "--show-interactive-dev-session=false"])
+        .current_dir(root.join("edge"));
+    wrangler_env(&mut wrangler, &root);
+    services.push(Service::start("edge", &mut wrangler, "Ready on", Duration::from_secs(90), false)?);
+    step("starting the demo shop");
+    services.push(Service::start(
+        "demo",
+        Command::new(root.join("target/release/checkout-demo"))
+            .args(["--port", &DEMO_PORT.to_string()])
+            .env("EDGE_URL", &edge_url)
+            .env("MERCHANT_SECRET_KEY", vars.get("MERCHANT_SECRET_KEY").map(String::as_str).unwrap_or_default())
+            .env("WEBHOOK_SECRET", vars.get("WEBHOOK_SECRET").map(String::as_str).unwrap_or_default()),
+        "demo shop listening on",
+        Duration::from_secs(30),
+        false,
+    )?);
+
+    println!(
+        "\n  Checkout Edge is running locally.\n\n  Demo shop:        {demo_url}\n  Edge:             {edge_url}  (health: {edge_url}/health)\n  Gateway sandbox:  http://127.0.0.1:{SANDBOX_PORT}  (controls: /__admin, see sandbox/README.md)\n  Merchant key:     {}\n\n  Create a session yourself:\n    curl -s {edge_url}/v1/sessions -H 'Authorization: Bearer {}' \\\n      -d '{{\"amount\":1,\"currency\":\"CNY\",\"subject\":\"test\",\"merchant_order_no\":\"A1\",\"methods\":[\"payzero_qr\"]}}'\n\n  Press Ctrl-C to stop.\n",
+        vars.get("MERCHANT_SECRET_KEY").map(String::as_str).unwrap_or_default(),
+        vars.get("MERCHANT_SECRET_KEY").map(String::as_str).unwrap_or_default(),
+    );
+    loop {
+        std::thread::sleep(Duration::from_millis(500));
+        if let Some(s) = services.iter_mut().find_map(|s| s.exited().then(|| s.name().to_owned())) {
+            bail!("{s} stopped; stopping the others");
+        }
+    }
+}
+
+/// Reads `edge/.dev.vars`, creating it from `edge/.dev.vars.example` with fresh random local
+/// keys the first time. It holds secrets, so it is git-ignored and never printed whole.
+pub(crate) fn dev_vars(root: &Path) -> Result<BTreeMap<String, String>> {
+    let path = root.join("edge/.dev.vars");
+    if !path.exists() {
+        let example = fs::read_to_string(root.join("edge/.dev.vars.example")).context("reading edge/.dev.vars.example")?;
+        let text = example
+            .replace("sk_test_change_me", &format!("sk_test_{}", random_hex(16)?))
+            .replace("whsec_change_me", &format!("whsec_{}", random_hex(16)?));
+        fs::write(&path, text).context("writing edge/.dev.vars")?;
+        step("created edge/.dev.vars with a new local merchant key");
+    }
+    Ok(parse_vars(&fs::read_to_string(&path)?))
+}
+
+/// `KEY=value` lines (optionally quoted), comments and blanks ignored – the `.dev.vars` format.
+pub(crate) fn parse_vars(text: &str) -> BTreeMap<String, String> {
+    text.lines()
+        .map(str::trim)
+        .filter(|l| !l.is_empty() && !l.starts_with('#'))
+        .filter_map(|l| l.split_once('='))
+        .map(|(k, v)| (k.trim().to_owned(), v.trim().trim_matches('"').to_owned()))
+        .collect()
+}
+
+pub(crate) fn random_hex(bytes: usize) -> Result<String> {
+    let mut buf = vec![0u8; bytes];
+    use std::io::Read;
+    fs::File::open("/dev/urandom")?.read_exact(&mut buf)?;
+    Ok(buf.iter().map(|b| format!("{b:02x}")).collect())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn parses_dev_vars() {
+        let vars = parse_vars("# comment\nA=1\nB = \"two\"\n\nnot a pair\n");
+        assert_eq!(vars.get("A").map(String::as_str), Some("1"));
+        assert_eq!(vars.get("B").map(String::as_str), Some("two"));
+        assert_eq!(vars.len(), 2);
+    }
+}

