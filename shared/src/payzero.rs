@@ -2,7 +2,9 @@
 //! data}` envelope, every request and response body, and the signed notification.
 //! Amounts are JSON integers in fen (`Long`). Field names follow the spec's camelCase exactly.
 
-use crate::flex::{NumOrStr, ObjectOrText};
+use crate::flex::NumOrStr;
+/// Re-exported because it is the type of `Envelope::data`: users of this module can name it here.
+pub use crate::flex::ObjectOrText;
 use crate::mask::{CardNumber, IdNumber, Redacted, id_opt};
 use crate::money::Fen;
 use serde::de::DeserializeOwned;
