@@ -9,6 +9,7 @@ pub mod jwt;
 pub mod mask;
 pub mod money;
 pub mod payzero;
+pub mod session;
 pub mod shouqianba;
 pub mod sign;
 
