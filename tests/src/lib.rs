@@ -18,13 +18,6 @@ pub fn root() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).parent().map(Path::to_path_buf).unwrap_or_default()
 }
 
-fn cargo_home_bin() -> PathBuf {
-    std::env::var_os("CARGO_HOME")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| PathBuf::from(std::env::var("HOME").unwrap_or_else(|_| "/root".into())).join(".cargo"))
-        .join("bin")
-}
-
 /// A child process in its own process group; its output goes to a log file and a ring of recent
 /// lines (shown when something fails).
 pub struct Process {
