@@ -1,0 +1,232 @@
+//! Starting the sandbox in-process, talking to it, and a tiny notification receiver; plus the
+//! independent signers (hand-rolled from PRODUCT.md, not from checkout-shared).
+
+use axum::Router;
+use axum::extract::State;
+use axum::routing::post;
+use checkout_sandbox::{Config, Sandbox, start};
+use serde_json::{Value, json};
+use sha1::{Digest, Sha1};
+use std::collections::VecDeque;
+use std::net::SocketAddr;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+use tokio::sync::mpsc;
+
+pub(crate) struct Env {
+    pub(crate) sandbox: Sandbox,
+    pub(crate) http: reqwest::Client,
+}
+
+pub(crate) struct Reply {
+    pub(crate) status: u16,
+    pub(crate) text: String,
+}
+
+impl Reply {
+    pub(crate) fn json(&self) -> Value {
+        serde_json::from_str(&self.text).unwrap_or_else(|e| panic!("not JSON ({e}): {}", self.text))
+    }
+}
+
+impl Env {
+    pub(crate) async fn start() -> Env {
+        Env::with(Config::default()).await
+    }
+
+    pub(crate) async fn with(config: Config) -> Env {
+        let addr: SocketAddr = "127.0.0.1:0".parse().unwrap();
+        let sandbox = start(config, addr).await.expect("sandbox starts");
+        let http = reqwest::Client::builder().no_proxy().timeout(Duration::from_secs(20)).build().unwrap();
+        Env { sandbox, http }
+    }
+
+    pub(crate) fn url(&self, path: &str) -> String {
+        format!("{}{path}", self.sandbox.url())
+    }
+
+    pub(crate) async fn send(&self, request: reqwest::RequestBuilder) -> Reply {
+        let response = request.send().await.expect("request answered");
+        let status = response.status().as_u16();
+        Reply { status, text: response.text().await.unwrap() }
+    }
+
+    pub(crate) async fn post_raw(
+        &self,
+        path: &str,
+        body: impl Into<String>,
+        headers: &[(&str, &str)],
+    ) -> Reply {
+        let mut rb =
+            self.http.post(self.url(path)).header("content-type", "application/json").body(body.into());
+        for (k, v) in headers {
+            rb = rb.header(*k, *v);
+        }
+        self.send(rb).await
+    }
+
+    pub(crate) async fn get_raw(&self, path: &str, headers: &[(&str, &str)]) -> Reply {
+        let mut rb = self.http.get(self.url(path));
+        for (k, v) in headers {
+            rb = rb.header(*k, *v);
+        }
+        self.send(rb).await
+    }
+
+    pub(crate) async fn admin(&self, path: &str, body: Value) -> Reply {
+        self.post_raw(&format!("/__admin{path}"), body.to_string(), &[]).await
+    }
+
+    pub(crate) async fn admin_get(&self, path: &str) -> Value {
+        let r = self.get_raw(&format!("/__admin{path}"), &[]).await;
+        assert_eq!(r.status, 200, "{}", r.text);
+        r.json()
+    }
+
+    pub(crate) async fn advance(&self, seconds: u64) {
+        let r = self.admin("/clock/advance", json!({ "seconds": seconds })).await;
+        assert_eq!(r.status, 200, "{}", r.text);
+    }
+
+    // --- Payzero
+
+    pub(crate) async fn pz_login(&self) -> String {
+        let r = self
+            .post_raw(
+                "/payzero/auth/login",
+                json!({"username": "sandbox-app", "password": "sandbox-app-key"}).to_string(),
+                &[],
+            )
+            .await;
+        assert_eq!(r.status, 200, "{}", r.text);
+        r.json()["data"]["token"].as_str().unwrap().to_owned()
+    }
+
+    pub(crate) async fn pz_post(&self, token: &str, path: &str, body: &Value) -> Reply {
+        let auth = format!("Bearer {token}");
+        self.post_raw(&format!("/payzero{path}"), body.to_string(), &[("authorization", &auth)]).await
+    }
+
+    pub(crate) async fn pz_get(&self, token: &str, path_and_query: &str) -> Reply {
+        let auth = format!("Bearer {token}");
+        self.get_raw(&format!("/payzero{path_and_query}"), &[("authorization", &auth)]).await
+    }
+
+    /// A successful Payzero call's `data`.
+    pub(crate) async fn pz_ok(&self, token: &str, path: &str, body: &Value) -> Value {
+        let r = self.pz_post(token, path, body).await;
+        assert_eq!(r.status, 200, "{}", r.text);
+        let v = r.json();
+        assert_eq!(v["success"], true, "{v}");
+        v["data"].clone()
+    }
+
+    pub(crate) async fn pz_get_ok(&self, token: &str, path_and_query: &str) -> Value {
+        let r = self.pz_get(token, path_and_query).await;
+        assert_eq!(r.status, 200, "{}", r.text);
+        let v = r.json();
+        assert_eq!(v["success"], true, "{v}");
+        v["data"].clone()
+    }
+}
+
+/// The spec's 4.1 request example, with a given order number and QR type.
+pub(crate) fn qr_order(no: &str, qr_type: &str) -> Value {
+    let mut v: Value = serde_json::from_str(PZ_QR_EXAMPLE).unwrap();
+    v["mchtOrderNo"] = json!(no);
+    v["qrCodeType"] = json!(qr_type);
+    v
+}
+
+/// payzero-quickpay.md 4.1, verbatim.
+pub(crate) const PZ_QR_EXAMPLE: &str = r#"
+  {
+  	"qrCodeType" : "WECHATPAY",
+  	"needDeclare" : false,
+  	"currency": "CNY",
+  	"customsCode": "HG022",
+  	"customsAreaCode": "5130",
+  	"customsJyOrg": "440009",
+  	"customsInType": "2",
+  	"items": [
+      {
+        "articleNum": "HH00001",
+        "itemLink": "http://www.baidu.com",
+        "subject": "测试商品1"
+      },
+       {
+        "articleNum": "HH00002",
+        "itemLink": "http://www.baidu.com",
+        "subject": "测试商品2"
+      }
+    ],
+    "mchtOrderNo": "F20190402123",
+    "orderDatetime": "2019-04-02 11:11:46",
+    "payerName": "李白",
+    "payerNumber": "310327198009270027",
+    "payerPhone": "13800138000",
+    "paymentAmount": 3352,
+    "subject": "测试商品1"
+  }"#;
+
+/// PRODUCT.md's Payzero notification rule by hand: the three strings sorted, concatenated,
+/// SHA-1, lowercase hex.
+pub(crate) fn independent_payzero_sign(token: &str, timestamp: &str, msg_body: &str) -> String {
+    let mut parts = [token.to_owned(), timestamp.to_owned(), msg_body.to_owned()];
+    parts.sort();
+    let mut h = Sha1::new();
+    h.update(parts.join("").as_bytes());
+    hex::encode(h.finalize())
+}
+
+/// A notification receiver on a free loopback port. It answers each POST with the next scripted
+/// answer (then `OK` forever) and hands the bodies to the test.
+pub(crate) struct Receiver {
+    pub(crate) url: String,
+    bodies: mpsc::UnboundedReceiver<String>,
+    script: Arc<Mutex<VecDeque<String>>>,
+}
+
+#[derive(Clone)]
+struct ReceiverState {
+    tx: mpsc::UnboundedSender<String>,
+    script: Arc<Mutex<VecDeque<String>>>,
+}
+
+async fn receive(State(s): State<ReceiverState>, body: String) -> String {
+    let _ = s.tx.send(body);
+    s.script.lock().unwrap().pop_front().unwrap_or_else(|| "OK".into())
+}
+
+impl Receiver {
+    pub(crate) async fn start() -> Receiver {
+        let (tx, bodies) = mpsc::unbounded_channel();
+        let script = Arc::new(Mutex::new(VecDeque::new()));
+        let app = Router::new()
+            .route("/cb", post(receive))
+            .with_state(ReceiverState { tx, script: script.clone() });
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let url = format!("http://{}/cb", listener.local_addr().unwrap());
+        tokio::spawn(async move { axum::serve(listener, app).await });
+        Receiver { url, bodies, script }
+    }
+
+    /// The next answers to give, in order.
+    pub(crate) fn answer_with(&self, answers: &[&str]) {
+        self.script.lock().unwrap().extend(answers.iter().map(|s| s.to_string()));
+    }
+
+    /// The next body received (waits on the channel, bounded; no sleeping).
+    pub(crate) async fn next(&mut self) -> Value {
+        let body = tokio::time::timeout(Duration::from_secs(10), self.bodies.recv())
+            .await
+            .expect("a notification arrives")
+            .expect("receiver open");
+        serde_json::from_str(&body).unwrap()
+    }
+
+    /// Whether a body is waiting right now.
+    pub(crate) fn has_pending(&mut self) -> bool {
+        !self.bodies.is_empty()
+    }
+}

@@ -1,0 +1,9 @@
+//! The sandbox's integration tests: one binary that starts the sandbox in-process on a free port
+//! and talks to it over HTTP, as the edge does. No test sleeps: time moves by `clock/advance`.
+
+// Tests fail by panicking, so `unwrap`/`expect` are the point here.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+mod admin;
+mod harness;
+mod payzero_qr;
