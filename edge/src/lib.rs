@@ -1,1 +1,92 @@
-//! Placeholder until the crate lands.
+//! Checkout Edge's worker: the only holder of gateway credentials. It routes the merchant API,
+//! the checkout API, gateway callbacks and static assets; each checkout session lives in its own
+//! Durable Object (`CheckoutSession`) and the Payzero token in another (`PayzeroAuth`).
+
+mod config;
+mod error;
+mod payzero_auth;
+mod routes;
+mod session_do;
+mod upstream;
+
+pub use payzero_auth::PayzeroAuth;
+pub use session_do::CheckoutSession;
+
+use error::EdgeError;
+use routes::{assets, checkout, notify, sessions};
+use worker::{Context, Env, Method, Request, Response, Router, event};
+
+const CHECKOUT_PREFIX: &str = "/v1/checkout/";
+
+#[event(fetch)]
+async fn fetch(req: Request, env: Env, _ctx: Context) -> worker::Result<Response> {
+    let path = req.path();
+    let cors = if path.starts_with(CHECKOUT_PREFIX) { Some(allowed_origin(&req, &env)) } else { None };
+    if req.method() == Method::Options {
+        return Ok(match cors {
+            Some(origin) => preflight(origin),
+            None => error::respond(EdgeError::MethodNotAllowed),
+        });
+    }
+    let mut response = match router().run(req, env).await {
+        Ok(r) => r,
+        Err(e) => error::respond(EdgeError::Worker(e)),
+    };
+    if path.starts_with("/v1/") {
+        // The router answers a known path with another method by itself, in plain text.
+        if response.status_code() == 405 {
+            response = error::respond(EdgeError::MethodNotAllowed);
+        }
+        let headers = response.headers_mut();
+        let _ = headers.set("Cache-Control", "no-store");
+        if let Some(origin) = cors {
+            let _ = headers.set("Vary", "Origin");
+            if let Some(origin) = origin {
+                let _ = headers.set("Access-Control-Allow-Origin", &origin);
+            }
+        }
+    }
+    Ok(response)
+}
+
+fn router() -> Router<'static, ()> {
+    Router::new()
+        .get_async("/health", assets::health)
+        .post_async("/v1/sessions", sessions::create)
+        .get_async("/v1/sessions/:id", sessions::get)
+        .post_async("/v1/sessions/:id/cancel", sessions::cancel)
+        .get_async("/v1/checkout/:secret", checkout::view)
+        .post_async("/v1/checkout/:secret/qr", checkout::qr)
+        .get_async("/v1/checkout/:secret/status", checkout::status)
+        .post_async("/v1/checkout/:secret/simulate", checkout::simulate)
+        .post_async("/v1/notify/payzero", notify::payzero)
+        .get_async("/pay/:secret", assets::pay_page)
+        .or_else_any_method_async("/", assets::fallback)
+        .or_else_any_method_async("/*path", assets::fallback)
+}
+
+/// The request's `Origin` if the checkout API may answer it: one of `ALLOWED_ORIGINS`
+/// (comma-separated) or the edge's own origin.
+fn allowed_origin(req: &Request, env: &Env) -> Option<String> {
+    let origin = req.headers().get("Origin").ok().flatten()?;
+    let own = req.url().ok().map(|u| u.origin().ascii_serialization());
+    let listed = config::var(env, "ALLOWED_ORIGINS").unwrap_or_default();
+    let allowed = own.as_deref() == Some(origin.as_str())
+        || listed.split(',').map(|o| o.trim().trim_end_matches('/')).any(|o| !o.is_empty() && o == origin);
+    allowed.then_some(origin)
+}
+
+/// The answer to a CORS preflight of the checkout API. A disallowed origin gets no
+/// `Access-Control-Allow-*` headers, which the browser treats as a refusal.
+fn preflight(origin: Option<String>) -> Response {
+    let mut response = Response::builder().with_status(204).empty();
+    let headers = response.headers_mut();
+    let _ = headers.set("Vary", "Origin");
+    if let Some(origin) = origin {
+        let _ = headers.set("Access-Control-Allow-Origin", &origin);
+        let _ = headers.set("Access-Control-Allow-Methods", "GET, POST, OPTIONS");
+        let _ = headers.set("Access-Control-Allow-Headers", "Content-Type");
+        let _ = headers.set("Access-Control-Max-Age", "600");
+    }
+    response
+}

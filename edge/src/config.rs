@@ -1,0 +1,44 @@
+//! Reading the worker's configuration: `[vars]` for plain settings, secrets wrapped in
+//! `Secret` the moment they are read, and the clock (time enters the pure core as an argument).
+
+use crate::error::EdgeError;
+use checkout_shared::sign::Secret;
+use worker::{Date, Env};
+
+/// A secret binding, wrapped at once. Locally `.dev.vars` provides these as plain vars, which the
+/// runtime hands over the same way, so one lookup serves both.
+pub(crate) fn secret(env: &Env, name: &str) -> Result<Secret, EdgeError> {
+    let value = env
+        .secret(name)
+        .or_else(|_| env.var(name))
+        .map_err(|_| EdgeError::Config(format!("the secret {name} is not set")))?
+        .to_string();
+    if value.is_empty() {
+        return Err(EdgeError::Config(format!("the secret {name} is empty")));
+    }
+    Ok(Secret::new(value))
+}
+
+/// A plain `[vars]` setting.
+pub(crate) fn var(env: &Env, name: &str) -> Result<String, EdgeError> {
+    env.var(name)
+        .map(|v| v.to_string())
+        .map_err(|_| EdgeError::Config(format!("the variable {name} is not set")))
+}
+
+/// Test mode: the edge talks to the sandbox and offers "simulate payment".
+pub(crate) fn test_mode(env: &Env) -> bool {
+    env.var("CHECKOUT_MODE").map(|v| v.to_string() == "test").unwrap_or(false)
+}
+
+/// Unix milliseconds.
+pub(crate) fn now_ms() -> u64 {
+    Date::now().as_millis()
+}
+
+/// `N` bytes from the platform's CSPRNG.
+pub(crate) fn random<const N: usize>() -> Result<[u8; N], EdgeError> {
+    let mut bytes = [0u8; N];
+    getrandom::fill(&mut bytes).map_err(|e| EdgeError::Internal(format!("no randomness: {e}")))?;
+    Ok(bytes)
+}

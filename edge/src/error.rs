@@ -1,0 +1,162 @@
+//! The one place an error becomes an HTTP answer. Clients get a stable `ErrorCode` and a plain
+//! message; internal details (upstream answers, binding failures) go to the log only. Nothing
+//! here ever holds a credential, a token or a signature, so logging an `EdgeError` is safe.
+
+use checkout_shared::api::{ErrorBody, ErrorCode, SessionStatus};
+use checkout_shared::session::{Rejection, UpstreamFailure};
+use worker::{Response, console_error, console_warn};
+
+/// Every way a request can fail in the edge.
+#[derive(Debug, thiserror::Error)]
+pub(crate) enum EdgeError {
+    /// The client's request is wrong; the message names the field and is shown as is.
+    #[error("{1}")]
+    Invalid(ErrorCode, String),
+    #[error("missing or wrong merchant key")]
+    Unauthorized,
+    #[error("no such session")]
+    NotFound,
+    #[error("no such route")]
+    NoRoute,
+    #[error("method not allowed")]
+    MethodNotAllowed,
+    #[error("the session is {0}")]
+    SessionClosed(SessionStatus),
+    /// A callback did not verify; the reason is for the log.
+    #[error("callback rejected: {0}")]
+    InvalidSignature(String),
+    #[error("only available in test mode")]
+    NotAvailable,
+    /// Payzero reported something we cannot accept yet (e.g. a paid notice that `queryOrder`
+    /// does not confirm): answered as a failure so the gateway retries.
+    #[error("not confirmed upstream: {0}")]
+    NotConfirmed(String),
+    #[error("upstream: {0}")]
+    Upstream(UpstreamFailure),
+    #[error("configuration: {0}")]
+    Config(String),
+    #[error("internal: {0}")]
+    Internal(String),
+    #[error("runtime: {0}")]
+    Worker(#[from] worker::Error),
+}
+
+impl From<Rejection> for EdgeError {
+    fn from((code, message): Rejection) -> Self {
+        EdgeError::Invalid(code, message)
+    }
+}
+
+impl From<UpstreamFailure> for EdgeError {
+    fn from(failure: UpstreamFailure) -> Self {
+        EdgeError::Upstream(failure)
+    }
+}
+
+/// Status, code and client message of an error, logging what the client must not see.
+fn classify(error: &EdgeError) -> (u16, ErrorCode, String) {
+    match error {
+        EdgeError::Invalid(code, message) => {
+            let status = match code {
+                ErrorCode::PayloadTooLarge => 413,
+                _ => 400,
+            };
+            (status, code.clone(), message.clone())
+        }
+        EdgeError::Unauthorized => (
+            401,
+            ErrorCode::Unauthorized,
+            "send the merchant secret key as `Authorization: Bearer <key>`".into(),
+        ),
+        EdgeError::NotFound => (404, ErrorCode::NotFound, "no such checkout session".into()),
+        EdgeError::NoRoute => (404, ErrorCode::NotFound, "no such endpoint".into()),
+        EdgeError::MethodNotAllowed => {
+            (405, ErrorCode::MethodNotAllowed, "this endpoint does not accept that HTTP method".into())
+        }
+        EdgeError::SessionClosed(status) => {
+            (409, ErrorCode::SessionClosed, format!("the checkout session is {status}"))
+        }
+        EdgeError::InvalidSignature(reason) => {
+            console_warn!("callback rejected: {reason}");
+            (400, ErrorCode::InvalidSignature, "the callback's signature does not verify".into())
+        }
+        EdgeError::NotAvailable => {
+            (404, ErrorCode::NotAvailable, "only available when the edge runs in test mode".into())
+        }
+        EdgeError::NotConfirmed(reason) => {
+            console_warn!("not confirmed upstream: {reason}");
+            (503, ErrorCode::UpstreamError, "the payment could not be confirmed yet; retry later".into())
+        }
+        EdgeError::Upstream(UpstreamFailure::Rejected { code, message }) => {
+            console_error!("Payzero refused: {code} {message}");
+            (
+                502,
+                ErrorCode::UpstreamRejected,
+                format!("the payment gateway refused the request (code {code})"),
+            )
+        }
+        EdgeError::Upstream(failure) => {
+            console_error!("upstream failure: {failure}");
+            (502, ErrorCode::UpstreamError, "the payment gateway is not available; try again".into())
+        }
+        EdgeError::Config(_) | EdgeError::Internal(_) | EdgeError::Worker(_) => {
+            console_error!("{error}");
+            (500, ErrorCode::Internal, "something went wrong on our side; nothing was changed".into())
+        }
+    }
+}
+
+/// The JSON error answer for the edge API: `{"error": {"code", "message"}}`.
+pub(crate) fn respond(error: EdgeError) -> Response {
+    let (status, code, message) = classify(&error);
+    let body = serde_json::to_vec(&ErrorBody::new(code, message)).unwrap_or_default();
+    json_bytes(body, status)
+}
+
+/// The answer a gateway callback gets: plain `OK` once recorded, plain `FAIL` (with the status
+/// of the error) otherwise — anything but `OK` makes Payzero retry.
+pub(crate) fn callback_response(result: Result<(), EdgeError>) -> Response {
+    match result {
+        Ok(()) => text("OK", 200),
+        Err(error) => {
+            let (status, _, _) = classify(&error);
+            text("FAIL", status)
+        }
+    }
+}
+
+/// Turns a handler's result into the runtime's, so no error escapes unmapped.
+pub(crate) fn handle(result: Result<Response, EdgeError>) -> worker::Result<Response> {
+    Ok(result.unwrap_or_else(respond))
+}
+
+/// A JSON body with a status. Building a response from bytes cannot fail in practice; if the
+/// runtime ever refuses, an empty 500 is still an answer rather than a panic.
+pub(crate) fn json_bytes(body: Vec<u8>, status: u16) -> Response {
+    let response = Response::from_bytes(body).map(|r| r.with_status(status));
+    match response {
+        Ok(mut r) => {
+            let _ = r.headers_mut().set("Content-Type", "application/json; charset=utf-8");
+            r
+        }
+        Err(_) => empty(500),
+    }
+}
+
+/// A JSON answer from a value.
+pub(crate) fn json<T: serde::Serialize>(value: &T, status: u16) -> Result<Response, EdgeError> {
+    let body =
+        serde_json::to_vec(value).map_err(|e| EdgeError::Internal(format!("serialising an answer: {e}")))?;
+    Ok(json_bytes(body, status))
+}
+
+pub(crate) fn text(body: &str, status: u16) -> Response {
+    match Response::ok(body) {
+        Ok(r) => r.with_status(status),
+        Err(_) => empty(500),
+    }
+}
+
+fn empty(status: u16) -> Response {
+    Response::builder().with_status(status).empty()
+}

@@ -1,0 +1,84 @@
+//! The checkout API the widget uses, authorised by a session's `client_secret` alone: the public
+//! view, QR codes, the status long-poll and (test mode) simulated payment. No endpoint here takes
+//! an amount: the session decides it.
+
+use super::{read_body, relay};
+use crate::config;
+use crate::error::{self, EdgeError};
+use crate::session_do::{self, SessionCall};
+use checkout_shared::session;
+use worker::{Request, Response, RouteContext};
+
+/// The largest body the widget sends.
+const MAX_BODY: usize = 1024;
+
+/// The client secret of the route and the session it names. Secrets not of our shape are "not
+/// found" without touching any object; the session object compares the whole secret.
+fn secret_of(ctx: &RouteContext<()>) -> Result<(String, String), EdgeError> {
+    let secret = ctx.param("secret").cloned().unwrap_or_default();
+    let id = session::session_id_of_secret(&secret).ok_or(EdgeError::NotFound)?.to_owned();
+    Ok((secret, id))
+}
+
+/// `GET /v1/checkout/{client_secret}`.
+pub(crate) async fn view(_req: Request, ctx: RouteContext<()>) -> worker::Result<Response> {
+    error::handle(
+        async {
+            let (secret, id) = secret_of(&ctx)?;
+            relay(session_do::call(&ctx.env, &id, SessionCall::View { secret: &secret }).await?).await
+        }
+        .await,
+    )
+}
+
+/// `POST /v1/checkout/{client_secret}/qr`.
+pub(crate) async fn qr(mut req: Request, ctx: RouteContext<()>) -> worker::Result<Response> {
+    error::handle(
+        async {
+            let (secret, id) = secret_of(&ctx)?;
+            let body = read_body(&mut req, MAX_BODY).await?;
+            let call = SessionCall::Qr { secret: &secret, body };
+            relay(session_do::call(&ctx.env, &id, call).await?).await
+        }
+        .await,
+    )
+}
+
+/// `GET /v1/checkout/{client_secret}/status?since={version}`: the long-poll.
+pub(crate) async fn status(req: Request, ctx: RouteContext<()>) -> worker::Result<Response> {
+    error::handle(
+        async {
+            let (secret, id) = secret_of(&ctx)?;
+            let since = req
+                .url()?
+                .query_pairs()
+                .find(|(k, _)| k == "since")
+                .map(|(_, v)| v.parse::<u64>())
+                .transpose()
+                .map_err(|_| {
+                    EdgeError::Invalid(
+                        checkout_shared::api::ErrorCode::InvalidRequest,
+                        "since must be a version number".into(),
+                    )
+                })?
+                .unwrap_or(0);
+            let call = SessionCall::Status { secret: &secret, since };
+            relay(session_do::call(&ctx.env, &id, call).await?).await
+        }
+        .await,
+    )
+}
+
+/// `POST /v1/checkout/{client_secret}/simulate` (test mode only): the sandbox pays the order.
+pub(crate) async fn simulate(_req: Request, ctx: RouteContext<()>) -> worker::Result<Response> {
+    error::handle(
+        async {
+            if !config::test_mode(&ctx.env) {
+                return Err(EdgeError::NotAvailable);
+            }
+            let (secret, id) = secret_of(&ctx)?;
+            relay(session_do::call(&ctx.env, &id, SessionCall::Simulate { secret: &secret }).await?).await
+        }
+        .await,
+    )
+}

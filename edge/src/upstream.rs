@@ -1,0 +1,71 @@
+//! The only place an outbound call happens: an `UpstreamRequest` (built by the pure functions of
+//! `checkout_shared::session`) becomes a `fetch`, bounded by a timeout. Nothing here logs a
+//! header or a body, since they carry tokens and passwords.
+
+use checkout_shared::session::{HttpMethod, UpstreamFailure, UpstreamRequest};
+use futures_util::future::{Either, select};
+use std::pin::pin;
+use std::time::Duration;
+use worker::js_sys::Uint8Array;
+use worker::{AbortController, AbortSignal, Delay, Fetch, Headers, Method, Request, RequestInit};
+
+/// Payzero closes its own notification calls after 5 s; ours get twice that before we give up,
+/// well inside a Durable Object request's budget.
+const TIMEOUT: Duration = Duration::from_secs(10);
+
+/// The status and body of an answer.
+pub(crate) struct UpstreamResponse {
+    pub(crate) status: u16,
+    pub(crate) body: Vec<u8>,
+}
+
+impl UpstreamResponse {
+    pub(crate) fn is_success(&self) -> bool {
+        (200..300).contains(&self.status)
+    }
+}
+
+/// Sends one request and reads the whole answer, or fails after `TIMEOUT`.
+pub(crate) async fn send(request: &UpstreamRequest) -> Result<UpstreamResponse, UpstreamFailure> {
+    let controller = AbortController::default();
+    let signal = controller.signal();
+    let exchange = pin!(exchange(request, &signal));
+    let timer = pin!(Delay::from(TIMEOUT));
+    match select(exchange, timer).await {
+        Either::Left((result, _)) => result,
+        Either::Right(((), _)) => {
+            controller.abort();
+            Err(UpstreamFailure::Unreachable(format!(
+                "{:?}: no answer within {} s",
+                request,
+                TIMEOUT.as_secs()
+            )))
+        }
+    }
+}
+
+async fn exchange(
+    request: &UpstreamRequest,
+    signal: &AbortSignal,
+) -> Result<UpstreamResponse, UpstreamFailure> {
+    // `Debug` of a request shows only its method and URL.
+    let unreachable = |e: worker::Error| UpstreamFailure::Unreachable(format!("{request:?}: {e}"));
+    let headers = Headers::new();
+    for (name, value) in &request.headers {
+        headers.set(name, value).map_err(unreachable)?;
+    }
+    let mut init = RequestInit::new();
+    init.with_method(match request.method {
+        HttpMethod::Get => Method::Get,
+        HttpMethod::Post => Method::Post,
+    })
+    .with_headers(headers);
+    if let Some(body) = &request.body {
+        init.with_body(Some(Uint8Array::from(body.as_slice()).into()));
+    }
+    let outbound = Request::new_with_init(&request.url, &init).map_err(unreachable)?;
+    let mut response = Fetch::Request(outbound).send_with_signal(signal).await.map_err(unreachable)?;
+    let status = response.status_code();
+    let body = response.bytes().await.map_err(unreachable)?;
+    Ok(UpstreamResponse { status, body })
+}
