@@ -26,7 +26,7 @@ const BINDING: &str = "CHECKOUT_SESSION";
 const STORAGE_KEY: &str = "session";
 const SECRET_HEADER: &str = "x-client-secret";
 /// A status wait re-reads the session this often; the upstream query rate is bounded separately.
-const POLL_STEP_MS: u64 = 1_000;
+const POLL_STEP_MS: u64 = 500;
 /// The largest body the widget may send (a `QrRequest` is a few dozen bytes).
 const MAX_WIDGET_BODY: usize = 1024;
 
