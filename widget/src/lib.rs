@@ -1,1 +1,61 @@
-//! Placeholder until the crate lands.
+//! The shopper-facing checkout widget: a yew app compiled to WebAssembly.
+//!
+//! # Mounting
+//!
+//! The page loads the wasm-bindgen output as an ES module and calls, after `init()`:
+//!
+//! ```js
+//! import init, { mount } from "/pkg/widget.js";
+//! await init();
+//! mount("checkout", clientSecret);                    // same-origin edge (the hosted page)
+//! mount("checkout", clientSecret, "https://edge.example"); // inline mode, edge elsewhere
+//! ```
+//!
+//! `mount(element_id, client_secret, edge_origin?)` renders into the element with that id and
+//! reads the rest from the page URL: `?lang=en|zh` overrides the session's locale, `?origin=`
+//! is the host page's origin when framed by the `checkout.js` loader (the only target of
+//! `postMessage`), and `?accent=`, `?bg=`, `?fg=`, `?radius=`, `?font=` set the theme's CSS
+//! custom properties. `www/pay.js` is the hosted page's caller.
+//!
+//! # Layout
+//!
+//! `state` (pure reducer), `i18n`, `qr` and `env` are plain Rust and tested natively; `api` is the
+//! only module that talks to the edge; `app` is the yew shell (provider, `use_checkout()`);
+//! `components` are the screens; `host` is the browser glue. The widget holds no secret and
+//! signs nothing: the `client_secret` only names one session, and the edge decides every amount.
+
+pub mod api;
+pub mod app;
+pub mod components;
+pub mod env;
+pub mod host;
+pub mod i18n;
+pub mod qr;
+pub mod state;
+
+use wasm_bindgen::prelude::*;
+
+/// Renders the checkout for `client_secret` into the element `element_id`. `edge_origin` is
+/// for inline mode only: the hosted page leaves it out and talks to its own origin.
+#[wasm_bindgen]
+pub fn mount(element_id: &str, client_secret: &str, edge_origin: Option<String>) -> Result<(), JsValue> {
+    let document = web_sys::window().and_then(|w| w.document()).ok_or("checkout: no document")?;
+    let root = document
+        .get_element_by_id(element_id)
+        .ok_or_else(|| JsValue::from_str(&format!("checkout: no element #{element_id}")))?;
+    if client_secret.is_empty() {
+        return Err("checkout: client_secret is empty".into());
+    }
+    let edge_base = match edge_origin.as_deref() {
+        None | Some("") => String::new(),
+        Some(origin) => env::parse_origin(origin).ok_or("checkout: edge_origin must be an http(s) origin")?,
+    };
+    let page = env::Page::read();
+    host::apply_theme(&root, &page.theme);
+    // Replace the page's fallback content (the `<noscript>` sibling stays outside).
+    root.set_inner_html("");
+    let props =
+        app::AppProps { client_secret: client_secret.to_owned().into(), edge_base: edge_base.into(), page };
+    yew::Renderer::<app::App>::with_root_and_props(root, props).render();
+    Ok(())
+}

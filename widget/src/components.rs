@@ -1,0 +1,437 @@
+//! The screens. `Screens` reads the checkout context and picks one; every screen below it takes
+//! plain props and reports clicks upward as callbacks, so each can be mounted alone in a
+//! browser test. Test ids are the end-to-end tests' contract: keep them.
+
+use crate::app::use_checkout;
+use crate::env::{InApp, safe_link};
+use crate::host;
+use crate::i18n::{self, Lang, Msg, t};
+use crate::qr;
+use crate::state::{Action, Phase, Simulation, State, UiError};
+use checkout_shared::Fen;
+use checkout_shared::api::{Method, QrResponse, SessionStatus};
+use checkout_shared::payzero::QrCodeType;
+use yew::prelude::*;
+
+/// The text of the `aria-live` status line: what a screen reader announces on each change.
+/// The countdown is deliberately not in it (it would talk every second).
+pub fn status_text(lang: Lang, state: &State) -> &'static str {
+    let msg = match &state.phase {
+        Phase::Loading => Msg::Loading,
+        Phase::Unavailable(_) => return "",
+        Phase::Picking => Msg::ChooseMethod,
+        Phase::RequestingQr(_) | Phase::ShowingQr { refreshing: true, .. } => Msg::CreatingQr,
+        Phase::ShowingQr { .. } if state.qr_expired() => Msg::QrExpired,
+        Phase::ShowingQr { .. } => match state.simulation {
+            Simulation::Idle => Msg::WaitingForPayment,
+            Simulation::Sending => Msg::Simulating,
+            Simulation::Sent => Msg::SimulateSent,
+        },
+        Phase::Paid => Msg::Paid,
+        Phase::Closed(status) => return i18n::closed_texts(lang, status).0,
+    };
+    t(lang, msg)
+}
+
+/// Picks the screen for the current phase, with the parts every screen shares.
+#[component]
+pub fn Screens() -> Html {
+    let Some(checkout) = use_checkout() else {
+        return html! {};
+    };
+    let lang = checkout.lang;
+    let state = &*checkout.state;
+    let view = state.view.as_ref();
+    let amount = view.map(|v| v.amount).unwrap_or_default();
+    let subject: AttrValue = view.map(|v| AttrValue::from(v.subject.clone())).unwrap_or_default();
+
+    let screen = match &state.phase {
+        Phase::Loading => html! { <Loading {lang} /> },
+        Phase::Unavailable(error) => {
+            // Only a failed read can be retried; "no usable method" will not change by retrying.
+            let retry = view.is_none().then(|| checkout.on(Action::Retry));
+            html! { <Unavailable {lang} error={error.clone()} on_retry={retry} /> }
+        }
+        Phase::Picking | Phase::RequestingQr(_) => {
+            let busy = match &state.phase {
+                Phase::RequestingQr(channel) => Some(channel.clone()),
+                _ => None,
+            };
+            let methods = view.map(|v| v.methods.clone()).unwrap_or_default();
+            let checkout = checkout.clone();
+            let on_choose = Callback::from(move |channel| checkout.dispatch(Action::ChooseChannel(channel)));
+            html! { <Picker {lang} {amount} subject={subject.clone()} {methods} {busy} {on_choose} /> }
+        }
+        Phase::ShowingQr { qr, refreshing } => html! {
+            <QrPanel
+                {lang}
+                {amount}
+                subject={subject.clone()}
+                qr={qr.clone()}
+                seconds_left={state.qr_seconds_left().unwrap_or(0)}
+                refreshing={*refreshing}
+                in_app={checkout.in_app}
+                test_mode={state.test_mode()}
+                simulation={state.simulation}
+                on_refresh={checkout.on(Action::RefreshQr)}
+                on_switch={checkout.on(Action::SwitchChannel)}
+                on_simulate={checkout.on(Action::Simulate)}
+            />
+        },
+        Phase::Paid => {
+            let return_url = view
+                .and_then(|v| v.return_url.as_deref())
+                .and_then(safe_link)
+                .map(|u| AttrValue::from(u.to_owned()));
+            html! { <PaidScreen {lang} {amount} {return_url} framed={checkout.framed} /> }
+        }
+        Phase::Closed(status) => html! { <ClosedScreen {lang} status={status.clone()} /> },
+    };
+
+    let error = state.error.clone().map(|error| {
+        html! { <ErrorBanner {lang} {error} on_dismiss={checkout.on(Action::DismissError)} /> }
+    });
+    html! {
+        <section class="ce" lang={lang.tag()} aria-label={if lang == Lang::Zh { "收银台" } else { "Checkout" }}>
+            if state.test_mode() {
+                <p class="ce-testmode">{ t(lang, Msg::TestMode) }</p>
+            }
+            { for error }
+            { screen }
+            <p class="ce-status" data-testid="status" role="status" aria-live="polite">{ status_text(lang, state) }</p>
+        </section>
+    }
+}
+
+#[derive(Properties, PartialEq)]
+pub struct LangProps {
+    pub lang: Lang,
+}
+
+#[component]
+pub fn Loading(props: &LangProps) -> Html {
+    html! {
+        <div class="ce-panel ce-loading" aria-busy="true">
+            <span class="ce-spinner" aria-hidden="true"></span>
+            <span>{ t(props.lang, Msg::Loading) }</span>
+        </div>
+    }
+}
+
+/// A heading that takes the focus when the screen it opens replaced the button the shopper
+/// just used, so keyboard and screen-reader users are not dropped at the top of the page.
+#[derive(Properties, PartialEq)]
+pub struct HeadingProps {
+    pub text: AttrValue,
+}
+
+#[component]
+pub fn Heading(props: &HeadingProps) -> Html {
+    let node = use_node_ref();
+    {
+        let node = node.clone();
+        use_effect_with((), move |_| {
+            if let Some(element) = node.cast::<web_sys::HtmlElement>() {
+                host::focus_if_lost(&element);
+            }
+        });
+    }
+    html! { <h2 class="ce-title" tabindex="-1" ref={node}>{ props.text.clone() }</h2> }
+}
+
+#[derive(Properties, PartialEq)]
+pub struct SummaryProps {
+    pub lang: Lang,
+    pub amount: Fen,
+    pub subject: AttrValue,
+}
+
+/// What is being paid: the amount (the session's, never the page's) and the subject.
+#[component]
+pub fn Summary(props: &SummaryProps) -> Html {
+    html! {
+        <div class="ce-summary">
+            <p class="ce-amount">
+                <span class="ce-visually-hidden">{ t(props.lang, Msg::PayAmount) }{ " " }</span>
+                <span data-testid="amount">{ i18n::amount(props.amount) }</span>
+            </p>
+            <p class="ce-subject">{ props.subject.clone() }</p>
+        </div>
+    }
+}
+
+#[derive(Properties, PartialEq)]
+pub struct PickerProps {
+    pub lang: Lang,
+    pub amount: Fen,
+    pub subject: AttrValue,
+    pub methods: Vec<Method>,
+    /// The channel whose QR is being requested: every button waits meanwhile.
+    #[prop_or_default]
+    pub busy: Option<QrCodeType>,
+    pub on_choose: Callback<QrCodeType>,
+}
+
+/// The wallets this session allows.
+#[component]
+pub fn Picker(props: &PickerProps) -> Html {
+    let lang = props.lang;
+    let channels: &[QrCodeType] =
+        if props.methods.contains(&Method::PayzeroQr) { QrCodeType::KNOWN } else { &[] };
+    let buttons = channels.iter().map(|channel| {
+        let busy = props.busy.as_ref() == Some(channel);
+        let onclick = {
+            let on_choose = props.on_choose.clone();
+            let channel = channel.clone();
+            Callback::from(move |_: MouseEvent| on_choose.emit(channel.clone()))
+        };
+        let class = classes!("ce-channel", format!("ce-channel--{}", channel.as_str().to_ascii_lowercase()));
+        html! {
+            <li>
+                <button type="button" {class} data-channel={channel.as_str().to_owned()} {onclick}
+                    disabled={props.busy.is_some()} aria-busy={busy.then_some("true")}>
+                    <span class="ce-channel-mark" aria-hidden="true"></span>
+                    <span class="ce-channel-name">{ i18n::channel_name(lang, channel).to_owned() }</span>
+                    if busy {
+                        <span class="ce-spinner" aria-hidden="true"></span>
+                    }
+                </button>
+            </li>
+        }
+    });
+    html! {
+        <div class="ce-panel">
+            <Summary {lang} amount={props.amount} subject={props.subject.clone()} />
+            <Heading text={t(lang, Msg::ChooseMethod)} />
+            <ul class="ce-channels">{ for buttons }</ul>
+        </div>
+    }
+}
+
+#[derive(Properties, PartialEq)]
+pub struct QrImageProps {
+    pub lang: Lang,
+    pub content: AttrValue,
+    pub label: AttrValue,
+}
+
+/// The QR itself, drawn here from the content: the payment URL is never sent to an image
+/// service.
+#[component]
+pub fn QrImage(props: &QrImageProps) -> Html {
+    let svg = use_memo(props.content.clone(), |content| qr::encode(content));
+    let drawn = svg.is_some();
+    use_effect_with(drawn, |&drawn| {
+        if drawn {
+            host::mark_qr_visible();
+        }
+    });
+    match &*svg {
+        Some(svg) => {
+            let view_box = format!("0 0 {0} {0}", svg.side);
+            let pixels = svg.pixels.to_string();
+            html! {
+                <svg class="ce-qr-svg" xmlns="http://www.w3.org/2000/svg" viewBox={view_box}
+                    width={pixels.clone()} height={pixels} shape-rendering="crispEdges"
+                    role="img" aria-label={props.label.clone()}>
+                    <rect width="100%" height="100%" fill="#fff" />
+                    <path d={svg.path.clone()} fill="#000" />
+                </svg>
+            }
+        }
+        None => {
+            html! { <p class="ce-qr-error" role="alert">{ i18n::error_text(props.lang, &UiError::QrEncode) }</p> }
+        }
+    }
+}
+
+#[derive(Properties, PartialEq)]
+pub struct QrPanelProps {
+    pub lang: Lang,
+    pub amount: Fen,
+    pub subject: AttrValue,
+    pub qr: QrResponse,
+    pub seconds_left: u64,
+    #[prop_or_default]
+    pub refreshing: bool,
+    #[prop_or_default]
+    pub in_app: Option<InApp>,
+    #[prop_or_default]
+    pub test_mode: bool,
+    #[prop_or_default]
+    pub simulation: Simulation,
+    pub on_refresh: Callback<()>,
+    pub on_switch: Callback<()>,
+    pub on_simulate: Callback<()>,
+}
+
+/// The QR to scan, with who collects the money, how long the code lives and what else to do.
+#[component]
+pub fn QrPanel(props: &QrPanelProps) -> Html {
+    let lang = props.lang;
+    // Inside WeChat/Alipay the shopper cannot scan their own screen: explain first, and show
+    // the code only on request (for a screenshot or a second device).
+    let show_anyway = use_state(|| false);
+    let expired = props.seconds_left == 0;
+    let channel = i18n::channel_name(lang, &props.qr.channel).to_owned();
+    let qr_label = format!("{} – {}", t(lang, Msg::QrLabel), channel);
+
+    let code = if expired {
+        html! {
+            <div class="ce-qr ce-qr--expired" data-testid="qr">
+                <p>{ t(lang, Msg::QrExpired) }</p>
+            </div>
+        }
+    } else if props.in_app.is_some() && !*show_anyway {
+        let title = match props.in_app {
+            Some(InApp::Alipay) => Msg::InAlipay,
+            _ => Msg::InWechat,
+        };
+        let onclick = {
+            let show_anyway = show_anyway.clone();
+            Callback::from(move |_: MouseEvent| show_anyway.set(true))
+        };
+        html! {
+            <div class="ce-inapp" data-testid="inapp">
+                <p class="ce-inapp-title">{ t(lang, title) }</p>
+                <p>{ t(lang, Msg::InAppOpenBrowser) }</p>
+                <p>{ t(lang, Msg::InAppScreenshot) }</p>
+                <button type="button" class="ce-button ce-button--quiet" {onclick}>{ t(lang, Msg::ShowQrAnyway) }</button>
+            </div>
+        }
+    } else {
+        html! {
+            <div class="ce-qr" data-testid="qr" aria-busy={props.refreshing.then_some("true")}>
+                <QrImage {lang} content={props.qr.qr_content.clone()} label={qr_label} />
+            </div>
+        }
+    };
+
+    let on_refresh = props.on_refresh.reform(|_: MouseEvent| ());
+    let on_switch = props.on_switch.reform(|_: MouseEvent| ());
+    let on_simulate = props.on_simulate.reform(|_: MouseEvent| ());
+    let simulate_text = match props.simulation {
+        Simulation::Idle => Msg::Simulate,
+        Simulation::Sending => Msg::Simulating,
+        Simulation::Sent => Msg::SimulateSent,
+    };
+    html! {
+        <div class="ce-panel">
+            <Summary {lang} amount={props.amount} subject={props.subject.clone()} />
+            <Heading text={i18n::scan_instruction(lang, &props.qr.channel)} />
+            { code }
+            <p class="ce-countdown-line">
+                <span>{ t(lang, Msg::QrValidFor) }{ " " }</span>
+                <span class="ce-countdown" data-testid="countdown" role="timer">{ i18n::countdown(props.seconds_left) }</span>
+            </p>
+            if expired {
+                <button type="button" class="ce-button" data-testid="refresh" onclick={on_refresh} disabled={props.refreshing}>
+                    { t(lang, if props.refreshing { Msg::CreatingQr } else { Msg::RefreshQr }) }
+                </button>
+            }
+            <p class="ce-hint">{ t(lang, Msg::ScanHint) }</p>
+            <p class="ce-psp">{ t(lang, Msg::ProcessedBy) }<span data-testid="psp">{ i18n::psp_name(lang, &props.qr.psp).to_owned() }</span></p>
+            if props.test_mode {
+                <button type="button" class="ce-button ce-button--test" data-testid="simulate" onclick={on_simulate}
+                    disabled={props.simulation != Simulation::Idle || expired}>
+                    { t(lang, simulate_text) }
+                </button>
+            }
+            <button type="button" class="ce-button ce-button--quiet" data-testid="switch" onclick={on_switch}>
+                { t(lang, Msg::SwitchChannel) }
+            </button>
+        </div>
+    }
+}
+
+#[derive(Properties, PartialEq)]
+pub struct PaidProps {
+    pub lang: Lang,
+    pub amount: Fen,
+    #[prop_or_default]
+    pub return_url: Option<AttrValue>,
+    /// In an iframe the return link must replace the host page, not the frame.
+    #[prop_or_default]
+    pub framed: bool,
+}
+
+#[component]
+pub fn PaidScreen(props: &PaidProps) -> Html {
+    let lang = props.lang;
+    html! {
+        <div class="ce-panel ce-result ce-result--paid" data-testid="paid">
+            <div class="ce-check" aria-hidden="true">{ "✓" }</div>
+            <Heading text={t(lang, Msg::Paid)} />
+            <p class="ce-amount">{ i18n::amount(props.amount) }</p>
+            <p>{ t(lang, Msg::PaidThanks) }</p>
+            if let Some(url) = props.return_url.clone() {
+                <a class="ce-button" href={url} target={props.framed.then_some("_top")}>{ t(lang, Msg::ReturnToMerchant) }</a>
+            }
+        </div>
+    }
+}
+
+#[derive(Properties, PartialEq)]
+pub struct ClosedProps {
+    pub lang: Lang,
+    pub status: SessionStatus,
+}
+
+/// Expired, canceled or failed: say so plainly, and that no money moved.
+#[component]
+pub fn ClosedScreen(props: &ClosedProps) -> Html {
+    let (title, body) = i18n::closed_texts(props.lang, &props.status);
+    html! {
+        <div class="ce-panel ce-result ce-result--closed" data-testid="closed" data-status={props.status.as_str().to_owned()}>
+            <div class="ce-cross" aria-hidden="true">{ "!" }</div>
+            <Heading text={title} />
+            <p>{ body }</p>
+        </div>
+    }
+}
+
+#[derive(Properties, PartialEq)]
+pub struct UnavailableProps {
+    pub lang: Lang,
+    pub error: UiError,
+    #[prop_or_default]
+    pub on_retry: Option<Callback<()>>,
+}
+
+/// The session cannot be shown at all.
+#[component]
+pub fn Unavailable(props: &UnavailableProps) -> Html {
+    let retry = props.on_retry.as_ref().map(|cb| {
+        let onclick = cb.reform(|_: MouseEvent| ());
+        html! { <button type="button" class="ce-button" {onclick}>{ t(props.lang, Msg::Retry) }</button> }
+    });
+    let text = match &props.error {
+        UiError::Api(checkout_shared::api::ErrorCode::MethodNotSupported) => t(props.lang, Msg::NoMethod),
+        other => i18n::error_text(props.lang, other),
+    };
+    html! {
+        <div class="ce-panel ce-result">
+            <p class="ce-error" data-testid="error" role="alert">{ text }</p>
+            { for retry }
+        </div>
+    }
+}
+
+#[derive(Properties, PartialEq)]
+pub struct ErrorBannerProps {
+    pub lang: Lang,
+    pub error: UiError,
+    pub on_dismiss: Callback<()>,
+}
+
+/// A failure next to a screen that still works (a QR request that failed, say).
+#[component]
+pub fn ErrorBanner(props: &ErrorBannerProps) -> Html {
+    let onclick = props.on_dismiss.reform(|_: MouseEvent| ());
+    html! {
+        <div class="ce-error" data-testid="error" role="alert">
+            <span>{ i18n::error_text(props.lang, &props.error) }</span>
+            <button type="button" class="ce-dismiss" aria-label={t(props.lang, Msg::Dismiss)} {onclick}>{ "×" }</button>
+        </div>
+    }
+}
