@@ -40,6 +40,8 @@ pub(crate) fn router(shared: Arc<Shared>) -> Router {
         .route("/payzero/merchant", get(payzero_merchant).post(set_payzero_merchant))
         .route("/payzero/notify-url", post(set_payzero_notify_url))
         .route("/payzero/tokens/revoke", post(revoke_tokens))
+        .route("/shouqianba/orders/{id}/pay", post(sqb_pay))
+        .route("/shouqianba/orders/{id}/fail", post(sqb_fail))
         .fallback(|| async { error(StatusCode::NOT_FOUND, "no such admin endpoint") })
         .with_state(shared)
 }
@@ -188,6 +190,7 @@ async fn state(State(shared): Shd) -> Response {
     Json(json!({
         "clock": clock_json(st.clock.now_ms(), st.clock.offset_ms()),
         "payzero": to_json(&st.payzero),
+        "shouqianba": to_json(&st.sqb),
     }))
     .into_response()
 }
@@ -283,4 +286,22 @@ async fn revoke_tokens(State(shared): Shd) -> Response {
     let st = &mut *st;
     st.payzero.revoke_tokens(&mut st.rng);
     StatusCode::NO_CONTENT.into_response()
+}
+
+// ---------------------------------------------------------------------------------------------
+// Shouqianba
+
+async fn sqb_pay(State(shared): Shd, Path(id): Path<String>) -> Response {
+    let result = shared
+        .with_state(|st, now| {
+            let st = &mut *st;
+            st.sqb.shopper_pay(&id, now, &mut st.rng)
+        })
+        .await;
+    result.map_or_else(admin_error, |r| Json(r).into_response())
+}
+
+async fn sqb_fail(State(shared): Shd, Path(id): Path<String>) -> Response {
+    let result = shared.with_state(|st, now| st.sqb.shopper_fail(&id, now)).await;
+    result.map_or_else(admin_error, |r| Json(r).into_response())
 }

@@ -11,6 +11,7 @@ mod ids;
 mod middleware;
 mod notify;
 mod payzero;
+mod shouqianba;
 mod state;
 mod timefmt;
 

@@ -7,7 +7,7 @@ use crate::config::Config;
 use crate::faults::{FaultKind, Faults};
 use crate::middleware::{self, RecordedRequest};
 use crate::notify::{self, Job, Outcome};
-use crate::{admin, payzero};
+use crate::{admin, payzero, shouqianba};
 use axum::Router;
 use checkout_shared::flex::NumOrStr;
 use checkout_shared::payzero::Notification;
@@ -24,6 +24,7 @@ pub(crate) struct State {
     pub(crate) clock: Clock,
     pub(crate) rng: StdRng,
     pub(crate) payzero: payzero::Payzero,
+    pub(crate) sqb: shouqianba::Shouqianba,
     pub(crate) faults: Faults,
     pub(crate) requests: VecDeque<RecordedRequest>,
     pub(crate) request_seq: u64,
@@ -42,6 +43,7 @@ impl State {
             clock: Clock::default(),
             payzero: payzero::Payzero::new(&mut rng),
             rng,
+            sqb: shouqianba::Shouqianba::default(),
             faults: Faults::default(),
             requests: VecDeque::new(),
             request_seq: 0,
@@ -63,6 +65,7 @@ impl State {
     pub(crate) fn settle(&mut self, config: &Config) {
         let now = self.clock.now_ms();
         self.payzero.tick(now, &mut self.rng);
+        self.sqb.tick(now);
         for out in std::mem::take(&mut self.payzero.outbox) {
             let msg_body = serde_json::to_string(&out.result).unwrap_or_default();
             let timestamp = now.to_string();
@@ -207,6 +210,7 @@ pub(crate) async fn ticker(shared: Arc<Shared>, mut stop: watch::Receiver<bool>)
 pub(crate) fn router(shared: Arc<Shared>, admin_enabled: bool) -> Router {
     let gateways = Router::new()
         .nest("/payzero", payzero::routes::router(shared.clone()))
+        .nest("/shouqianba", shouqianba::routes::router(shared.clone()))
         .layer(axum::middleware::from_fn_with_state(shared.clone(), middleware::record_and_fault));
     let mut app = gateways;
     if admin_enabled {

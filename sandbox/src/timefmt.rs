@@ -52,7 +52,6 @@ pub(crate) fn china(ms: u64) -> Civil {
 
 /// The China calendar day number of an instant: it changes at midnight Beijing time, which is
 /// when a Shouqianba terminal key goes stale.
-#[allow(dead_code)] // Used by the Shouqianba terminal keys, next.
 pub(crate) fn china_day(ms: u64) -> u64 {
     (ms / 1000 + CST_OFFSET_S) / 86_400
 }

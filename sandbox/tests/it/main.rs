@@ -7,3 +7,4 @@
 mod admin;
 mod harness;
 mod payzero_qr;
+mod shouqianba;
