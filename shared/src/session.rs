@@ -6,13 +6,13 @@
 //! randomness come in as arguments.
 
 use crate::api::{
-    CheckoutView, CreateSessionRequest, ErrorCode, Locale, Method, QrResponse, SessionCreated,
-    SessionStatus, StatusUpdate, WebhookEvent, WebhookSession,
+    CheckoutView, CreateSessionRequest, ErrorCode, Locale, Method, QrResponse, SessionCreated, SessionStatus,
+    StatusUpdate, WebhookEvent, WebhookSession,
 };
 use crate::money::Fen;
 use crate::payzero::{
-    self, Envelope, LoginRequest, LoginResponse, MsgType, Notification, Order, OrderResult,
-    PayStatus, QrCodeRequest, QrCodeResponse, QrCodeType, QueryOrderRequest,
+    self, Envelope, LoginRequest, LoginResponse, MsgType, Notification, Order, OrderResult, PayStatus,
+    QrCodeRequest, QrCodeResponse, QrCodeType, QueryOrderRequest,
 };
 use crate::sign::{self, Secret, Verified};
 use serde::de::DeserializeOwned;
@@ -76,10 +76,7 @@ pub struct SessionParams {
 /// Decodes a `POST /v1/sessions` body, naming the field that failed, and validates it.
 pub fn parse_create_request(body: &[u8]) -> Result<SessionParams, Rejection> {
     if body.len() > MAX_BODY_BYTES {
-        return Err((
-            ErrorCode::PayloadTooLarge,
-            format!("the body must be at most {MAX_BODY_BYTES} bytes"),
-        ));
+        return Err((ErrorCode::PayloadTooLarge, format!("the body must be at most {MAX_BODY_BYTES} bytes")));
     }
     let request: CreateSessionRequest = payzero::decode(body).map_err(|e| {
         let message = if e.path.is_empty() || e.path == "." || e.path == "?" {
@@ -98,20 +95,13 @@ pub fn validate(request: CreateSessionRequest) -> Result<SessionParams, Rejectio
         return Err(invalid("amount must be at least 1 fen"));
     }
     if request.amount > MAX_AMOUNT {
-        return Err(invalid(format!(
-            "amount must be at most {} fen",
-            MAX_AMOUNT.0
-        )));
+        return Err(invalid(format!("amount must be at most {} fen", MAX_AMOUNT.0)));
     }
     if request.currency != "CNY" {
         return Err(invalid("currency must be \"CNY\""));
     }
     let subject = check_text("subject", &request.subject, MAX_SUBJECT_CHARS)?;
-    let merchant_order_no = check_text(
-        "merchant_order_no",
-        &request.merchant_order_no,
-        MAX_ORDER_NO_CHARS,
-    )?;
+    let merchant_order_no = check_text("merchant_order_no", &request.merchant_order_no, MAX_ORDER_NO_CHARS)?;
     if request.methods.is_empty() {
         return Err(invalid("methods must list at least one payment method"));
     }
@@ -120,9 +110,7 @@ pub fn validate(request: CreateSessionRequest) -> Result<SessionParams, Rejectio
         match method {
             Method::PayzeroQr => {}
             Method::Unknown(name) => {
-                return Err(invalid(format!(
-                    "methods[{i}]: unknown payment method \"{name}\""
-                )));
+                return Err(invalid(format!("methods[{i}]: unknown payment method \"{name}\"")));
             }
             other => {
                 return Err((
@@ -136,14 +124,8 @@ pub fn validate(request: CreateSessionRequest) -> Result<SessionParams, Rejectio
             methods.push(method);
         }
     }
-    let notify_url = request
-        .notify_url
-        .map(|u| check_url("notify_url", u))
-        .transpose()?;
-    let return_url = request
-        .return_url
-        .map(|u| check_url("return_url", u))
-        .transpose()?;
+    let notify_url = request.notify_url.map(|u| check_url("notify_url", u)).transpose()?;
+    let return_url = request.return_url.map(|u| check_url("return_url", u)).transpose()?;
     let expires_in = request.expires_in.unwrap_or(DEFAULT_EXPIRES_IN);
     if !(MIN_EXPIRES_IN..=MAX_EXPIRES_IN).contains(&expires_in) {
         return Err(invalid(format!(
@@ -153,9 +135,7 @@ pub fn validate(request: CreateSessionRequest) -> Result<SessionParams, Rejectio
     let locale = match request.locale {
         None => Locale::default(),
         Some(Locale::Unknown(other)) => {
-            return Err(invalid(format!(
-                "locale must be \"zh-CN\" or \"en\", not \"{other}\""
-            )));
+            return Err(invalid(format!("locale must be \"zh-CN\" or \"en\", not \"{other}\"")));
         }
         Some(known) => known,
     };
@@ -178,22 +158,16 @@ fn check_text(field: &str, value: &str, max_chars: usize) -> Result<String, Reje
         return Err(invalid(format!("{field} must not be empty")));
     }
     if trimmed.chars().count() > max_chars {
-        return Err(invalid(format!(
-            "{field} must be at most {max_chars} characters"
-        )));
+        return Err(invalid(format!("{field} must be at most {max_chars} characters")));
     }
     if trimmed.chars().any(char::is_control) {
-        return Err(invalid(format!(
-            "{field} must not contain control characters"
-        )));
+        return Err(invalid(format!("{field} must not contain control characters")));
     }
     Ok(trimmed.to_owned())
 }
 
 fn check_url(field: &str, url: String) -> Result<String, Rejection> {
-    let rest = url
-        .strip_prefix("https://")
-        .or_else(|| url.strip_prefix("http://"));
+    let rest = url.strip_prefix("https://").or_else(|| url.strip_prefix("http://"));
     let host = rest.map(|r| r.split(['/', '?', '#']).next().unwrap_or(""));
     let well_formed = matches!(host, Some(h) if !h.is_empty() && !h.starts_with(':'))
         && url.len() <= MAX_URL_CHARS
@@ -226,9 +200,8 @@ pub fn new_client_secret(session_id: &str, random: [u8; 16]) -> String {
 
 /// Whether `text` has the shape of a session id (so arbitrary path text never names an object).
 pub fn is_session_id(text: &str) -> bool {
-    text.strip_prefix(SESSION_PREFIX).is_some_and(|hex| {
-        hex.len() == 24 && hex.bytes().all(|b| matches!(b, b'0'..=b'9' | b'a'..=b'f'))
-    })
+    text.strip_prefix(SESSION_PREFIX)
+        .is_some_and(|hex| hex.len() == 24 && hex.bytes().all(|b| matches!(b, b'0'..=b'9' | b'a'..=b'f')))
 }
 
 /// The session id a client secret claims to belong to; `None` when it is not of our shape.
@@ -331,20 +304,12 @@ pub struct Applied {
 }
 
 impl Applied {
-    const NOTHING: Applied = Applied {
-        status_changed: false,
-        webhook_queued: false,
-    };
+    const NOTHING: Applied = Applied { status_changed: false, webhook_queued: false };
 }
 
 impl Session {
     /// A new open session created at `now` (unix seconds).
-    pub fn open(
-        id: String,
-        client_secret: ClientSecret,
-        params: SessionParams,
-        now: u64,
-    ) -> Session {
+    pub fn open(id: String, client_secret: ClientSecret, params: SessionParams, now: u64) -> Session {
         Session {
             expires_at: now.saturating_add(params.expires_in),
             id,
@@ -424,10 +389,7 @@ impl Session {
         self.version += 1;
         self.qr = None;
         let webhook_queued = self.queue_webhook(kind, now_ms);
-        Applied {
-            status_changed: true,
-            webhook_queued,
-        }
+        Applied { status_changed: true, webhook_queued }
     }
 
     fn queue_webhook(&mut self, kind: &str, now_ms: u64) -> bool {
@@ -502,29 +464,21 @@ impl Session {
     }
 
     pub fn status_update(&self) -> StatusUpdate {
-        StatusUpdate {
-            status: self.status.clone(),
-            version: self.version,
-            paid_at: self.paid_at,
-        }
+        StatusUpdate { status: self.status.clone(), version: self.version, paid_at: self.paid_at }
     }
 
     // ----- QR codes
 
     /// A QR already issued for `channel` that still has time left at `now` (unix seconds).
     pub fn reusable_qr(&self, channel: &QrCodeType, now: u64) -> Option<&QrResponse> {
-        self.qr.as_ref().filter(|qr| {
-            &qr.channel == channel && qr.expires_at > now.saturating_add(QR_REUSE_MARGIN_SECS)
-        })
+        self.qr
+            .as_ref()
+            .filter(|qr| &qr.channel == channel && qr.expires_at > now.saturating_add(QR_REUSE_MARGIN_SECS))
     }
 
     /// Which Payzero call gets a QR code for this session.
     pub fn qr_call(&self) -> QrCall {
-        if self.order_created {
-            QrCall::Refresh
-        } else {
-            QrCall::Create
-        }
+        if self.order_created { QrCall::Refresh } else { QrCall::Create }
     }
 
     // ----- bounded upstream queries
@@ -534,9 +488,7 @@ impl Session {
     pub fn query_due(&self, now_ms: u64) -> bool {
         self.status == SessionStatus::Open
             && self.order_created
-            && self
-                .last_query_ms
-                .is_none_or(|last| now_ms.saturating_sub(last) >= QUERY_INTERVAL_MS)
+            && self.last_query_ms.is_none_or(|last| now_ms.saturating_sub(last) >= QUERY_INTERVAL_MS)
     }
 
     // ----- notifications
@@ -551,8 +503,8 @@ impl Session {
             return Ok(NotificationPlan::Duplicate);
         }
         let result = notification.order_result()?;
-        let claims_paid = notification.msg_type == MsgType::PayStatusNotify
-            && result.pay_status == PayStatus::PaySucceed;
+        let claims_paid =
+            notification.msg_type == MsgType::PayStatusNotify && result.pay_status == PayStatus::PaySucceed;
         if claims_paid && self.status != SessionStatus::Paid {
             Ok(NotificationPlan::ConfirmThenRecord)
         } else {
@@ -566,10 +518,7 @@ impl Session {
             return;
         }
         self.seen_notifications.push(digest);
-        let excess = self
-            .seen_notifications
-            .len()
-            .saturating_sub(MAX_SEEN_NOTIFICATIONS);
+        let excess = self.seen_notifications.len().saturating_sub(MAX_SEEN_NOTIFICATIONS);
         self.seen_notifications.drain(..excess);
     }
 
@@ -594,8 +543,7 @@ impl Session {
             w.delivered = true;
             w.next_attempt_ms = None;
         } else {
-            w.next_attempt_ms =
-                webhook_retry_delay_secs(w.attempts).map(|d| now_ms.saturating_add(d * 1000));
+            w.next_attempt_ms = webhook_retry_delay_secs(w.attempts).map(|d| now_ms.saturating_add(d * 1000));
         }
     }
 
@@ -613,11 +561,7 @@ impl Session {
 
 /// The hosted checkout page of a client secret.
 pub fn hosted_page_url(public_base_url: &str, client_secret: &str) -> String {
-    format!(
-        "{}/pay/{}",
-        public_base_url.trim_end_matches('/'),
-        client_secret
-    )
+    format!("{}/pay/{}", public_base_url.trim_end_matches('/'), client_secret)
 }
 
 /// Which Payzero endpoint gives a session its QR code.
@@ -658,8 +602,7 @@ pub struct OutgoingWebhook {
 
 /// Waits between failed webhook attempts: quick at first (a merchant restarting), then spread
 /// over about a day (a merchant down for hours), then we give up.
-pub const WEBHOOK_RETRY_DELAYS_SECS: [u64; 8] =
-    [10, 30, 120, 600, 3600, 3 * 3600, 6 * 3600, 12 * 3600];
+pub const WEBHOOK_RETRY_DELAYS_SECS: [u64; 8] = [10, 30, 120, 600, 3600, 3 * 3600, 6 * 3600, 12 * 3600];
 
 /// The wait after the `failed_attempts`-th failed attempt (1-based); `None`: give up.
 pub fn webhook_retry_delay_secs(failed_attempts: u32) -> Option<u64> {
@@ -718,8 +661,7 @@ impl UpstreamRequest {
     }
 
     fn bearer(mut self, token: &Secret) -> Self {
-        self.headers
-            .push(("Authorization".into(), format!("Bearer {}", token.expose())));
+        self.headers.push(("Authorization".into(), format!("Bearer {}", token.expose())));
         self
     }
 }
@@ -730,10 +672,7 @@ fn join(base: &str, path_and_query: &str) -> String {
 
 /// `POST /auth/login {username: AppId, password: AppKey}`.
 pub fn payzero_login(api_url: &str, app_id: &Secret, app_key: &Secret) -> UpstreamRequest {
-    let body = LoginRequest {
-        username: app_id.expose().to_owned(),
-        password: app_key.expose().to_owned(),
-    };
+    let body = LoginRequest { username: app_id.expose().to_owned(), password: app_key.expose().to_owned() };
     UpstreamRequest::post_json(join(api_url, "/auth/login"), &body)
 }
 
@@ -746,14 +685,10 @@ pub fn payzero_create_qr(
     channel: QrCodeType,
     notify_url: &str,
 ) -> UpstreamRequest {
-    let order = Order::new(
-        session.id.clone(),
-        session.params.amount,
-        session.params.subject.clone(),
-    )
-    .with_qr_code_type(channel)
-    .with_need_declare(false)
-    .with_notify_url(notify_url);
+    let order = Order::new(session.id.clone(), session.params.amount, session.params.subject.clone())
+        .with_qr_code_type(channel)
+        .with_need_declare(false)
+        .with_notify_url(notify_url);
     UpstreamRequest::post_json(join(api_url, "/order/createAndQrCode"), &order).bearer(token)
 }
 
@@ -791,9 +726,7 @@ pub fn webhook_delivery(
     let mut request = UpstreamRequest::post_json(notify_url.to_owned(), event);
     let body = request.body.as_deref().unwrap_or_default();
     let signature = sign::webhook_signature_header(secret.expose(), now, body);
-    request
-        .headers
-        .push(("Checkout-Signature".into(), signature));
+    request.headers.push(("Checkout-Signature".into(), signature));
     request
 }
 
@@ -829,10 +762,7 @@ pub enum UpstreamFailure {
 }
 
 /// Reads a Payzero answer whose `data` is an object of type `T`.
-pub fn interpret_payzero<T: DeserializeOwned>(
-    status: u16,
-    body: &[u8],
-) -> Result<T, UpstreamFailure> {
+pub fn interpret_payzero<T: DeserializeOwned>(status: u16, body: &[u8]) -> Result<T, UpstreamFailure> {
     if status == 401 || status == 403 {
         return Err(UpstreamFailure::Unauthorized(status));
     }
@@ -849,9 +779,9 @@ pub fn interpret_payzero<T: DeserializeOwned>(
     }
     match envelope.data {
         Some(crate::flex::ObjectOrText::Object(data)) => Ok(data),
-        Some(crate::flex::ObjectOrText::Text(_)) => Err(UpstreamFailure::Malformed(
-            "data is text where an object belongs".into(),
-        )),
+        Some(crate::flex::ObjectOrText::Text(_)) => {
+            Err(UpstreamFailure::Malformed("data is text where an object belongs".into()))
+        }
         None => Err(UpstreamFailure::Malformed("data is missing".into())),
     }
 }
@@ -883,14 +813,10 @@ pub fn interpret_login(status: u16, body: &[u8]) -> Result<CachedToken, Upstream
     let login: LoginResponse = interpret_payzero(status, body)?;
     let claims = crate::jwt::read_claims_unverified(&login.token)
         .map_err(|e| UpstreamFailure::Malformed(format!("login token: {e}")))?;
-    Ok(CachedToken {
-        token: login.token,
-        exp: claims.exp,
-    })
+    Ok(CachedToken { token: login.token, exp: claims.exp })
 }
 
 #[cfg(test)]
-#[allow(clippy::unwrap_used)]
 mod tests {
     use super::*;
     use crate::payzero::Psp;
@@ -943,8 +869,7 @@ mod tests {
 
     #[test]
     fn invalid_requests_name_the_field() {
-        let base =
-            r#""currency":"CNY","subject":"Tea","merchant_order_no":"A1","methods":["payzero_qr"]"#;
+        let base = r#""currency":"CNY","subject":"Tea","merchant_order_no":"A1","methods":["payzero_qr"]"#;
         let cases: &[(String, ErrorCode, &str)] = &[
             ("{".into(), ErrorCode::InvalidJson, "not a valid"),
             (format!(r#"{{"amount":"1",{base}}}"#), ErrorCode::InvalidJson, "amount"),
@@ -994,10 +919,7 @@ mod tests {
             assert_eq!(&got_code, code, "{body} → {message}");
             assert!(message.contains(field), "{body} → {message}");
         }
-        let big = format!(
-            r#"{{"amount":1,"subject":"{}"}}"#,
-            "x".repeat(MAX_BODY_BYTES)
-        );
+        let big = format!(r#"{{"amount":1,"subject":"{}"}}"#, "x".repeat(MAX_BODY_BYTES));
         assert_eq!(rejects(&big).0, ErrorCode::PayloadTooLarge);
     }
 
@@ -1021,24 +943,16 @@ mod tests {
     fn payment_confirmed_upstream_marks_paid_once_and_queues_one_webhook() {
         let mut s = session();
         assert_eq!(s.version, 1);
-        let applied = s
-            .apply(
-                Event::OrderConfirmed(result(&s, PayStatus::PaySucceed, 1234)),
-                NOW_MS + 5,
-            )
-            .unwrap();
+        let applied =
+            s.apply(Event::OrderConfirmed(result(&s, PayStatus::PaySucceed, 1234)), NOW_MS + 5).unwrap();
         assert!(applied.status_changed && applied.webhook_queued);
         assert_eq!(s.status, SessionStatus::Paid);
         assert_eq!(s.version, 2);
         assert_eq!(s.paid_at, Some(NOW));
         assert_eq!(s.gateway_order_no.as_deref(), Some("PZ123"));
         // The same answer again changes nothing.
-        let again = s
-            .apply(
-                Event::OrderConfirmed(result(&s, PayStatus::PaySucceed, 1234)),
-                NOW_MS + 9,
-            )
-            .unwrap();
+        let again =
+            s.apply(Event::OrderConfirmed(result(&s, PayStatus::PaySucceed, 1234)), NOW_MS + 9).unwrap();
         assert_eq!(again, Applied::NOTHING);
         assert_eq!(s.version, 2);
         assert_eq!(s.outbox.len(), 1);
@@ -1052,17 +966,11 @@ mod tests {
         let wrong = result(&s, PayStatus::PaySucceed, 1);
         assert_eq!(
             s.apply(Event::OrderConfirmed(wrong), NOW_MS),
-            Err(Refusal::AmountMismatch {
-                expected: 1234,
-                got: 1
-            })
+            Err(Refusal::AmountMismatch { expected: 1234, got: 1 })
         );
         let mut other = result(&s, PayStatus::PaySucceed, 1234);
         other.mcht_order_no = "sess_000000000000000000000000".into();
-        assert!(matches!(
-            s.apply(Event::OrderConfirmed(other), NOW_MS),
-            Err(Refusal::OrderMismatch(_))
-        ));
+        assert!(matches!(s.apply(Event::OrderConfirmed(other), NOW_MS), Err(Refusal::OrderMismatch(_))));
         assert_eq!(s.status, SessionStatus::Open);
         assert!(s.outbox.is_empty());
     }
@@ -1070,14 +978,8 @@ mod tests {
     #[test]
     fn unpaid_or_failed_results_leave_the_session_open() {
         let mut s = session();
-        for status in [
-            PayStatus::NotPayed,
-            PayStatus::PayFailed,
-            PayStatus::Unknown("X".into()),
-        ] {
-            let applied = s
-                .apply(Event::OrderConfirmed(result(&s, status, 1234)), NOW_MS)
-                .unwrap();
+        for status in [PayStatus::NotPayed, PayStatus::PayFailed, PayStatus::Unknown("X".into())] {
+            let applied = s.apply(Event::OrderConfirmed(result(&s, status, 1234)), NOW_MS).unwrap();
             assert_eq!(applied, Applied::NOTHING);
         }
         assert_eq!(s.status, SessionStatus::Open);
@@ -1097,16 +999,10 @@ mod tests {
             s.apply(Event::QrIssued(qr(QrCodeType::Alipay, NOW + 600)), NOW_MS),
             Err(Refusal::Closed(SessionStatus::Expired))
         );
-        assert_eq!(
-            s.apply(Event::Cancel, NOW_MS),
-            Err(Refusal::Closed(SessionStatus::Expired))
-        );
+        assert_eq!(s.apply(Event::Cancel, NOW_MS), Err(Refusal::Closed(SessionStatus::Expired)));
         // A payment that arrives after expiry still wins: the money moved.
-        s.apply(
-            Event::OrderConfirmed(result(&s, PayStatus::PaySucceed, 1234)),
-            s.expires_at * 1000 + 1,
-        )
-        .unwrap();
+        s.apply(Event::OrderConfirmed(result(&s, PayStatus::PaySucceed, 1234)), s.expires_at * 1000 + 1)
+            .unwrap();
         assert_eq!(s.status, SessionStatus::Paid);
         assert_eq!(s.version, 3);
         let kinds: Vec<_> = s.outbox.iter().map(|w| w.event.kind.as_str()).collect();
@@ -1121,33 +1017,19 @@ mod tests {
         assert_eq!(s.apply(Event::Cancel, NOW_MS).unwrap(), Applied::NOTHING);
         assert_eq!(s.version, 2);
         let mut p = session();
-        p.apply(
-            Event::OrderConfirmed(result(&p, PayStatus::PaySucceed, 1234)),
-            NOW_MS,
-        )
-        .unwrap();
-        assert_eq!(
-            p.apply(Event::Cancel, NOW_MS),
-            Err(Refusal::Closed(SessionStatus::Paid))
-        );
+        p.apply(Event::OrderConfirmed(result(&p, PayStatus::PaySucceed, 1234)), NOW_MS).unwrap();
+        assert_eq!(p.apply(Event::Cancel, NOW_MS), Err(Refusal::Closed(SessionStatus::Paid)));
     }
 
     #[test]
     fn qr_codes_are_reused_only_for_the_same_channel_while_fresh() {
         let mut s = session();
         assert_eq!(s.qr_call(), QrCall::Create);
-        s.apply(
-            Event::QrIssued(qr(QrCodeType::Wechatpay, NOW + QR_LIFETIME_SECS)),
-            NOW_MS,
-        )
-        .unwrap();
+        s.apply(Event::QrIssued(qr(QrCodeType::Wechatpay, NOW + QR_LIFETIME_SECS)), NOW_MS).unwrap();
         assert_eq!(s.qr_call(), QrCall::Refresh);
         assert!(s.reusable_qr(&QrCodeType::Wechatpay, NOW + 100).is_some());
         assert!(s.reusable_qr(&QrCodeType::Alipay, NOW + 100).is_none());
-        assert!(
-            s.reusable_qr(&QrCodeType::Wechatpay, NOW + QR_LIFETIME_SECS - 30)
-                .is_none()
-        );
+        assert!(s.reusable_qr(&QrCodeType::Wechatpay, NOW + QR_LIFETIME_SECS - 30).is_none());
         // The widget's view drops a QR that can no longer be paid, and never shows the secret.
         assert!(s.checkout_view(true, NOW + 1).qr.is_some());
         assert!(s.checkout_view(true, NOW + QR_LIFETIME_SECS).qr.is_none());
@@ -1159,27 +1041,17 @@ mod tests {
     fn queries_are_bounded_per_session() {
         let mut s = session();
         assert!(!s.query_due(NOW_MS), "no order upstream yet");
-        s.apply(
-            Event::QrIssued(qr(QrCodeType::Wechatpay, NOW + 600)),
-            NOW_MS,
-        )
-        .unwrap();
+        s.apply(Event::QrIssued(qr(QrCodeType::Wechatpay, NOW + 600)), NOW_MS).unwrap();
         assert!(s.query_due(NOW_MS));
         s.last_query_ms = Some(NOW_MS);
         assert!(!s.query_due(NOW_MS + QUERY_INTERVAL_MS - 1));
         assert!(s.query_due(NOW_MS + QUERY_INTERVAL_MS));
         s.apply(Event::Cancel, NOW_MS).unwrap();
-        assert!(
-            !s.query_due(NOW_MS + 60_000),
-            "closed sessions are not queried"
-        );
+        assert!(!s.query_due(NOW_MS + 60_000), "closed sessions are not queried");
     }
 
     fn signed_notification(s: &Session, status: &str, timestamp: u64) -> Vec<u8> {
-        let msg_body = format!(
-            r#"{{"mchtOrderNo":"{}","paymentAmount":1234,"payStatus":"{status}"}}"#,
-            s.id
-        );
+        let msg_body = format!(r#"{{"mchtOrderNo":"{}","paymentAmount":1234,"payStatus":"{status}"}}"#, s.id);
         let sign = sign::payzero_notification_signature("tok", &timestamp.to_string(), &msg_body);
         serde_json::json!({"timestamp": timestamp, "msgType": "PAY_STATUS_NOTIFY", "msgBody": msg_body, "sign": sign})
             .to_string()
@@ -1193,22 +1065,15 @@ mod tests {
         let raw = signed_notification(&s, "PAY_SUCCEED", 1);
         let verified = sign::verify_payzero_notification(&raw, &token).unwrap();
         let digest = notification_digest(&raw);
-        assert_eq!(
-            s.plan_notification(&digest, &verified).unwrap(),
-            NotificationPlan::ConfirmThenRecord
-        );
+        assert_eq!(s.plan_notification(&digest, &verified).unwrap(), NotificationPlan::ConfirmThenRecord);
         s.remember_notification(digest.clone());
-        assert_eq!(
-            s.plan_notification(&digest, &verified).unwrap(),
-            NotificationPlan::Duplicate
-        );
+        assert_eq!(s.plan_notification(&digest, &verified).unwrap(), NotificationPlan::Duplicate);
         // A retry sent later is another message with the same content → also new bytes, but a
         // failed-payment notice needs no confirmation.
         let failed = signed_notification(&s, "PAY_FAILED", 2);
         let verified_failed = sign::verify_payzero_notification(&failed, &token).unwrap();
         assert_eq!(
-            s.plan_notification(&notification_digest(&failed), &verified_failed)
-                .unwrap(),
+            s.plan_notification(&notification_digest(&failed), &verified_failed).unwrap(),
             NotificationPlan::Record
         );
         for i in 0..(MAX_SEEN_NOTIFICATIONS as u8 + 5) {
@@ -1232,11 +1097,7 @@ mod tests {
     fn the_outbox_drives_the_alarm() {
         let mut s = session();
         assert_eq!(s.next_alarm_ms(), Some(s.expires_at * 1000));
-        s.apply(
-            Event::OrderConfirmed(result(&s, PayStatus::PaySucceed, 1234)),
-            NOW_MS,
-        )
-        .unwrap();
+        s.apply(Event::OrderConfirmed(result(&s, PayStatus::PaySucceed, 1234)), NOW_MS).unwrap();
         assert_eq!(s.next_alarm_ms(), Some(NOW_MS), "deliver at once");
         let id = s.due_webhooks(NOW_MS)[0].id.clone();
         s.record_delivery(&id, false, NOW_MS);
@@ -1277,34 +1138,20 @@ mod tests {
             "https://edge/v1/notify/payzero",
         );
         assert_eq!(create.url, "http://pz/payzero/order/createAndQrCode");
-        let body: serde_json::Value =
-            serde_json::from_slice(create.body.as_deref().unwrap()).unwrap();
+        let body: serde_json::Value = serde_json::from_slice(create.body.as_deref().unwrap()).unwrap();
         assert_eq!(body["mchtOrderNo"], s.id.as_str());
         assert_eq!(body["paymentAmount"], 1234);
         assert_eq!(body["currency"], "CNY");
         assert_eq!(body["needDeclare"], false);
         assert_eq!(body["qrCodeType"], "ALIPAY");
         assert_eq!(body["notifyUrl"], "https://edge/v1/notify/payzero");
-        assert!(
-            create
-                .headers
-                .contains(&("Authorization".into(), "Bearer jwt-token".into()))
-        );
+        assert!(create.headers.contains(&("Authorization".into(), "Bearer jwt-token".into())));
         assert!(!format!("{create:?}").contains("jwt-token"));
 
         let refresh = payzero_refresh_qr("http://pz", &token, &s.id, QrCodeType::Unionpay);
-        assert_eq!(
-            refresh.url,
-            format!(
-                "http://pz/order/qrCode?mchtOrderNo={}&qrCodeType=UNIONPAY",
-                s.id
-            )
-        );
+        assert_eq!(refresh.url, format!("http://pz/order/qrCode?mchtOrderNo={}&qrCodeType=UNIONPAY", s.id));
         let query = payzero_query_order("http://pz", &token, &s.id);
-        assert_eq!(
-            query.url,
-            format!("http://pz/order/queryOrder?mchtOrderNo={}", s.id)
-        );
+        assert_eq!(query.url, format!("http://pz/order/queryOrder?mchtOrderNo={}", s.id));
         assert_eq!(query.method, HttpMethod::Get);
 
         let login = payzero_login("http://pz", &Secret::new("app"), &Secret::new("app-key"));
@@ -1312,10 +1159,7 @@ mod tests {
         assert!(!format!("{login:?}").contains("app-key"));
 
         let pay = sandbox_pay("http://sb/__admin", &s.id);
-        assert_eq!(
-            pay.url,
-            format!("http://sb/__admin/payzero/orders/{}/pay", s.id)
-        );
+        assert_eq!(pay.url, format!("http://sb/__admin/payzero/orders/{}/pay", s.id));
     }
 
     #[test]
@@ -1323,18 +1167,8 @@ mod tests {
         let mut s = session();
         s.apply(Event::Cancel, NOW_MS).unwrap();
         let event = s.outbox[0].event.clone();
-        let request = webhook_delivery(
-            "https://shop.example/hook",
-            &Secret::new("whsec"),
-            &event,
-            NOW,
-        );
-        let header = &request
-            .headers
-            .iter()
-            .find(|(k, _)| k == "Checkout-Signature")
-            .unwrap()
-            .1;
+        let request = webhook_delivery("https://shop.example/hook", &Secret::new("whsec"), &event, NOW);
+        let header = &request.headers.iter().find(|(k, _)| k == "Checkout-Signature").unwrap().1;
         let body = request.body.as_deref().unwrap();
         assert!(sign::webhook_verify(header, body, "whsec", NOW, 300).is_ok());
         let decoded: WebhookEvent = serde_json::from_slice(body).unwrap();
@@ -1348,28 +1182,16 @@ mod tests {
         let response = qr_response(answer, NOW);
         assert_eq!(response.qr_content, "weixin://x");
         assert_eq!(response.expires_at, NOW + QR_LIFETIME_SECS);
-        assert_eq!(
-            interpret_payzero::<QrCodeResponse>(401, b""),
-            Err(UpstreamFailure::Unauthorized(401))
-        );
-        assert_eq!(
-            interpret_payzero::<QrCodeResponse>(403, b""),
-            Err(UpstreamFailure::Unauthorized(403))
-        );
-        assert_eq!(
-            interpret_payzero::<QrCodeResponse>(500, b""),
-            Err(UpstreamFailure::Http(500))
-        );
+        assert_eq!(interpret_payzero::<QrCodeResponse>(401, b""), Err(UpstreamFailure::Unauthorized(401)));
+        assert_eq!(interpret_payzero::<QrCodeResponse>(403, b""), Err(UpstreamFailure::Unauthorized(403)));
+        assert_eq!(interpret_payzero::<QrCodeResponse>(500, b""), Err(UpstreamFailure::Http(500)));
         let refused = br#"{"success":false,"errorMsg":"bad","errorCode":"30001","data":null}"#;
         assert!(matches!(
             interpret_payzero::<QrCodeResponse>(200, refused),
             Err(UpstreamFailure::Rejected { code, .. }) if code == "30001"
         ));
         let text = br#"{"success":true,"errorMsg":null,"errorCode":null,"data":"ok"}"#;
-        assert!(matches!(
-            interpret_payzero::<QrCodeResponse>(200, text),
-            Err(UpstreamFailure::Malformed(_))
-        ));
+        assert!(matches!(interpret_payzero::<QrCodeResponse>(200, text), Err(UpstreamFailure::Malformed(_))));
         assert!(matches!(
             interpret_payzero::<QrCodeResponse>(200, b"<html>"),
             Err(UpstreamFailure::Malformed(_))
@@ -1378,12 +1200,7 @@ mod tests {
 
     #[test]
     fn login_reads_the_token_expiry() {
-        let claims = crate::jwt::Claims {
-            sub: "app".into(),
-            roles: vec![],
-            iat: NOW,
-            exp: NOW + 4 * 3600,
-        };
+        let claims = crate::jwt::Claims { sub: "app".into(), roles: vec![], iat: NOW, exp: NOW + 4 * 3600 };
         let token = crate::jwt::issue_hs256(&claims, b"k");
         let body = serde_json::json!({"success": true, "errorMsg": null, "errorCode": null, "data": {"username": "app", "token": token}});
         let cached = interpret_login(200, body.to_string().as_bytes()).unwrap();
