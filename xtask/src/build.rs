@@ -27,7 +27,18 @@ pub(crate) fn widget() -> Result<()> {
     let bg = out.join("widget_bg.wasm");
     check(Command::new(root.join("tools/node_modules/.bin/wasm-opt"))
         .env("PATH", tools_path(&root))
-        .args(["-Oz", "--strip-debug", "--strip-producers"])
+        // The features rustc's wasm32 target emits by default (Rust ≥ 1.82); wasm-opt must be told.
+        .args([
+            "-Oz",
+            "--enable-bulk-memory",
+            "--enable-nontrapping-float-to-int",
+            "--enable-sign-ext",
+            "--enable-mutable-globals",
+            "--enable-reference-types",
+            "--enable-multivalue",
+            "--strip-debug",
+            "--strip-producers",
+        ])
         .arg(&bg)
         .arg("-o")
         .arg(&bg))?;

@@ -58,7 +58,9 @@ fn cargo_tool(binary: &str, krate: &str, version: &str) -> Result<()> {
     check(Command::new("cargo").args(["install", krate, "--version", version, "--force"]))
 }
 
-/// `npm ci` in tools/ when node_modules is missing or older than the lock file.
+/// `npm install` in tools/ when node_modules is missing or was installed from another lock file.
+/// (`npm ci` would be the natural choice, but npm 11 rejects this lock as "out of sync" over
+/// workerd's optional per-platform packages; `npm install` honours the locked versions.)
 fn npm_tools(root: &Path) -> Result<()> {
     let tools = root.join("tools");
     let lock = fs::read(tools.join("package-lock.json")).context("reading tools/package-lock.json")?;
@@ -74,7 +76,7 @@ fn npm_tools(root: &Path) -> Result<()> {
         bail!("npm is not installed; install Node.js and npm (e.g. `apt-get install -y nodejs npm`) and run again");
     }
     step("installing npm tools (Node 22, wrangler, wasm-opt) into tools/node_modules");
-    check(Command::new("npm").args(["ci", "--no-audit", "--no-fund", "--loglevel=error"]).current_dir(&tools))?;
+    check(Command::new("npm").args(["install", "--no-audit", "--no-fund", "--loglevel=error"]).current_dir(&tools))?;
     fs::write(&stamp, want).context("writing the npm stamp")?;
     Ok(())
 }
