@@ -42,6 +42,9 @@ pub(crate) fn router(shared: Arc<Shared>) -> Router {
         .route("/payzero/tokens/revoke", post(revoke_tokens))
         .route("/shouqianba/orders/{id}/pay", post(sqb_pay))
         .route("/shouqianba/orders/{id}/fail", post(sqb_fail))
+        .route("/ezr/orders/{id}/pay", post(ezr_pay))
+        .route("/ezr/orders/{id}/fail", post(ezr_fail))
+        .route("/ezr/refunds/{no}/approve", post(ezr_approve_refund))
         .fallback(|| async { error(StatusCode::NOT_FOUND, "no such admin endpoint") })
         .with_state(shared)
 }
@@ -191,6 +194,7 @@ async fn state(State(shared): Shd) -> Response {
         "clock": clock_json(st.clock.now_ms(), st.clock.offset_ms()),
         "payzero": to_json(&st.payzero),
         "shouqianba": to_json(&st.sqb),
+        "ezr": to_json(&st.ezr),
     }))
     .into_response()
 }
@@ -303,5 +307,28 @@ async fn sqb_pay(State(shared): Shd, Path(id): Path<String>) -> Response {
 
 async fn sqb_fail(State(shared): Shd, Path(id): Path<String>) -> Response {
     let result = shared.with_state(|st, now| st.sqb.shopper_fail(&id, now)).await;
+    result.map_or_else(admin_error, |r| Json(r).into_response())
+}
+
+// ---------------------------------------------------------------------------------------------
+// EZR
+
+async fn ezr_pay(State(shared): Shd, Path(id): Path<String>) -> Response {
+    let result = shared
+        .with_state(|st, now| {
+            let st = &mut *st;
+            st.ezr.shopper_pay(&id, now, &mut st.rng)
+        })
+        .await;
+    result.map_or_else(admin_error, |r| Json(r).into_response())
+}
+
+async fn ezr_fail(State(shared): Shd, Path(id): Path<String>) -> Response {
+    let result = shared.with_state(|st, now| st.ezr.shopper_fail(&id, now)).await;
+    result.map_or_else(admin_error, |r| Json(r).into_response())
+}
+
+async fn ezr_approve_refund(State(shared): Shd, Path(no): Path<String>) -> Response {
+    let result = shared.with_state(|st, _| st.ezr.approve_refund(&no)).await;
     result.map_or_else(admin_error, |r| Json(r).into_response())
 }

@@ -6,6 +6,7 @@
 mod admin;
 mod clock;
 mod config;
+mod ezr;
 mod faults;
 mod ids;
 mod middleware;

@@ -7,7 +7,7 @@ use crate::config::Config;
 use crate::faults::{FaultKind, Faults};
 use crate::middleware::{self, RecordedRequest};
 use crate::notify::{self, Job, Outcome};
-use crate::{admin, payzero, shouqianba};
+use crate::{admin, ezr, payzero, shouqianba};
 use axum::Router;
 use checkout_shared::flex::NumOrStr;
 use checkout_shared::payzero::Notification;
@@ -25,6 +25,7 @@ pub(crate) struct State {
     pub(crate) rng: StdRng,
     pub(crate) payzero: payzero::Payzero,
     pub(crate) sqb: shouqianba::Shouqianba,
+    pub(crate) ezr: ezr::Ezr,
     pub(crate) faults: Faults,
     pub(crate) requests: VecDeque<RecordedRequest>,
     pub(crate) request_seq: u64,
@@ -44,6 +45,7 @@ impl State {
             payzero: payzero::Payzero::new(&mut rng),
             rng,
             sqb: shouqianba::Shouqianba::default(),
+            ezr: ezr::Ezr::default(),
             faults: Faults::default(),
             requests: VecDeque::new(),
             request_seq: 0,
@@ -211,6 +213,7 @@ pub(crate) fn router(shared: Arc<Shared>, admin_enabled: bool) -> Router {
     let gateways = Router::new()
         .nest("/payzero", payzero::routes::router(shared.clone()))
         .nest("/shouqianba", shouqianba::routes::router(shared.clone()))
+        .nest("/ezr", ezr::routes::router(shared.clone()))
         .layer(axum::middleware::from_fn_with_state(shared.clone(), middleware::record_and_fault));
     let mut app = gateways;
     if admin_enabled {

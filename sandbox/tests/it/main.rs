@@ -5,6 +5,7 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 mod admin;
+mod ezr;
 mod harness;
 mod payzero_qr;
 mod shouqianba;
