@@ -5,7 +5,9 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 mod admin;
+mod binary;
 mod ezr;
 mod harness;
+mod payzero_more;
 mod payzero_qr;
 mod shouqianba;
