@@ -91,7 +91,7 @@ async fn main() -> Result<()> {
         .route("/", get(product_page))
         .route("/buy", post(buy))
         .route("/orders/{order_no}", get(order_page))
-        .route("/orders/{order_no}.json", get(order_json))
+        .route("/api/orders/{order_no}", get(order_json))
         .route("/webhook", post(webhook))
         .with_state(shop);
     println!("demo shop listening on http://{addr}");
@@ -106,7 +106,7 @@ async fn main() -> Result<()> {
 fn page(title: &str, body: &str) -> Html<String> {
     Html(format!(
         r#"<!doctype html><html lang="zh-CN"><head><meta charset="utf-8">
-<meta name="viewport" content="width=device-width,initial-scale=1"><title>{title}</title>
+<meta name="viewport" content="width=device-width,initial-scale=1"><link rel="icon" href="data:,"><title>{title}</title>
 <style>body{{font-family:system-ui,sans-serif;max-width:40rem;margin:2rem auto;padding:0 1rem;color:#1d1d1f}}
 .card{{border:1px solid #ddd;border-radius:12px;padding:1rem;margin:1rem 0;display:flex;justify-content:space-between;align-items:center;gap:1rem}}
 button{{font-size:1rem;padding:.6rem 1.2rem;border-radius:8px;border:0;background:#07c160;color:#fff;cursor:pointer}}

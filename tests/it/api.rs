@@ -43,37 +43,32 @@ pub(crate) async fn request_qr(stack: &Stack, client_secret: &str, channel: &str
     Ok(r.json().await?)
 }
 
-/// Every object in the sandbox's state that describes the Payzero order `order_no`.
-pub(crate) async fn sandbox_order(stack: &Stack, order_no: &str) -> Result<Value> {
-    let state: Value = http().get(format!("{}/__admin/state", stack.sandbox_url)).send().await?.json().await?;
-    find_object(&state, "mchtOrderNo", order_no)
-        .or_else(|| find_object(&state, "mcht_order_no", order_no))
-        .with_context(|| format!("order {order_no} is not in the sandbox state: {state}"))
-}
-
-fn find_object(value: &Value, key: &str, wanted: &str) -> Option<Value> {
-    match value {
-        Value::Object(map) => {
-            if map.get(key).and_then(Value::as_str) == Some(wanted) {
-                return Some(value.clone());
-            }
-            map.values().find_map(|v| find_object(v, key, wanted))
-        }
-        Value::Array(items) => items.iter().find_map(|v| find_object(v, key, wanted)),
-        _ => None,
-    }
-}
-
-/// The code URL the sandbox issued last for an order, wherever its state keeps it.
+/// The code URL the sandbox issued last for an order: found in the smallest part of the
+/// sandbox's Payzero state that names both the order and a code URL.
 pub(crate) async fn sandbox_code_url(stack: &Stack, order_no: &str) -> Result<String> {
-    let order = sandbox_order(stack, order_no).await?;
-    let mut found = Vec::new();
-    collect_strings(&order, &mut found);
-    found
-        .into_iter()
-        .filter(|s| s.starts_with("weixin://") || s.starts_with("https://qr."))
-        .last()
-        .with_context(|| format!("no code URL in the sandbox's order: {order}"))
+    let state: Value = http().get(format!("{}/__admin/state", stack.sandbox_url)).send().await?.json().await?;
+    let is_code = |s: &str| s.starts_with("weixin://") || s.starts_with("https://qr.");
+    let record = smallest_with(&state["payzero"], &|strings: &[String]| {
+        strings.iter().any(|s| s == order_no) && strings.iter().any(|s| is_code(s))
+    })
+    .with_context(|| format!("no code URL for {order_no} in the sandbox state: {state}"))?;
+    let mut strings = Vec::new();
+    collect_strings(&record, &mut strings);
+    strings.into_iter().filter(|s| is_code(s)).last().context("no code URL")
+}
+
+fn smallest_with(value: &Value, wanted: &dyn Fn(&[String]) -> bool) -> Option<Value> {
+    let mut strings = Vec::new();
+    collect_strings(value, &mut strings);
+    if !wanted(&strings) {
+        return None;
+    }
+    let children: Vec<&Value> = match value {
+        Value::Object(map) => map.values().collect(),
+        Value::Array(items) => items.iter().collect(),
+        _ => Vec::new(),
+    };
+    children.into_iter().find_map(|c| smallest_with(c, wanted)).or_else(|| Some(value.clone()))
 }
 
 fn collect_strings(value: &Value, out: &mut Vec<String>) {
