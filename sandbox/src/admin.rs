@@ -21,6 +21,9 @@ use std::sync::Arc;
 
 type Shd = State<Arc<Shared>>;
 
+/// The largest single clock jump (ten years).
+const MAX_ADVANCE_S: u64 = 10 * 366 * 86_400;
+
 pub(crate) fn router(shared: Arc<Shared>) -> Router {
     Router::new()
         .route("/clock", get(clock))
@@ -100,6 +103,10 @@ async fn advance(State(shared): Shd, bytes: Bytes) -> Response {
         Ok(a) => a,
         Err(r) => return r,
     };
+    // Ten years is more than any test needs and keeps every `now + delay` far from overflow.
+    if seconds > MAX_ADVANCE_S {
+        return error(StatusCode::BAD_REQUEST, format!("seconds must be at most {MAX_ADVANCE_S}"));
+    }
     // Attempts already on their way finish first, so their retries are scheduled before the jump.
     shared.wait_for_attempts().await;
     shared.state.lock().await.clock.advance(seconds);

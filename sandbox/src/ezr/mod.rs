@@ -89,7 +89,7 @@ pub(crate) struct EzrOrder {
 impl EzrOrder {
     /// Refunds that hold money back (PROCESSING or SUCCESS).
     fn refunded(&self) -> Fen {
-        Fen(self.refunds.iter().map(|r| r.amount.0).sum())
+        crate::payzero::sum_fen(self.refunds.iter().map(|r| r.amount))
     }
 
     fn pay_result(&self) -> PayResult {
@@ -131,8 +131,9 @@ impl EzrOrder {
             })
             .collect();
         let paid = self.state == OrderState::Success || self.reversed == Some(ReverseDesc::Refund);
-        let refunded_ok: u64 =
-            self.refunds.iter().filter(|r| r.state == RefundState::Success).map(|r| r.amount.0).sum();
+        let refunded_ok = crate::payzero::sum_fen(
+            self.refunds.iter().filter(|r| r.state == RefundState::Success).map(|r| r.amount),
+        );
         QueryResult {
             trade_no: Some(self.trade_no.clone()),
             out_trade_no: Some(self.out_trade_no.clone()),
@@ -140,7 +141,7 @@ impl EzrOrder {
             user_code: self.user_code.clone(),
             total_amount: EzrAmount::from_fen(self.total),
             pay_amount: paid.then(|| EzrAmount::from_fen(self.total)),
-            refund_amount: Some(EzrAmount::from_fen(Fen(refunded_ok))),
+            refund_amount: Some(EzrAmount::from_fen(refunded_ok)),
             order_state: self.state.clone(),
             pay_type: Some(Numeric::new(self.pay_type.clone())),
             pay_time: if paid { self.finish_ms.map(timefmt::dashed) } else { None },

@@ -526,7 +526,7 @@ impl Payzero {
             }
         }
         let id = self.batches.keys().next_back().map_or(1, |k| k + 1);
-        let total = Fen(orders.iter().map(|o| o.payment_amount.0).sum());
+        let total = sum_fen(orders.iter().map(|o| o.payment_amount));
         let order_nos: Vec<String> = orders.iter().map(|o| o.mcht_order_no.clone()).collect();
         for o in orders {
             let mut rec = PzOrder::new(o, Channel::Batch, now_ms);
@@ -586,7 +586,7 @@ impl Payzero {
         if to_pay.is_empty() {
             return Err(PzError::spec(ErrorCode::NothingToPay));
         }
-        self.merchant_can_pay(Fen(to_pay.iter().map(|(_, a)| a.0).sum()))?;
+        self.merchant_can_pay(sum_fen(to_pay.iter().map(|(_, a)| *a)))?;
         for (no, _) in &to_pay {
             self.arrange(no, now_ms);
         }
@@ -613,11 +613,12 @@ impl Payzero {
             declare_success_count: declare_success,
             declare_failed_count: declare_failed,
             declare_other_count: total - declare_success - declare_failed,
-            total_payment_amount: Fen(orders
-                .iter()
-                .filter(|o| o.pay_status == PayStatus::PaySucceed)
-                .map(|o| o.order.payment_amount.0)
-                .sum()),
+            total_payment_amount: sum_fen(
+                orders
+                    .iter()
+                    .filter(|o| o.pay_status == PayStatus::PaySucceed)
+                    .map(|o| o.order.payment_amount),
+            ),
         })
     }
 
@@ -1202,6 +1203,14 @@ fn known_qr_type(t: Option<&QrCodeType>) -> Result<QrCodeType, PzError> {
     }
 }
 
+/// Adds amounts without overflowing: hostile amounts near `u64::MAX` saturate instead of panicking.
+pub(crate) fn sum_fen(amounts: impl Iterator<Item = Fen>) -> Fen {
+    amounts.fold(Fen::ZERO, |acc, a| acc.checked_add(a).unwrap_or(Fen(u64::MAX)))
+}
+
+/// Java's `Long`, the spec's type for amounts.
+const MAX_LONG: u64 = i64::MAX as u64;
+
 fn non_empty(value: Option<&str>) -> bool {
     value.is_some_and(|v| !v.trim().is_empty())
 }
@@ -1214,7 +1223,7 @@ pub(crate) fn validate_order(o: &Order) -> Result<(), PzError> {
     if o.currency != "CNY" {
         return Err(PzError::param("currency"));
     }
-    if o.payment_amount == Fen::ZERO {
+    if o.payment_amount == Fen::ZERO || o.payment_amount.0 > MAX_LONG {
         return Err(PzError::param("paymentAmount"));
     }
     if o.subject.trim().is_empty() {

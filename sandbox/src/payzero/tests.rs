@@ -233,3 +233,22 @@ fn automatic_orders_and_arrange_pay() {
     pz.create_qr(order("C2").with_qr_code_type(QrCodeType::Wechatpay), T0, &mut rng).unwrap();
     assert_eq!(pz.arrange_pay("C2", T0).unwrap_err().code, "30004");
 }
+
+#[test]
+fn hostile_input_does_not_panic() {
+    let (mut pz, mut rng) = setup();
+    // 18 bytes, but not 18 ASCII characters: must be refused, not sliced mid-character.
+    let apply = AgreeApplyRequest::debit(
+        "R9",
+        "张三",
+        "6217920151050000",
+        BankCode::NetsUnionTest,
+        "3101131980101张1",
+        "13800138000",
+    );
+    assert_eq!(pz.agree_apply(apply, T0).unwrap_err(), PzError::param("idno"));
+    let big = |no: &str| Order::new(no, Fen(i64::MAX as u64), "s");
+    pz.upload_batch(vec![big("H1"), big("H2")], T0).unwrap();
+    assert_eq!(pz.pay_batch("1", T0).unwrap_err().code, "50056", "the sum saturates");
+    assert_eq!(pz.real_person("1张", "x", &mut rng).unwrap().result, RealPersonResult::Pass);
+}

@@ -154,6 +154,7 @@ async fn state_clock_and_reset() {
     assert_eq!(after["offsetSeconds"], 3600);
     assert!(after["nowMs"].as_u64().unwrap() >= before["nowMs"].as_u64().unwrap() + 3_600_000);
     assert_eq!(env.admin("/clock/advance", json!({"seconds": -1})).await.status, 400);
+    assert_eq!(env.admin("/clock/advance", json!({"seconds": u64::MAX})).await.status, 400);
 
     assert_eq!(env.admin("/reset", json!({})).await.status, 204);
     let state = env.admin_get("/state").await;

@@ -108,6 +108,7 @@ async fn orders_are_validated_as_the_spec_says() {
         ("orderDatetime", Box::new(|v| v["orderDatetime"] = json!("2019/04/02"))),
         ("paymentAmount", Box::new(|v| v["paymentAmount"] = json!(-5))),
         ("paymentAmount", Box::new(|v| v["paymentAmount"] = json!(12.5))),
+        ("paymentAmount", Box::new(|v| v["paymentAmount"] = json!(u64::MAX))),
         // Declaring needs the payer.
         (
             "payerName",
