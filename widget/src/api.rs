@@ -3,6 +3,7 @@
 //! the edge's message text left behind on purpose.
 
 use crate::env::encode_path_segment;
+use crate::json;
 use crate::state::UiError;
 use checkout_shared::api::{CheckoutView, ErrorBody, Method, QrRequest, QrResponse, StatusUpdate};
 use checkout_shared::payzero::QrCodeType;
@@ -66,14 +67,21 @@ async fn read<T: DeserializeOwned>(response: Response) -> Result<T, UiError> {
     if !response.ok() {
         return Err(error_of(response).await);
     }
-    response.json::<T>().await.map_err(|_| UiError::Protocol)
+    decode(response).await
+}
+
+async fn decode<T: DeserializeOwned>(response: Response) -> Result<T, UiError> {
+    // A body cut off mid-way is a network failure; a complete one we cannot read is not.
+    let text = response.text().await.map_err(|_| UiError::Network)?;
+    json::from_str(&text).map_err(|_| UiError::Protocol)
 }
 
 /// The stable code of an error answer. A body that is not our `ErrorBody` (a proxy's HTML
 /// page, say) is a protocol error.
 async fn error_of(response: Response) -> UiError {
-    match response.json::<ErrorBody>().await {
+    match decode::<ErrorBody>(response).await {
         Ok(body) => UiError::Api(body.error.code),
+        Err(UiError::Network) => UiError::Network,
         Err(_) => UiError::Protocol,
     }
 }

@@ -37,14 +37,19 @@ pub struct Checkout {
 }
 
 impl Checkout {
+    /// Dispatches an action the shopper caused.
     pub fn dispatch(&self, action: Action) {
+        host::note_user_action();
         self.state.dispatch(action);
     }
 
-    /// A callback that dispatches the same action on every call.
+    /// A callback that dispatches the same shopper action on every call.
     pub fn on<T>(&self, action: Action) -> Callback<T> {
         let state = self.state.clone();
-        Callback::from(move |_| state.dispatch(action.clone()))
+        Callback::from(move |_| {
+            host::note_user_action();
+            state.dispatch(action.clone());
+        })
     }
 }
 

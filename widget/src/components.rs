@@ -17,8 +17,8 @@ use yew::prelude::*;
 /// The countdown is deliberately not in it (it would talk every second).
 pub fn status_text(lang: Lang, state: &State) -> &'static str {
     let msg = match &state.phase {
-        Phase::Loading => Msg::Loading,
-        Phase::Unavailable(_) => return "",
+        // The loading and failure screens say it themselves (the latter as an alert).
+        Phase::Loading | Phase::Unavailable(_) => return "",
         Phase::Picking => Msg::ChooseMethod,
         Phase::RequestingQr(_) | Phase::ShowingQr { refreshing: true, .. } => Msg::CreatingQr,
         Phase::ShowingQr { .. } if state.qr_expired() => Msg::QrExpired,

@@ -80,6 +80,13 @@ impl Drop for ResizeReporter {
 
 thread_local! {
     static QR_MARKED: Cell<bool> = const { Cell::new(false) };
+    static USER_ACTED: Cell<bool> = const { Cell::new(false) };
+}
+
+/// Notes that the shopper did something (clicked, pressed a key on a control), so a screen
+/// change that follows may move the focus.
+pub fn note_user_action() {
+    USER_ACTED.with(|a| a.set(true));
 }
 
 /// `performance.mark("checkout:qr-visible")` the first time a QR is on screen: the benchmark
@@ -94,9 +101,12 @@ pub fn mark_qr_visible() {
 }
 
 /// Moves focus to `element` when the shopper's focus was lost because the button they used
-/// went away with the old screen. Never steals focus from elsewhere, and never on first load
-/// inside an iframe (focusing there would scroll the host page).
+/// went away with the old screen. Never steals focus from elsewhere, and never before the
+/// shopper has acted (on first load it would scroll a host page that frames us).
 pub fn focus_if_lost(element: &web_sys::HtmlElement) {
+    if !USER_ACTED.with(Cell::get) {
+        return;
+    }
     let Some(document) = web_sys::window().and_then(|w| w.document()) else {
         return;
     };

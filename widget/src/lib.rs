@@ -30,6 +30,7 @@ pub mod components;
 pub mod env;
 pub mod host;
 pub mod i18n;
+pub mod json;
 pub mod qr;
 pub mod state;
 

@@ -191,7 +191,9 @@ impl State {
 pub fn reduce(mut state: State, action: Action) -> State {
     match action {
         Action::Loaded { view, client_now, server_now } => {
-            state.skew = server_now.map_or(0, |s| s as i64 - client_now as i64);
+            // `Date` has whole seconds, so a difference of a second or two is rounding, not skew.
+            let skew = server_now.map_or(0, |s| s as i64 - client_now as i64);
+            state.skew = if skew.abs() <= 2 { 0 } else { skew };
             state.now = client_now.saturating_add_signed(state.skew);
             state.version = view.version;
             state.error = None;
@@ -460,6 +462,13 @@ mod tests {
         );
         let s = reduce(s, Action::Tick(460));
         assert_eq!(s.qr_seconds_left(), Some(240));
+    }
+
+    #[test]
+    fn a_second_of_date_header_rounding_is_not_skew() {
+        let s =
+            reduce(State::new(), Action::Loaded { view: view(), client_now: 999, server_now: Some(1000) });
+        assert_eq!((s.skew, s.now), (0, 999));
     }
 
     #[test]
