@@ -13,24 +13,25 @@ use checkout_shared::api::{Method, QrResponse, SessionStatus};
 use checkout_shared::payzero::QrCodeType;
 use yew::prelude::*;
 
-/// The text of the `aria-live` status line: what a screen reader announces on each change.
-/// The countdown is deliberately not in it (it would talk every second).
-pub fn status_text(lang: Lang, state: &State) -> &'static str {
-    let msg = match &state.phase {
+/// The text of the `aria-live` status line: a short status, not a repeat of the heading, and
+/// announced by screen readers on each change. The countdown is deliberately not in it (it
+/// would talk every second).
+pub fn status_text(lang: Lang, state: &State) -> String {
+    let detail = match &state.phase {
         // The loading and failure screens say it themselves (the latter as an alert).
-        Phase::Loading | Phase::Unavailable(_) => return "",
-        Phase::Picking => Msg::ChooseMethod,
-        Phase::RequestingQr(_) | Phase::ShowingQr { refreshing: true, .. } => Msg::CreatingQr,
-        Phase::ShowingQr { .. } if state.qr_expired() => Msg::QrExpired,
+        Phase::Loading | Phase::Unavailable(_) => return String::new(),
+        Phase::RequestingQr(_) | Phase::ShowingQr { refreshing: true, .. } => t(lang, Msg::CreatingQr),
+        Phase::ShowingQr { .. } if state.qr_expired() => t(lang, Msg::StatusQrExpired),
         Phase::ShowingQr { .. } => match state.simulation {
-            Simulation::Idle => Msg::WaitingForPayment,
-            Simulation::Sending => Msg::Simulating,
-            Simulation::Sent => Msg::SimulateSent,
+            Simulation::Idle => t(lang, Msg::WaitingForPayment),
+            Simulation::Sending => t(lang, Msg::Simulating),
+            Simulation::Sent => t(lang, Msg::SimulateSent),
         },
-        Phase::Paid => Msg::Paid,
-        Phase::Closed(status) => return i18n::closed_texts(lang, status).0,
+        Phase::Picking | Phase::Paid | Phase::Closed(_) => {
+            return format!("{}{}", t(lang, Msg::StatusPrefix), i18n::status_word(lang, &state.status));
+        }
     };
-    t(lang, msg)
+    detail.to_owned()
 }
 
 /// Picks the screen for the current phase, with the parts every screen shares.
@@ -49,7 +50,7 @@ pub fn Screens() -> Html {
         Phase::Loading => html! { <Loading {lang} /> },
         Phase::Unavailable(error) => {
             // Only a failed read can be retried; "no usable method" will not change by retrying.
-            let retry = view.is_none().then(|| checkout.on(Action::Retry));
+            let retry = (view.is_none() && error.is_retryable()).then(|| checkout.on(Action::Retry));
             html! { <Unavailable {lang} error={error.clone()} on_retry={retry} /> }
         }
         Phase::Picking | Phase::RequestingQr(_) => {

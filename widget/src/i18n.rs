@@ -83,6 +83,14 @@ pub enum Msg {
     InAppOpenBrowser,
     InAppScreenshot,
     ShowQrAnyway,
+    StatusPrefix,
+    StatusAwaiting,
+    StatusQrExpired,
+    StatusPaid,
+    StatusExpired,
+    StatusCanceled,
+    StatusFailed,
+    StatusClosed,
 }
 
 impl Msg {
@@ -123,6 +131,14 @@ impl Msg {
         Msg::InAppOpenBrowser,
         Msg::InAppScreenshot,
         Msg::ShowQrAnyway,
+        Msg::StatusPrefix,
+        Msg::StatusAwaiting,
+        Msg::StatusQrExpired,
+        Msg::StatusPaid,
+        Msg::StatusExpired,
+        Msg::StatusCanceled,
+        Msg::StatusFailed,
+        Msg::StatusClosed,
     ];
 }
 
@@ -186,6 +202,14 @@ pub fn t(lang: Lang, msg: Msg) -> &'static str {
             "You can also take a screenshot of the code and pick it from your photos in the paying app's scanner.",
         ),
         Msg::ShowQrAnyway => ("仍然显示二维码", "Show the code anyway"),
+        Msg::StatusPrefix => ("状态：", "Status: "),
+        Msg::StatusAwaiting => ("待支付", "awaiting payment"),
+        Msg::StatusQrExpired => ("二维码已失效", "code expired"),
+        Msg::StatusPaid => ("已支付", "paid"),
+        Msg::StatusExpired => ("已过期", "expired"),
+        Msg::StatusCanceled => ("已取消", "canceled"),
+        Msg::StatusFailed => ("支付失败", "failed"),
+        Msg::StatusClosed => ("已关闭", "closed"),
     };
     match lang {
         Lang::Zh => zh,
@@ -246,6 +270,19 @@ pub fn closed_texts(lang: Lang, status: &SessionStatus) -> (&'static str, &'stat
         }
     };
     (t(lang, title), t(lang, body))
+}
+
+/// The session status as one word for the status line.
+pub fn status_word(lang: Lang, status: &SessionStatus) -> &'static str {
+    let msg = match status {
+        SessionStatus::Open => Msg::StatusAwaiting,
+        SessionStatus::Paid => Msg::StatusPaid,
+        SessionStatus::Expired => Msg::StatusExpired,
+        SessionStatus::Canceled => Msg::StatusCanceled,
+        SessionStatus::Failed => Msg::StatusFailed,
+        SessionStatus::Unknown(_) => Msg::StatusClosed,
+    };
+    t(lang, msg)
 }
 
 /// What to tell the shopper about a failure: what happened and what they can do, never the

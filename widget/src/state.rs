@@ -20,6 +20,25 @@ pub enum UiError {
     QrEncode,
 }
 
+impl UiError {
+    /// Whether asking again may work: a dead link or a refusal will not change by retrying.
+    pub fn is_retryable(&self) -> bool {
+        match self {
+            UiError::Network | UiError::Protocol => true,
+            UiError::Api(code) => {
+                matches!(
+                    code,
+                    ErrorCode::RateLimited
+                        | ErrorCode::UpstreamError
+                        | ErrorCode::Internal
+                        | ErrorCode::Unknown(_)
+                )
+            }
+            UiError::QrEncode => false,
+        }
+    }
+}
+
 /// Which screen the shopper is on.
 #[derive(Clone, Debug, PartialEq)]
 pub enum Phase {
@@ -629,6 +648,14 @@ mod tests {
         let s = run(s, [Action::DismissError, Action::Simulate]);
         assert_eq!(s.error, None);
         assert_eq!(s.simulation, Simulation::Sending);
+    }
+
+    #[test]
+    fn only_passing_failures_offer_a_retry() {
+        assert!(UiError::Network.is_retryable());
+        assert!(UiError::Api(ErrorCode::UpstreamError).is_retryable());
+        assert!(!UiError::Api(ErrorCode::NotFound).is_retryable());
+        assert!(!UiError::Api(ErrorCode::SessionClosed).is_retryable());
     }
 
     #[test]
