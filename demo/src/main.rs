@@ -10,9 +10,9 @@ use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{Html, IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use axum::{Json, Router};
+use checkout_shared::Fen;
 use checkout_shared::api::{CreateSessionRequest, ErrorBody, SessionCreated, SessionStatus, WebhookEvent};
 use checkout_shared::sign::{Secret, webhook_verify};
-use checkout_shared::Fen;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 use std::sync::Arc;
@@ -21,7 +21,12 @@ use tokio::sync::Mutex;
 
 /// What the shop sells. Prices live here, on the server: the shopper's browser only names a product.
 const CATALOG: &[Product] = &[
-    Product { id: "longjing", name_zh: "西湖龙井 250g", name_en: "West Lake Longjing tea, 250 g", price: Fen(8800) },
+    Product {
+        id: "longjing",
+        name_zh: "西湖龙井 250g",
+        name_en: "West Lake Longjing tea, 250 g",
+        price: Fen(8800),
+    },
     Product { id: "teacup", name_zh: "青瓷茶杯", name_en: "Celadon tea cup", price: Fen(3500) },
     Product { id: "sample", name_zh: "试饮装", name_en: "Tasting sample", price: Fen(1) },
 ];
@@ -81,7 +86,9 @@ async fn main() -> Result<()> {
     let shop = Arc::new(Shop {
         edge_url: env_or("EDGE_URL", "http://127.0.0.1:8787").trim_end_matches('/').to_owned(),
         public_url: env_or("DEMO_PUBLIC_URL", &format!("http://{addr}")),
-        merchant_key: Secret::new(std::env::var("MERCHANT_SECRET_KEY").context("MERCHANT_SECRET_KEY is not set")?),
+        merchant_key: Secret::new(
+            std::env::var("MERCHANT_SECRET_KEY").context("MERCHANT_SECRET_KEY is not set")?,
+        ),
         webhook_secret: Secret::new(std::env::var("WEBHOOK_SECRET").context("WEBHOOK_SECRET is not set")?),
         http: reqwest::Client::builder().timeout(std::time::Duration::from_secs(15)).build()?,
         orders: Mutex::new(BTreeMap::new()),
@@ -147,7 +154,8 @@ struct BuyForm {
 /// Creates the order and its checkout session server-side, then sends the shopper to the edge.
 async fn buy(State(shop): State<AppState>, Form(form): Form<BuyForm>) -> Response {
     let Some(product) = CATALOG.iter().find(|p| p.id == form.product) else {
-        return (StatusCode::BAD_REQUEST, page("Unknown product", "<p>没有这个商品 Unknown product.</p>")).into_response();
+        return (StatusCode::BAD_REQUEST, page("Unknown product", "<p>没有这个商品 Unknown product.</p>"))
+            .into_response();
     };
     let order_no = {
         let mut next = shop.next_order.lock().await;
@@ -195,7 +203,10 @@ fn edge_failure(detail: &str) -> Response {
     eprintln!("demo shop: creating a checkout session failed: {detail}");
     (
         StatusCode::BAD_GATEWAY,
-        page("Checkout unavailable", "<p>暂时无法发起支付，请稍后再试。 Checkout is unavailable, please try again.</p>"),
+        page(
+            "Checkout unavailable",
+            "<p>暂时无法发起支付，请稍后再试。 Checkout is unavailable, please try again.</p>",
+        ),
     )
         .into_response()
 }
@@ -203,16 +214,24 @@ fn edge_failure(detail: &str) -> Response {
 async fn order_page(State(shop): State<AppState>, Path(order_no): Path<String>) -> Response {
     let orders = shop.orders.lock().await;
     let Some(order) = orders.get(&order_no) else {
-        return (StatusCode::NOT_FOUND, page("Not found", "<p>没有这个订单 No such order.</p>")).into_response();
+        return (StatusCode::NOT_FOUND, page("Not found", "<p>没有这个订单 No such order.</p>"))
+            .into_response();
     };
     let status = if order.status == "paid" {
         r#"<p class="paid" data-testid="order-paid">已支付 Paid — 感谢惠顾！ Thank you!</p>"#.to_owned()
     } else {
-        format!(r#"<p data-testid="order-status">状态 Status: {}</p><p class="muted">页面不会自动刷新 Refresh to update.</p>"#, escape(&order.status))
+        format!(
+            r#"<p data-testid="order-status">状态 Status: {}</p><p class="muted">页面不会自动刷新 Refresh to update.</p>"#,
+            escape(&order.status)
+        )
     };
     page(
         "Your order",
-        &format!("<h2>订单 Order {}</h2><p>{}</p>{status}<p><a href=\"/\">继续购物 Continue shopping</a></p>", escape(&order.order_no), order.amount),
+        &format!(
+            "<h2>订单 Order {}</h2><p>{}</p>{status}<p><a href=\"/\">继续购物 Continue shopping</a></p>",
+            escape(&order.order_no),
+            order.amount
+        ),
     )
     .into_response()
 }

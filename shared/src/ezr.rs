@@ -39,18 +39,12 @@ pub struct EzrAmount {
 impl EzrAmount {
     /// An amount written as an integer in fen, as the spec's tables describe.
     pub fn from_fen(fen: Fen) -> Self {
-        EzrAmount {
-            fen,
-            yuan_text: None,
-        }
+        EzrAmount { fen, yuan_text: None }
     }
 
     /// An amount written as a yuan decimal (`0.01`), as the spec's pay example shows.
     pub fn from_yuan(fen: Fen) -> Self {
-        EzrAmount {
-            fen,
-            yuan_text: Some(fen.to_yuan_string()),
-        }
+        EzrAmount { fen, yuan_text: Some(fen.to_yuan_string()) }
     }
 
     /// The amount in fen, whichever way it was written.
@@ -66,8 +60,7 @@ impl EzrAmount {
     /// Whether this can be `expected`: exactly, for a decimal; for an integer, either as fen
     /// (what the spec says) or as whole yuan (what its pay example suggests EZR may send).
     pub fn may_equal(&self, expected: Fen) -> bool {
-        self.fen == expected
-            || (self.yuan_text.is_none() && self.fen.0.checked_mul(100) == Some(expected.0))
+        self.fen == expected || (self.yuan_text.is_none() && self.fen.0.checked_mul(100) == Some(expected.0))
     }
 }
 
@@ -78,10 +71,9 @@ impl Serialize for EzrAmount {
             // The decimal text goes back out as a JSON number: serde_json's `Number` parses it
             // and writes the shortest form that reads back the same, which for a yuan amount of
             // at most two decimals is that same text.
-            Some(text) => text
-                .parse::<serde_json::Number>()
-                .map_err(ser::Error::custom)?
-                .serialize(serializer),
+            Some(text) => {
+                text.parse::<serde_json::Number>().map_err(ser::Error::custom)?.serialize(serializer)
+            }
         }
     }
 }
@@ -95,10 +87,7 @@ impl<'de> Deserialize<'de> for EzrAmount {
         // Not a non-negative integer: a decimal, read as yuan from its text.
         let text = number.to_string();
         match Fen::from_yuan_str(&text) {
-            Some(fen) => Ok(EzrAmount {
-                fen,
-                yuan_text: Some(text),
-            }),
+            Some(fen) => Ok(EzrAmount { fen, yuan_text: Some(text) }),
             None => Err(de::Error::custom(format!(
                 "an EZR amount: an integer in fen or a yuan decimal with at most two places, not {text}"
             ))),
@@ -120,10 +109,7 @@ pub struct Numeric<E> {
 impl<E> Numeric<E> {
     /// A value written as a JSON number.
     pub fn new(value: E) -> Self {
-        Numeric {
-            value,
-            quoted: false,
-        }
+        Numeric { value, quoted: false }
     }
 
     pub fn value(&self) -> &E {
@@ -171,9 +157,7 @@ impl<'de, E: FromStr> Deserialize<'de> for Numeric<E> {
             }
         }
         let (text, quoted) = deserializer.deserialize_any(V)?;
-        let value = text
-            .parse()
-            .map_err(|_| de::Error::custom(format!("an unreadable code: {text}")))?;
+        let value = text.parse().map_err(|_| de::Error::custom(format!("an unreadable code: {text}")))?;
         Ok(Numeric { value, quoted })
     }
 }
@@ -425,28 +409,16 @@ pub struct QueryRequest {
 
 impl QueryRequest {
     pub fn by_trade_no(trade_no: impl Into<String>) -> Self {
-        QueryRequest {
-            trade_no: Some(trade_no.into()),
-            out_trade_no: None,
-            refund_no: None,
-        }
+        QueryRequest { trade_no: Some(trade_no.into()), out_trade_no: None, refund_no: None }
     }
 
     pub fn by_out_trade_no(out_trade_no: impl Into<String>) -> Self {
-        QueryRequest {
-            trade_no: None,
-            out_trade_no: Some(out_trade_no.into()),
-            refund_no: None,
-        }
+        QueryRequest { trade_no: None, out_trade_no: Some(out_trade_no.into()), refund_no: None }
     }
 
     /// Also asks about these refunds (joined with commas, as the spec wants).
     pub fn with_refund_nos<S: AsRef<str>>(mut self, refund_nos: &[S]) -> Self {
-        let joined = refund_nos
-            .iter()
-            .map(AsRef::as_ref)
-            .collect::<Vec<_>>()
-            .join(",");
+        let joined = refund_nos.iter().map(AsRef::as_ref).collect::<Vec<_>>().join(",");
         self.refund_no = (!joined.is_empty()).then_some(joined);
         self
     }
@@ -461,9 +433,7 @@ pub struct CancelRequest {
 
 impl CancelRequest {
     pub fn new(trade_no: impl Into<String>) -> Self {
-        CancelRequest {
-            trade_no: trade_no.into(),
-        }
+        CancelRequest { trade_no: trade_no.into() }
     }
 }
 
@@ -515,11 +485,7 @@ pub struct RefundApplyRequest {
 
 impl RefundApplyRequest {
     pub fn new(trade_no: impl Into<String>, refund_amount: Fen, goods: Vec<RefundGoods>) -> Self {
-        RefundApplyRequest {
-            trade_no: trade_no.into(),
-            refund_amount,
-            refund_goods_info_list: goods,
-        }
+        RefundApplyRequest { trade_no: trade_no.into(), refund_amount, refund_goods_info_list: goods }
     }
 }
 
@@ -782,19 +748,10 @@ mod tests {
         let whole: EzrAmount = serde_json::from_str("1.0").unwrap();
         assert_eq!(whole.fen(), Fen(100));
         for bad in ["0.001", "-1", "-0.5", "\"1\"", "null", "1e30"] {
-            assert!(
-                serde_json::from_str::<EzrAmount>(bad).is_err(),
-                "{bad} accepted"
-            );
+            assert!(serde_json::from_str::<EzrAmount>(bad).is_err(), "{bad} accepted");
         }
-        assert_eq!(
-            serde_json::to_string(&EzrAmount::from_yuan(Fen(1234))).unwrap(),
-            "12.34"
-        );
-        assert_eq!(
-            serde_json::to_string(&EzrAmount::from_fen(Fen(1234))).unwrap(),
-            "1234"
-        );
+        assert_eq!(serde_json::to_string(&EzrAmount::from_yuan(Fen(1234))).unwrap(), "12.34");
+        assert_eq!(serde_json::to_string(&EzrAmount::from_fen(Fen(1234))).unwrap(), "1234");
     }
 
     #[test]
@@ -841,14 +798,8 @@ mod tests {
     #[test]
     fn signed_body_of_a_typed_request() {
         let common = Common::new("EZP", "20160523235959", "HQ01S001");
-        let pay = PayRequest::new(
-            "130115575166786427",
-            "POS1",
-            "刷卡支付测试",
-            Fen(1),
-            "127.0.0.1",
-        )
-        .with_pay_type(PayType::Alipay);
+        let pay = PayRequest::new("130115575166786427", "POS1", "刷卡支付测试", Fen(1), "127.0.0.1")
+            .with_pay_type(PayType::Alipay);
         let body = signed_body(&common, &pay, "HH1232D").unwrap();
         assert_eq!(body["TotalAmount"], 1);
         assert_eq!(body["PayType"], "2");
@@ -859,10 +810,7 @@ mod tests {
         assert!(
             matches!(signed_body(&common, &clash, "t"), Err(SignedBodyError::DuplicateField(k)) if k == "ShopCode")
         );
-        assert!(matches!(
-            signed_body(&common, &"text", "t"),
-            Err(SignedBodyError::NotAnObject)
-        ));
+        assert!(matches!(signed_body(&common, &"text", "t"), Err(SignedBodyError::NotAnObject)));
     }
 
     #[test]

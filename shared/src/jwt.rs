@@ -29,7 +29,8 @@ pub enum JwtError {
 
 fn claims_of(token: &str) -> Result<(&str, Claims), JwtError> {
     let mut parts = token.split('.');
-    let (Some(header), Some(payload), Some(sig), None) = (parts.next(), parts.next(), parts.next(), parts.next())
+    let (Some(header), Some(payload), Some(sig), None) =
+        (parts.next(), parts.next(), parts.next(), parts.next())
     else {
         return Err(JwtError::Malformed);
     };

@@ -3,8 +3,8 @@
 //! randomness come in as arguments.
 
 pub mod api;
-pub mod flex;
 pub mod ezr;
+pub mod flex;
 pub mod jwt;
 pub mod mask;
 pub mod money;

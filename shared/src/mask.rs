@@ -10,10 +10,7 @@ use std::fmt;
 /// always two groups of stars whatever the length, so the mask does not reveal how long the card
 /// number is. Anything shorter than 8 characters is masked completely.
 pub fn mask_card(number: &str) -> String {
-    let chars: Vec<char> = number
-        .chars()
-        .filter(|c| !c.is_whitespace() && *c != '-')
-        .collect();
+    let chars: Vec<char> = number.chars().filter(|c| !c.is_whitespace() && *c != '-').collect();
     if chars.len() < 8 {
         return "****".to_owned();
     }
@@ -186,10 +183,7 @@ mod tests {
     #[test]
     fn newtypes_are_plain_on_the_wire_and_masked_in_debug() {
         let card: CardNumber = serde_json::from_str("\"6217920151050000\"").unwrap();
-        assert_eq!(
-            serde_json::to_string(&card).unwrap(),
-            "\"6217920151050000\""
-        );
+        assert_eq!(serde_json::to_string(&card).unwrap(), "\"6217920151050000\"");
         assert_eq!(format!("{card:?}"), "CardNumber(6217 **** **** 0000)");
         assert_eq!(card.to_string(), "6217 **** **** 0000");
         let id = IdNumber::new("310113198010101234");

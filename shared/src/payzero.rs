@@ -14,10 +14,8 @@ use std::fmt;
 /// Decodes JSON, naming the field that failed (`data.payStatus: invalid type…`).
 pub fn decode<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, DecodeError> {
     let de = &mut serde_json::Deserializer::from_slice(bytes);
-    serde_path_to_error::deserialize(de).map_err(|e| DecodeError {
-        path: e.path().to_string(),
-        message: e.inner().to_string(),
-    })
+    serde_path_to_error::deserialize(de)
+        .map_err(|e| DecodeError { path: e.path().to_string(), message: e.inner().to_string() })
 }
 
 /// A JSON body that did not match the expected type, with the path of the field at fault.
@@ -41,12 +39,7 @@ pub struct Envelope<T> {
 
 impl<T> Envelope<T> {
     pub fn ok(data: T) -> Self {
-        Envelope {
-            success: true,
-            error_msg: None,
-            error_code: None,
-            data: Some(ObjectOrText::Object(data)),
-        }
+        Envelope { success: true, error_msg: None, error_code: None, data: Some(ObjectOrText::Object(data)) }
     }
 
     pub fn ok_text(text: impl Into<String>) -> Self {
@@ -59,12 +52,7 @@ impl<T> Envelope<T> {
     }
 
     pub fn fail(code: impl Into<String>, msg: impl Into<String>) -> Self {
-        Envelope {
-            success: false,
-            error_msg: Some(msg.into()),
-            error_code: Some(code.into()),
-            data: None,
-        }
+        Envelope { success: false, error_msg: Some(msg.into()), error_code: Some(code.into()), data: None }
     }
 }
 
@@ -196,11 +184,7 @@ pub struct Order {
 
 impl Order {
     /// A CNY order with the required fields; set the others with the `with_*` setters.
-    pub fn new(
-        mcht_order_no: impl Into<String>,
-        payment_amount: Fen,
-        subject: impl Into<String>,
-    ) -> Self {
+    pub fn new(mcht_order_no: impl Into<String>, payment_amount: Fen, subject: impl Into<String>) -> Self {
         Order {
             qr_code_type: None,
             agreeid: None,
@@ -392,20 +376,8 @@ impl fmt::Debug for OrderResult {
             .field("ver_dept", &self.ver_dept)
             .field("pay_type", &self.pay_type)
             // The raw PSP exchanges can hold card data; their size is all a log needs.
-            .field(
-                "init_request",
-                &self
-                    .init_request
-                    .as_ref()
-                    .map(|s| format!("<{} bytes>", s.len())),
-            )
-            .field(
-                "init_response",
-                &self
-                    .init_response
-                    .as_ref()
-                    .map(|s| format!("<{} bytes>", s.len())),
-            )
+            .field("init_request", &self.init_request.as_ref().map(|s| format!("<{} bytes>", s.len())))
+            .field("init_response", &self.init_response.as_ref().map(|s| format!("<{} bytes>", s.len())))
             .field("payment_datetime", &self.payment_datetime)
             .field("customs_pay_company_name", &self.customs_pay_company_name)
             .field("customs_pay_company_code", &self.customs_pay_company_code)
@@ -469,9 +441,7 @@ impl ErrorCode {
     pub fn spec_message(&self) -> Option<&'static str> {
         Some(match self {
             ErrorCode::InvalidParameter => "参数未正确设置",
-            ErrorCode::NoSupportedCard => {
-                "未找到支持的银行卡和协议，可能与垫资模式的设置不正确有关"
-            }
+            ErrorCode::NoSupportedCard => "未找到支持的银行卡和协议，可能与垫资模式的设置不正确有关",
             ErrorCode::NoSignedCard => "未找到已签约的银行卡进行支付",
             ErrorCode::NothingToPay => "没有需要被分配执行的订单",
             ErrorCode::InsufficientCardBalance => {
@@ -618,11 +588,7 @@ impl Order {
 
 impl Item {
     pub fn new(subject: impl Into<String>, item_link: impl Into<String>) -> Self {
-        Item {
-            subject: subject.into(),
-            item_link: item_link.into(),
-            article_num: None,
-        }
+        Item { subject: subject.into(), item_link: item_link.into(), article_num: None }
     }
 
     pub fn with_article_num(mut self, article_num: impl Into<String>) -> Self {
@@ -641,9 +607,7 @@ pub fn percent_encode(text: &str) -> String {
     let mut out = String::with_capacity(text.len());
     for byte in text.bytes() {
         match byte {
-            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'.' | b'_' | b'~' => {
-                out.push(char::from(byte))
-            }
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'.' | b'_' | b'~' => out.push(char::from(byte)),
             _ => {
                 const HEX: &[u8; 16] = b"0123456789ABCDEF";
                 out.push('%');
@@ -719,10 +683,7 @@ pub struct QrCodeRequest {
 
 impl QrCodeRequest {
     pub fn new(mcht_order_no: impl Into<String>, qr_code_type: QrCodeType) -> Self {
-        QrCodeRequest {
-            mcht_order_no: mcht_order_no.into(),
-            qr_code_type,
-        }
+        QrCodeRequest { mcht_order_no: mcht_order_no.into(), qr_code_type }
     }
 
     pub fn to_query(&self) -> String {
@@ -765,11 +726,7 @@ impl BatchFeedbackRequest {
     pub const MAX_PAGESIZE: u32 = 100;
 
     pub fn new(order_batch_id: impl Into<String>) -> Self {
-        BatchFeedbackRequest {
-            order_batch_id: order_batch_id.into(),
-            page: None,
-            pagesize: None,
-        }
+        BatchFeedbackRequest { order_batch_id: order_batch_id.into(), page: None, pagesize: None }
     }
 
     /// Page `page` (from 1) of `pagesize` rows, the size capped at 100 as the spec requires.
@@ -787,16 +744,9 @@ impl BatchFeedbackRequest {
     }
 
     pub fn path_and_query(&self) -> String {
-        let path = format!(
-            "/orderBatch/{}/feedback",
-            percent_encode(&self.order_batch_id)
-        );
+        let path = format!("/orderBatch/{}/feedback", percent_encode(&self.order_batch_id));
         let query = self.to_query();
-        if query.is_empty() {
-            path
-        } else {
-            format!("{path}?{query}")
-        }
+        if query.is_empty() { path } else { format!("{path}?{query}") }
     }
 }
 
@@ -809,10 +759,7 @@ pub struct RealPersonRequest {
 
 impl RealPersonRequest {
     pub fn new(idno: impl Into<IdNumber>, name: impl Into<String>) -> Self {
-        RealPersonRequest {
-            idno: idno.into(),
-            name: name.into(),
-        }
+        RealPersonRequest { idno: idno.into(), name: name.into() }
     }
 
     pub fn to_query(&self) -> String {
@@ -833,9 +780,7 @@ pub struct RefundQueryRequest {
 
 impl RefundQueryRequest {
     pub fn new(mcht_refund_order_no: impl Into<String>) -> Self {
-        RefundQueryRequest {
-            mcht_refund_order_no: mcht_refund_order_no.into(),
-        }
+        RefundQueryRequest { mcht_refund_order_no: mcht_refund_order_no.into() }
     }
 
     pub fn to_query(&self) -> String {
@@ -957,11 +902,7 @@ impl AgreeApplyRequest {
     }
 
     /// Makes this a credit-card application with its CVV2 and expiry (`yyMM`).
-    pub fn with_credit_card(
-        mut self,
-        cvv2: impl Into<String>,
-        validdate_yymm: impl Into<String>,
-    ) -> Self {
+    pub fn with_credit_card(mut self, cvv2: impl Into<String>, validdate_yymm: impl Into<String>) -> Self {
         self.accttype = AcctType::Credit;
         self.cvv2 = Some(Redacted::new(cvv2));
         self.validdate = Some(Redacted::new(validdate_yymm));
@@ -979,10 +920,7 @@ pub struct AgreeConfirmRequest {
 
 impl AgreeConfirmRequest {
     pub fn new(request_id: impl Into<String>, sms_code: impl Into<String>) -> Self {
-        AgreeConfirmRequest {
-            request_id: request_id.into(),
-            sms_code: sms_code.into(),
-        }
+        AgreeConfirmRequest { request_id: request_id.into(), sms_code: sms_code.into() }
     }
 }
 
@@ -1051,10 +989,7 @@ pub struct RedoQuickpayRequest {
 
 impl RedoQuickpayRequest {
     pub fn new(mcht_order_no: impl Into<String>, agreeid: impl Into<String>) -> Self {
-        RedoQuickpayRequest {
-            mcht_order_no: mcht_order_no.into(),
-            agreeid: agreeid.into(),
-        }
+        RedoQuickpayRequest { mcht_order_no: mcht_order_no.into(), agreeid: agreeid.into() }
     }
 }
 
@@ -1085,9 +1020,7 @@ pub struct RedoMockpayRequest {
 
 impl RedoMockpayRequest {
     pub fn new(mcht_order_no: impl Into<String>) -> Self {
-        RedoMockpayRequest {
-            mcht_order_no: mcht_order_no.into(),
-        }
+        RedoMockpayRequest { mcht_order_no: mcht_order_no.into() }
     }
 }
 
@@ -1228,32 +1161,24 @@ mod tests {
 
     #[test]
     fn data_may_be_an_object_or_a_string() {
-        let obj: Envelope<CreateAndPayResponse> = decode(
-            br#"{"success":true,"errorMsg":null,"errorCode":null,"data":{"mchtOrderNo":"A1"}}"#,
-        )
-        .unwrap();
-        assert_eq!(
-            obj.data_object().map(|d| d.mcht_order_no.as_str()),
-            Some("A1")
-        );
+        let obj: Envelope<CreateAndPayResponse> =
+            decode(br#"{"success":true,"errorMsg":null,"errorCode":null,"data":{"mchtOrderNo":"A1"}}"#)
+                .unwrap();
+        assert_eq!(obj.data_object().map(|d| d.mcht_order_no.as_str()), Some("A1"));
         assert_eq!(obj.data_text(), None);
         let text: TextEnvelope = decode(
-            r#"{"success":true,"errorMsg":null,"errorCode":null,"data":"订单进入支付队列成功"}"#
-                .as_bytes(),
+            r#"{"success":true,"errorMsg":null,"errorCode":null,"data":"订单进入支付队列成功"}"#.as_bytes(),
         )
         .unwrap();
         assert_eq!(text.data_text(), Some("订单进入支付队列成功"));
         // A string where an object type is expected is still accepted, as text.
         let odd: Envelope<CreateAndPayResponse> =
-            decode(br#"{"success":true,"errorMsg":null,"errorCode":null,"data":"queued"}"#)
-                .unwrap();
+            decode(br#"{"success":true,"errorMsg":null,"errorCode":null,"data":"queued"}"#).unwrap();
         assert_eq!(odd.data_text(), Some("queued"));
         // A TextEnvelope refuses an object: there is no object type to hold it.
         assert!(
-            decode::<TextEnvelope>(
-                br#"{"success":true,"errorMsg":null,"errorCode":null,"data":{}}"#
-            )
-            .is_err()
+            decode::<TextEnvelope>(br#"{"success":true,"errorMsg":null,"errorCode":null,"data":{}}"#)
+                .is_err()
         );
     }
 
@@ -1278,20 +1203,14 @@ mod tests {
         assert_eq!(s, RefundStatus::Unknown("REFUND_PARTIAL".into()));
         assert_eq!(serde_json::to_string(&s).unwrap(), "\"REFUND_PARTIAL\"");
         assert_eq!(BankCode::Spdb.name_zh(), Some("上海浦东发展银行"));
-        assert_eq!(
-            "HG099".parse::<CustomsCode>().ok(),
-            Some(CustomsCode::Unknown("HG099".into()))
-        );
+        assert_eq!("HG099".parse::<CustomsCode>().ok(), Some(CustomsCode::Unknown("HG099".into())));
     }
 
     #[test]
     fn numbers_may_be_json_numbers_or_strings() {
         let a: OrderResult = decode(br#"{"mchtOrderNo":"A","paymentAmount":1,"payStatus":"PAY_SUCCEED","paymentDatetime":20190313124233,"payType":2}"#).unwrap();
         let b: OrderResult = decode(br#"{"mchtOrderNo":"A","paymentAmount":1,"payStatus":"PAY_SUCCEED","paymentDatetime":"20190313124233","payType":"2"}"#).unwrap();
-        assert_eq!(
-            a.payment_datetime.as_ref().map(NumOrStr::as_str),
-            Some("20190313124233")
-        );
+        assert_eq!(a.payment_datetime.as_ref().map(NumOrStr::as_str), Some("20190313124233"));
         assert_eq!(
             a.payment_datetime.as_ref().map(NumOrStr::as_str),
             b.payment_datetime.as_ref().map(NumOrStr::as_str)
@@ -1300,15 +1219,11 @@ mod tests {
             serde_json::to_value(&a).unwrap()["paymentDatetime"],
             serde_json::json!(20190313124233u64)
         );
-        assert_eq!(
-            serde_json::to_value(&b).unwrap()["paymentDatetime"],
-            serde_json::json!("20190313124233")
-        );
+        assert_eq!(serde_json::to_value(&b).unwrap()["paymentDatetime"], serde_json::json!("20190313124233"));
         // Amounts are integers in fen: a string or a decimal is refused, naming the field.
-        let err = decode::<OrderResult>(
-            br#"{"mchtOrderNo":"A","paymentAmount":"1","payStatus":"PAY_SUCCEED"}"#,
-        )
-        .unwrap_err();
+        let err =
+            decode::<OrderResult>(br#"{"mchtOrderNo":"A","paymentAmount":"1","payStatus":"PAY_SUCCEED"}"#)
+                .unwrap_err();
         assert_eq!(err.path, "paymentAmount");
     }
 
@@ -1317,10 +1232,7 @@ mod tests {
         assert_eq!(percent_encode("a-Z_0.~"), "a-Z_0.~");
         assert_eq!(percent_encode("a b&c=d/é"), "a%20b%26c%3Dd%2F%C3%A9");
         let q = RealPersonRequest::new("110113198010101234", "李白");
-        assert_eq!(
-            q.path_and_query(),
-            "/realPerson/val?idno=110113198010101234&name=%E6%9D%8E%E7%99%BD"
-        );
+        assert_eq!(q.path_and_query(), "/realPerson/val?idno=110113198010101234&name=%E6%9D%8E%E7%99%BD");
         assert!(!format!("{q:?}").contains("110113198010101234"));
         assert_eq!(
             QrCodeRequest::new("A&B", QrCodeType::Alipay).path_and_query(),
@@ -1330,23 +1242,15 @@ mod tests {
             QueryOrderRequest::new("1904052344").path_and_query(),
             "/order/queryOrder?mchtOrderNo=1904052344"
         );
-        assert_eq!(
-            OrderFeedbackRequest::new("X1").path_and_query(),
-            "/order/feedback?mchtOrderNo=X1"
-        );
+        assert_eq!(OrderFeedbackRequest::new("X1").path_and_query(), "/order/feedback?mchtOrderNo=X1");
         assert_eq!(ArrangePayRequest::new("X1").to_query(), "mchtOrderNo=X1");
         assert_eq!(
             RefundQueryRequest::new("REFUND_S1").path_and_query(),
             "/order/refund?mchtRefundOrderNo=REFUND_S1"
         );
+        assert_eq!(BatchFeedbackRequest::new("53").path_and_query(), "/orderBatch/53/feedback");
         assert_eq!(
-            BatchFeedbackRequest::new("53").path_and_query(),
-            "/orderBatch/53/feedback"
-        );
-        assert_eq!(
-            BatchFeedbackRequest::new("53")
-                .with_page(2, 500)
-                .path_and_query(),
+            BatchFeedbackRequest::new("53").with_page(2, 500).path_and_query(),
             "/orderBatch/53/feedback?page=2&pagesize=100"
         );
         assert_eq!(batch_pay_path("59"), "/orderBatch/59/pay");
@@ -1376,19 +1280,12 @@ mod tests {
         assert_eq!(wire["accttype"], "02");
         assert_eq!(wire["cvv2"], "123");
 
-        let order =
-            Order::new("A1", Fen(100), "s").with_payer("李白", "310327198009270027", "13800138000");
+        let order = Order::new("A1", Fen(100), "s").with_payer("李白", "310327198009270027", "13800138000");
         assert!(!format!("{order:?}").contains("310327198009270027"));
         let result: OrderResult = decode(br#"{"mchtOrderNo":"A","paymentAmount":1,"payStatus":"PAY_SUCCEED","payerNumber":"610327198509271234","initRequest":"cardno=6217920151050000"}"#).unwrap();
         let shown = format!("{result:?}");
-        assert!(
-            !shown.contains("610327198509271234") && !shown.contains("6217920151050000"),
-            "{shown}"
-        );
-        let login = LoginRequest {
-            username: "app".into(),
-            password: "p@ssw0rd".into(),
-        };
+        assert!(!shown.contains("610327198509271234") && !shown.contains("6217920151050000"), "{shown}");
+        let login = LoginRequest { username: "app".into(), password: "p@ssw0rd".into() };
         assert!(!format!("{login:?}").contains("p@ssw0rd"));
     }
 }

@@ -35,11 +35,7 @@ impl SqbAmount {
     pub const MAX: SqbAmount = SqbAmount(Fen(9_999_999_999));
 
     pub fn new(fen: Fen) -> Result<Self, SqbAmountError> {
-        if fen > Self::MAX.0 {
-            Err(SqbAmountError::TooLarge)
-        } else {
-            Ok(SqbAmount(fen))
-        }
+        if fen > Self::MAX.0 { Err(SqbAmountError::TooLarge) } else { Ok(SqbAmount(fen)) }
     }
 
     pub fn fen(self) -> Fen {
@@ -55,9 +51,7 @@ impl SqbAmount {
             return Err(SqbAmountError::TooLarge);
         }
         // At most 10 digits always fits in a u64.
-        text.parse::<u64>()
-            .map(|n| SqbAmount(Fen(n)))
-            .map_err(|_| SqbAmountError::NotDigits)
+        text.parse::<u64>().map(|n| SqbAmount(Fen(n))).map_err(|_| SqbAmountError::NotDigits)
     }
 }
 
@@ -217,10 +211,7 @@ crate::wire_enum! {
 impl BizErrorCode {
     /// "No such order", whichever of the spec's two spellings arrived.
     pub fn is_order_not_exists(&self) -> bool {
-        matches!(
-            self,
-            BizErrorCode::UpayOrderNotExist | BizErrorCode::UpayOrderNotExists
-        )
+        matches!(self, BizErrorCode::UpayOrderNotExist | BizErrorCode::UpayOrderNotExists)
     }
 }
 
@@ -420,19 +411,11 @@ pub struct OrderRef {
 
 impl OrderRef {
     pub fn by_client_sn(terminal_sn: impl Into<String>, client_sn: impl Into<String>) -> Self {
-        OrderRef {
-            terminal_sn: terminal_sn.into(),
-            sn: None,
-            client_sn: Some(client_sn.into()),
-        }
+        OrderRef { terminal_sn: terminal_sn.into(), sn: None, client_sn: Some(client_sn.into()) }
     }
 
     pub fn by_sn(terminal_sn: impl Into<String>, sn: impl Into<String>) -> Self {
-        OrderRef {
-            terminal_sn: terminal_sn.into(),
-            sn: Some(sn.into()),
-            client_sn: None,
-        }
+        OrderRef { terminal_sn: terminal_sn.into(), sn: Some(sn.into()), client_sn: None }
     }
 }
 
@@ -496,11 +479,7 @@ pub struct ActivateRequest {
 }
 
 impl ActivateRequest {
-    pub fn new(
-        app_id: impl Into<String>,
-        code: impl Into<String>,
-        device_id: impl Into<String>,
-    ) -> Self {
+    pub fn new(app_id: impl Into<String>, code: impl Into<String>, device_id: impl Into<String>) -> Self {
         ActivateRequest {
             app_id: app_id.into(),
             code: code.into(),
@@ -710,15 +689,9 @@ pub enum TransportError {
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum CallError {
     /// `result_code` "400": our request was wrong; contact the terminal developer (联系终端开发商).
-    Client {
-        code: Option<CommErrorCode>,
-        message: Option<String>,
-    },
+    Client { code: Option<CommErrorCode>, message: Option<String> },
     /// `result_code` "500" (or any other non-200): the gateway failed; contact Shouqianba support.
-    Server {
-        code: Option<CommErrorCode>,
-        message: Option<String>,
-    },
+    Server { code: Option<CommErrorCode>, message: Option<String> },
 }
 
 fn call_error<B>(response: &Response<B>) -> Option<CallError> {
@@ -727,9 +700,7 @@ fn call_error<B>(response: &Response<B>) -> Option<CallError> {
         CommResult::Ok => None,
         CommResult::ClientError => Some(CallError::Client { code, message }),
         // An unknown top-level code is not a success either; treat it as the gateway's fault.
-        CommResult::ServerError | CommResult::Unknown(_) => {
-            Some(CallError::Server { code, message })
-        }
+        CommResult::ServerError | CommResult::Unknown(_) => Some(CallError::Server { code, message }),
     }
 }
 
@@ -745,10 +716,7 @@ pub enum PayOutcome {
     NeedsSupport,
     /// 收款失败不涉及金额变更: refused before any money moved (e.g. an expired barcode); tell the
     /// operator `error_code`/`error_message` and let them retry.
-    Rejected {
-        code: Option<BizErrorCode>,
-        message: Option<String>,
-    },
+    Rejected { code: Option<BizErrorCode>, message: Option<String> },
     /// Still going (or unknown): poll with `query` until it settles or the deadline passes, then
     /// cancel.
     Poll,
@@ -773,10 +741,9 @@ pub fn classify_pay(response: &TradeResponse) -> PayOutcome {
         BizResultCode::PaySuccess => PayOutcome::Paid,
         BizResultCode::PayFail => PayOutcome::Failed,
         BizResultCode::PayFailError => PayOutcome::NeedsSupport,
-        BizResultCode::Fail => PayOutcome::Rejected {
-            code: biz.error_code.clone(),
-            message: biz.error_message.clone(),
-        },
+        BizResultCode::Fail => {
+            PayOutcome::Rejected { code: biz.error_code.clone(), message: biz.error_message.clone() }
+        }
         // The spec's `else`: anything else, PAY_IN_PROGRESS included, is settled by polling.
         _ => PayOutcome::Poll,
     }
@@ -824,12 +791,7 @@ pub fn classify_query(response: &TradeResponse) -> PollDecision {
         return PollDecision::Wait;
     };
     match &biz.result_code {
-        BizResultCode::Fail
-            if biz
-                .error_code
-                .as_ref()
-                .is_some_and(BizErrorCode::is_order_not_exists) =>
-        {
+        BizResultCode::Fail if biz.error_code.as_ref().is_some_and(BizErrorCode::is_order_not_exists) => {
             PollDecision::NotFound
         }
         BizResultCode::Success => match biz.data.as_ref().and_then(|d| d.order_status.as_ref()) {
@@ -862,11 +824,7 @@ pub enum PollStep {
 }
 
 pub fn next_poll_step(elapsed_ms: u64, timeout_ms: u64) -> PollStep {
-    if elapsed_ms > timeout_ms {
-        PollStep::Cancel
-    } else {
-        PollStep::Query
-    }
+    if elapsed_ms > timeout_ms { PollStep::Cancel } else { PollStep::Query }
 }
 
 /// What a `cancel` (sent when polling timed out) means.
@@ -891,15 +849,8 @@ pub fn classify_cancel(response: &TradeResponse) -> CancelOutcome {
         return CancelOutcome::NeedsSupport;
     };
     match &biz.result_code {
-        BizResultCode::CancelSuccess | BizResultCode::CancelAbortSuccess => {
-            CancelOutcome::Cancelled
-        }
-        BizResultCode::Fail
-            if biz
-                .error_code
-                .as_ref()
-                .is_some_and(BizErrorCode::is_order_not_exists) =>
-        {
+        BizResultCode::CancelSuccess | BizResultCode::CancelAbortSuccess => CancelOutcome::Cancelled,
+        BizResultCode::Fail if biz.error_code.as_ref().is_some_and(BizErrorCode::is_order_not_exists) => {
             CancelOutcome::NothingToCancel
         }
         _ => CancelOutcome::NeedsSupport,
@@ -917,21 +868,15 @@ pub fn classify_cancel_transport(_error: TransportError) -> CancelOutcome {
 mod tests {
     use super::*;
 
-    fn ok(
-        result_code: &str,
-        error_code: Option<&str>,
-        order_status: Option<&str>,
-    ) -> TradeResponse {
+    fn ok(result_code: &str, error_code: Option<&str>, order_status: Option<&str>) -> TradeResponse {
         let mut biz = serde_json::json!({ "result_code": result_code });
         if let Some(code) = error_code {
             biz["error_code"] = code.into();
         }
         if let Some(status) = order_status {
-            biz["data"] =
-                serde_json::json!({ "sn": "1", "client_sn": "c", "order_status": status });
+            biz["data"] = serde_json::json!({ "sn": "1", "client_sn": "c", "order_status": status });
         }
-        serde_json::from_value(serde_json::json!({ "result_code": "200", "biz_response": biz }))
-            .unwrap()
+        serde_json::from_value(serde_json::json!({ "result_code": "200", "biz_response": biz })).unwrap()
     }
 
     fn failed(result_code: &str) -> TradeResponse {
@@ -946,33 +891,12 @@ mod tests {
         let a: SqbAmount = serde_json::from_str("\"9999999999\"").unwrap();
         assert_eq!(a.fen(), Fen(9_999_999_999));
         assert_eq!(serde_json::to_string(&a).unwrap(), "\"9999999999\"");
-        assert_eq!(
-            serde_json::to_string(&SqbAmount::new(Fen(0)).unwrap()).unwrap(),
-            "\"0\""
-        );
-        for bad in [
-            "\"10000000000\"",
-            "\"\"",
-            "\"-1\"",
-            "\"1.5\"",
-            "\" 1\"",
-            "\"1e3\"",
-            "1",
-            "null",
-        ] {
-            assert!(
-                serde_json::from_str::<SqbAmount>(bad).is_err(),
-                "{bad} accepted"
-            );
+        assert_eq!(serde_json::to_string(&SqbAmount::new(Fen(0)).unwrap()).unwrap(), "\"0\"");
+        for bad in ["\"10000000000\"", "\"\"", "\"-1\"", "\"1.5\"", "\" 1\"", "\"1e3\"", "1", "null"] {
+            assert!(serde_json::from_str::<SqbAmount>(bad).is_err(), "{bad} accepted");
         }
-        assert_eq!(
-            SqbAmount::new(Fen(10_000_000_000)),
-            Err(SqbAmountError::TooLarge)
-        );
-        assert_eq!(
-            SqbAmount::parse("12345678901"),
-            Err(SqbAmountError::TooLarge)
-        );
+        assert_eq!(SqbAmount::new(Fen(10_000_000_000)), Err(SqbAmountError::TooLarge));
+        assert_eq!(SqbAmount::parse("12345678901"), Err(SqbAmountError::TooLarge));
         assert_eq!(SqbAmount::parse("12a"), Err(SqbAmountError::NotDigits));
         assert_eq!(SqbAmount::try_from(Fen(1)).map(Fen::from), Ok(Fen(1)));
     }
@@ -984,10 +908,7 @@ mod tests {
                 "data":{"sn":"1","client_sn":"c","order_status":"FROZEN","payway":"17","status":"FAIL_IO_9"}}}"#,
         )
         .unwrap();
-        assert_eq!(
-            r.biz_result(),
-            Some(&BizResultCode::Unknown("PAY_SOMETHING_NEW".into()))
-        );
+        assert_eq!(r.biz_result(), Some(&BizResultCode::Unknown("PAY_SOMETHING_NEW".into())));
         let data = r.data().unwrap();
         assert_eq!(data.payway, Some(Payway::Unknown("17".into())));
         let back = serde_json::to_value(&r).unwrap();
@@ -997,53 +918,22 @@ mod tests {
 
     #[test]
     fn pay_follows_the_spec() {
+        assert_eq!(classify_pay(&ok("PAY_SUCCESS", None, Some("PAID"))), PayOutcome::Paid);
         assert_eq!(
-            classify_pay(&ok("PAY_SUCCESS", None, Some("PAID"))),
-            PayOutcome::Paid
-        );
-        assert_eq!(
-            classify_pay(&ok(
-                "PAY_FAIL",
-                Some("EXPIRED_BARCODE"),
-                Some("PAY_CANCELED")
-            )),
+            classify_pay(&ok("PAY_FAIL", Some("EXPIRED_BARCODE"), Some("PAY_CANCELED"))),
             PayOutcome::Failed
         );
-        assert_eq!(
-            classify_pay(&ok("PAY_FAIL_ERROR", None, Some("PAY_ERROR"))),
-            PayOutcome::NeedsSupport
-        );
+        assert_eq!(classify_pay(&ok("PAY_FAIL_ERROR", None, Some("PAY_ERROR"))), PayOutcome::NeedsSupport);
         assert_eq!(
             classify_pay(&ok("FAIL", Some("CLIENT_SN_CONFLICT"), None)),
-            PayOutcome::Rejected {
-                code: Some(BizErrorCode::ClientSnConflict),
-                message: None
-            }
+            PayOutcome::Rejected { code: Some(BizErrorCode::ClientSnConflict), message: None }
         );
-        assert_eq!(
-            classify_pay(&ok("PAY_IN_PROGRESS", None, Some("CREATED"))),
-            PayOutcome::Poll
-        );
-        assert_eq!(
-            classify_pay(&ok("SOMETHING_NEW", None, None)),
-            PayOutcome::Poll
-        );
-        assert!(matches!(
-            classify_pay(&failed("400")),
-            PayOutcome::CallFailed(CallError::Client { .. })
-        ));
-        assert!(matches!(
-            classify_pay(&failed("500")),
-            PayOutcome::CallFailed(CallError::Server { .. })
-        ));
-        assert!(matches!(
-            classify_pay(&failed("503")),
-            PayOutcome::CallFailed(CallError::Server { .. })
-        ));
-        assert_eq!(
-            classify_pay_transport(TransportError::Connect),
-            PayOutcome::NetworkUnavailable
-        );
+        assert_eq!(classify_pay(&ok("PAY_IN_PROGRESS", None, Some("CREATED"))), PayOutcome::Poll);
+        assert_eq!(classify_pay(&ok("SOMETHING_NEW", None, None)), PayOutcome::Poll);
+        assert!(matches!(classify_pay(&failed("400")), PayOutcome::CallFailed(CallError::Client { .. })));
+        assert!(matches!(classify_pay(&failed("500")), PayOutcome::CallFailed(CallError::Server { .. })));
+        assert!(matches!(classify_pay(&failed("503")), PayOutcome::CallFailed(CallError::Server { .. })));
+        assert_eq!(classify_pay_transport(TransportError::Connect), PayOutcome::NetworkUnavailable);
         assert_eq!(classify_pay_transport(TransportError::Io), PayOutcome::Poll);
         // A 200 with no biz_response is not a success.
         let bare: TradeResponse = serde_json::from_str(r#"{"result_code":"200"}"#).unwrap();
@@ -1053,67 +943,28 @@ mod tests {
     #[test]
     fn query_follows_the_spec() {
         let cases = [
-            (
-                ok("FAIL", Some("UPAY_ORDER_NOT_EXISTS"), None),
-                PollDecision::NotFound,
-            ),
-            (
-                ok("FAIL", Some("UPAY_ORDER_NOT_EXIST"), None),
-                PollDecision::NotFound,
-            ),
+            (ok("FAIL", Some("UPAY_ORDER_NOT_EXISTS"), None), PollDecision::NotFound),
+            (ok("FAIL", Some("UPAY_ORDER_NOT_EXIST"), None), PollDecision::NotFound),
             (ok("FAIL", Some("ILLEGAL_SIGN"), None), PollDecision::Wait),
             (ok("SUCCESS", None, Some("CREATED")), PollDecision::Wait),
             (ok("SUCCESS", None, Some("PAID")), PollDecision::Paid),
-            (
-                ok("SUCCESS", None, Some("PAY_CANCELED")),
-                PollDecision::Failed,
-            ),
+            (ok("SUCCESS", None, Some("PAY_CANCELED")), PollDecision::Failed),
             (ok("SUCCESS", None, Some("CANCELED")), PollDecision::Failed),
-            (
-                ok("SUCCESS", None, Some("PAY_ERROR")),
-                PollDecision::NeedsSupport,
-            ),
-            (
-                ok("SUCCESS", None, Some("REFUNDED")),
-                PollDecision::NeedsSupport,
-            ),
-            (
-                ok("SUCCESS", None, Some("PARTIAL_REFUNDED")),
-                PollDecision::NeedsSupport,
-            ),
-            (
-                ok("SUCCESS", None, Some("REFUND_ERROR")),
-                PollDecision::NeedsSupport,
-            ),
-            (
-                ok("SUCCESS", None, Some("CANCEL_ERROR")),
-                PollDecision::NeedsSupport,
-            ),
-            (
-                ok("SUCCESS", None, Some("SOMETHING_NEW")),
-                PollDecision::Wait,
-            ),
+            (ok("SUCCESS", None, Some("PAY_ERROR")), PollDecision::NeedsSupport),
+            (ok("SUCCESS", None, Some("REFUNDED")), PollDecision::NeedsSupport),
+            (ok("SUCCESS", None, Some("PARTIAL_REFUNDED")), PollDecision::NeedsSupport),
+            (ok("SUCCESS", None, Some("REFUND_ERROR")), PollDecision::NeedsSupport),
+            (ok("SUCCESS", None, Some("CANCEL_ERROR")), PollDecision::NeedsSupport),
+            (ok("SUCCESS", None, Some("SOMETHING_NEW")), PollDecision::Wait),
             (ok("SUCCESS", None, None), PollDecision::Wait),
         ];
         for (response, expected) in cases {
             assert_eq!(classify_query(&response), expected, "{response:?}");
         }
-        assert!(matches!(
-            classify_query(&failed("400")),
-            PollDecision::CallFailed(CallError::Client { .. })
-        ));
-        assert!(matches!(
-            classify_query(&failed("500")),
-            PollDecision::CallFailed(CallError::Server { .. })
-        ));
-        assert_eq!(
-            classify_query_transport(TransportError::Io),
-            PollDecision::Wait
-        );
-        assert_eq!(
-            classify_query_transport(TransportError::Connect),
-            PollDecision::Wait
-        );
+        assert!(matches!(classify_query(&failed("400")), PollDecision::CallFailed(CallError::Client { .. })));
+        assert!(matches!(classify_query(&failed("500")), PollDecision::CallFailed(CallError::Server { .. })));
+        assert_eq!(classify_query_transport(TransportError::Io), PollDecision::Wait);
+        assert_eq!(classify_query_transport(TransportError::Connect), PollDecision::Wait);
         assert_eq!(next_poll_step(0, 30_000), PollStep::Query);
         assert_eq!(next_poll_step(30_000, 30_000), PollStep::Query);
         assert_eq!(next_poll_step(30_001, 30_000), PollStep::Cancel);
@@ -1121,14 +972,8 @@ mod tests {
 
     #[test]
     fn cancel_follows_the_spec() {
-        assert_eq!(
-            classify_cancel(&ok("CANCEL_SUCCESS", None, Some("CANCELED"))),
-            CancelOutcome::Cancelled
-        );
-        assert_eq!(
-            classify_cancel(&ok("CANCEL_ABORT_SUCCESS", None, None)),
-            CancelOutcome::Cancelled
-        );
+        assert_eq!(classify_cancel(&ok("CANCEL_SUCCESS", None, Some("CANCELED"))), CancelOutcome::Cancelled);
+        assert_eq!(classify_cancel(&ok("CANCEL_ABORT_SUCCESS", None, None)), CancelOutcome::Cancelled);
         assert_eq!(
             classify_cancel(&ok("FAIL", Some("UPAY_ORDER_NOT_EXISTS"), None)),
             CancelOutcome::NothingToCancel
@@ -1137,22 +982,10 @@ mod tests {
             classify_cancel(&ok("FAIL", Some("UPAY_CANCEL_INVALID_ORDER_STATE"), None)),
             CancelOutcome::NeedsSupport
         );
-        assert_eq!(
-            classify_cancel(&ok("CANCEL_ERROR", None, None)),
-            CancelOutcome::NeedsSupport
-        );
-        assert_eq!(
-            classify_cancel(&ok("CANCEL_ABORT_ERROR", None, None)),
-            CancelOutcome::NeedsSupport
-        );
-        assert!(matches!(
-            classify_cancel(&failed("400")),
-            CancelOutcome::CallFailed(_)
-        ));
-        assert_eq!(
-            classify_cancel_transport(TransportError::Io),
-            CancelOutcome::NeedsSupport
-        );
+        assert_eq!(classify_cancel(&ok("CANCEL_ERROR", None, None)), CancelOutcome::NeedsSupport);
+        assert_eq!(classify_cancel(&ok("CANCEL_ABORT_ERROR", None, None)), CancelOutcome::NeedsSupport);
+        assert!(matches!(classify_cancel(&failed("400")), CancelOutcome::CallFailed(_)));
+        assert_eq!(classify_cancel_transport(TransportError::Io), CancelOutcome::NeedsSupport);
     }
 
     #[test]

@@ -119,11 +119,7 @@ pub fn verify_payzero_notification(
         notification.timestamp.as_str(),
         &notification.msg_body,
     );
-    if hex_eq(sign, &expected) {
-        Ok(Verified(notification))
-    } else {
-        Err(VerifyError::BadSignature)
-    }
+    if hex_eq(sign, &expected) { Ok(Verified(notification)) } else { Err(VerifyError::BadSignature) }
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -189,9 +185,7 @@ pub fn ezr_sign_body(body: &serde_json::Map<String, Value>, token: &str) -> Stri
         .filter(|(k, _)| k.as_str() != "Sign" && k.as_str() != "Token")
         .filter_map(|(k, v)| ezr_value_text(v).map(|t| (k.clone(), t)))
         .collect();
-    ezr_sign(
-        texts.iter().map(|(k, v)| (k.as_str(), v.as_str())).chain(std::iter::once(("Token", token))),
-    )
+    ezr_sign(texts.iter().map(|(k, v)| (k.as_str(), v.as_str())).chain(std::iter::once(("Token", token))))
 }
 
 /// Checks the `Sign` field of an EZR request body.
@@ -250,11 +244,7 @@ pub fn webhook_verify(
         return Err(VerifyError::Stale);
     }
     let expected = webhook_mac(secret, timestamp, raw_body);
-    if signatures.iter().any(|s| hex_eq(s, &expected)) {
-        Ok(())
-    } else {
-        Err(VerifyError::BadSignature)
-    }
+    if signatures.iter().any(|s| hex_eq(s, &expected)) { Ok(()) } else { Err(VerifyError::BadSignature) }
 }
 
 #[cfg(test)]
@@ -343,7 +333,10 @@ mod tests {
     fn webhook_signature_verifies_and_rejects() {
         let header = webhook_signature_header("whsec", 1_700_000_000, b"{}");
         assert!(webhook_verify(&header, b"{}", "whsec", 1_700_000_010, 300).is_ok());
-        assert_eq!(webhook_verify(&header, b"{ }", "whsec", 1_700_000_010, 300), Err(VerifyError::BadSignature));
+        assert_eq!(
+            webhook_verify(&header, b"{ }", "whsec", 1_700_000_010, 300),
+            Err(VerifyError::BadSignature)
+        );
         assert_eq!(webhook_verify(&header, b"{}", "whsec", 1_700_001_000, 300), Err(VerifyError::Stale));
         assert_eq!(webhook_verify("v1=ab", b"{}", "whsec", 0, 300), Err(VerifyError::MalformedHeader));
     }

@@ -5,7 +5,9 @@
 use crate::with_stack;
 use anyhow::{Context, Result, ensure};
 use checkout_shared::Fen;
-use checkout_shared::api::{CheckoutView, CreateSessionRequest, ErrorBody, ErrorCode, QrResponse, SessionCreated, StatusUpdate};
+use checkout_shared::api::{
+    CheckoutView, CreateSessionRequest, ErrorBody, ErrorCode, QrResponse, SessionCreated, StatusUpdate,
+};
 use checkout_shared::sign::payzero_notification_signature;
 use checkout_tests::Stack;
 use serde_json::{Value, json};
@@ -23,7 +25,12 @@ pub(crate) async fn create_session(stack: &Stack, amount: u64, order_no: &str) -
         .json(&CreateSessionRequest::new(Fen(amount), "E2E 测试商品", order_no))
         .send()
         .await?;
-    ensure!(response.status() == 201, "create session answered {}: {}", response.status(), response.text().await?);
+    ensure!(
+        response.status() == 201,
+        "create session answered {}: {}",
+        response.status(),
+        response.text().await?
+    );
     Ok(response.json().await?)
 }
 
@@ -46,7 +53,8 @@ pub(crate) async fn request_qr(stack: &Stack, client_secret: &str, channel: &str
 /// The code URL the sandbox issued last for an order: found in the smallest part of the
 /// sandbox's Payzero state that names both the order and a code URL.
 pub(crate) async fn sandbox_code_url(stack: &Stack, order_no: &str) -> Result<String> {
-    let state: Value = http().get(format!("{}/__admin/state", stack.sandbox_url)).send().await?.json().await?;
+    let state: Value =
+        http().get(format!("{}/__admin/state", stack.sandbox_url)).send().await?.json().await?;
     let is_code = |s: &str| s.starts_with("weixin://") || s.starts_with("https://qr.");
     let record = smallest_with(&state["payzero"], &|strings: &[String]| {
         strings.iter().any(|s| s == order_no) && strings.iter().any(|s| is_code(s))
@@ -81,7 +89,10 @@ fn collect_strings(value: &Value, out: &mut Vec<String>) {
 }
 
 pub(crate) async fn status(stack: &Stack, client_secret: &str, since: u64) -> Result<StatusUpdate> {
-    let r = http().get(format!("{}/v1/checkout/{client_secret}/status?since={since}", stack.edge_url)).send().await?;
+    let r = http()
+        .get(format!("{}/v1/checkout/{client_secret}/status?since={since}", stack.edge_url))
+        .send()
+        .await?;
     ensure!(r.status() == 200, "status answered {}", r.status());
     Ok(r.json().await?)
 }
@@ -90,7 +101,8 @@ async fn expect_error(response: reqwest::Response, status: u16, code: ErrorCode)
     let got = response.status();
     let body = response.text().await?;
     ensure!(got == status, "expected {status}, got {got}: {body}");
-    let error: ErrorBody = serde_json::from_str(&body).with_context(|| format!("not an error body: {body}"))?;
+    let error: ErrorBody =
+        serde_json::from_str(&body).with_context(|| format!("not an error body: {body}"))?;
     ensure!(error.error.code == code, "expected {code}, got {:?}: {}", error.error.code, error.error.message);
     ensure!(!error.error.message.is_empty(), "an error without a message");
     Ok(())
@@ -103,25 +115,60 @@ fn bad_merchant_input_gets_stable_errors() {
         let key = &stack.creds.merchant_key;
         let valid = serde_json::to_value(CreateSessionRequest::new(Fen(100), "tea", "BAD-1"))?;
         expect_error(http().post(&url).json(&valid).send().await?, 401, ErrorCode::Unauthorized).await?;
-        expect_error(http().post(&url).bearer_auth("sk_test_wrong").json(&valid).send().await?, 401, ErrorCode::Unauthorized).await?;
-        expect_error(http().post(&url).bearer_auth(key).body("{\"amount\": 1,").send().await?, 400, ErrorCode::InvalidJson).await?;
+        expect_error(
+            http().post(&url).bearer_auth("sk_test_wrong").json(&valid).send().await?,
+            401,
+            ErrorCode::Unauthorized,
+        )
+        .await?;
+        expect_error(
+            http().post(&url).bearer_auth(key).body("{\"amount\": 1,").send().await?,
+            400,
+            ErrorCode::InvalidJson,
+        )
+        .await?;
         let mut wrong_type = valid.clone();
         wrong_type["amount"] = json!("100");
-        expect_error(http().post(&url).bearer_auth(key).json(&wrong_type).send().await?, 400, ErrorCode::InvalidJson).await?;
+        expect_error(
+            http().post(&url).bearer_auth(key).json(&wrong_type).send().await?,
+            400,
+            ErrorCode::InvalidJson,
+        )
+        .await?;
         let mut zero = valid.clone();
         zero["amount"] = json!(0);
-        expect_error(http().post(&url).bearer_auth(key).json(&zero).send().await?, 400, ErrorCode::InvalidRequest).await?;
+        expect_error(
+            http().post(&url).bearer_auth(key).json(&zero).send().await?,
+            400,
+            ErrorCode::InvalidRequest,
+        )
+        .await?;
         let mut usd = valid.clone();
         usd["currency"] = json!("USD");
-        expect_error(http().post(&url).bearer_auth(key).json(&usd).send().await?, 400, ErrorCode::InvalidRequest).await?;
+        expect_error(
+            http().post(&url).bearer_auth(key).json(&usd).send().await?,
+            400,
+            ErrorCode::InvalidRequest,
+        )
+        .await?;
         let mut unknown_method = valid.clone();
         unknown_method["methods"] = json!(["bitcoin"]);
         let r = http().post(&url).bearer_auth(key).json(&unknown_method).send().await?;
         ensure!(r.status() == 400, "unknown method answered {}", r.status());
         let huge = json!({"amount": 1, "currency": "CNY", "subject": "x".repeat(64 * 1024), "merchant_order_no": "BIG", "methods": ["payzero_qr"]});
-        expect_error(http().post(&url).bearer_auth(key).json(&huge).send().await?, 413, ErrorCode::PayloadTooLarge).await?;
+        expect_error(
+            http().post(&url).bearer_auth(key).json(&huge).send().await?,
+            413,
+            ErrorCode::PayloadTooLarge,
+        )
+        .await?;
         // The checkout API never accepts an amount, and unknown secrets name nothing.
-        expect_error(http().get(format!("{}/v1/checkout/sess_0000_secret_0000", stack.edge_url)).send().await?, 404, ErrorCode::NotFound).await?;
+        expect_error(
+            http().get(format!("{}/v1/checkout/sess_0000_secret_0000", stack.edge_url)).send().await?,
+            404,
+            ErrorCode::NotFound,
+        )
+        .await?;
         let session = create_session(&stack, 100, "BAD-2").await?;
         let r = http()
             .post(format!("{}/v1/checkout/{}/qr", stack.edge_url, session.client_secret))
@@ -159,7 +206,10 @@ fn forged_unconfirmed_and_replayed_notifications_change_nothing() {
             "sign": payzero_notification_signature("not-the-token", &timestamp.to_string(), &msg_body)});
         let r = http().post(&notify_url).body(forged.to_string()).send().await?;
         let (code, text) = (r.status(), r.text().await?);
-        ensure!(text.trim() != "OK" && !code.is_success(), "a forged notification was accepted: {code} {text}");
+        ensure!(
+            text.trim() != "OK" && !code.is_success(),
+            "a forged notification was accepted: {code} {text}"
+        );
         // Malformed.
         let r = http().post(&notify_url).body("{\"timestamp\":").send().await?;
         ensure!(!r.status().is_success(), "malformed notification answered {}", r.status());
@@ -169,10 +219,16 @@ fn forged_unconfirmed_and_replayed_notifications_change_nothing() {
             "sign": payzero_notification_signature(&stack.creds.payzero_sign_token, &timestamp.to_string(), &msg_body)});
         let _ = http().post(&notify_url).body(unconfirmed.to_string()).send().await?;
         let after = checkout_view(&stack, cs).await?;
-        ensure!(after.status == before.status && after.status.as_str() == "open", "unconfirmed notification changed the status: {after:?}");
+        ensure!(
+            after.status == before.status && after.status.as_str() == "open",
+            "unconfirmed notification changed the status: {after:?}"
+        );
 
         // The shopper pays; the sandbox sends its signed notification; the long-poll sees it.
-        let r = http().post(format!("{}/__admin/payzero/orders/{}/pay", stack.sandbox_url, session.id)).send().await?;
+        let r = http()
+            .post(format!("{}/__admin/payzero/orders/{}/pay", stack.sandbox_url, session.id))
+            .send()
+            .await?;
         ensure!(r.status().is_success(), "sandbox pay answered {}: {}", r.status(), r.text().await?);
         let mut update = status(&stack, cs, after.version).await?;
         for _ in 0..3 {
@@ -184,15 +240,20 @@ fn forged_unconfirmed_and_replayed_notifications_change_nothing() {
         ensure!(update.status.as_str() == "paid", "not paid after the sandbox's notification: {update:?}");
 
         // Replaying the sandbox's own (valid) notification is acknowledged and changes nothing.
-        let log: Value = http().get(format!("{}/__admin/notifications", stack.sandbox_url)).send().await?.json().await?;
-        let body = find_body(&log, &session.id).context("the sandbox recorded no notification for the order")?;
+        let log: Value =
+            http().get(format!("{}/__admin/notifications", stack.sandbox_url)).send().await?.json().await?;
+        let body =
+            find_body(&log, &session.id).context("the sandbox recorded no notification for the order")?;
         for _ in 0..2 {
             let r = http().post(&notify_url).body(body.clone()).send().await?;
             let text = r.text().await?;
             ensure!(text.trim() == "OK", "a replayed valid notification answered {text:?}");
         }
         let view = checkout_view(&stack, cs).await?;
-        ensure!(view.version == update.version && view.status.as_str() == "paid", "a replay changed the session: {view:?}");
+        ensure!(
+            view.version == update.version && view.status.as_str() == "paid",
+            "a replay changed the session: {view:?}"
+        );
 
         // The merchant sees it paid too.
         let merchant: SessionCreated = http()

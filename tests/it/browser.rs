@@ -27,14 +27,21 @@ async fn save_screenshot(client: &Client, name: &str) -> Result<()> {
 }
 
 /// Picks WeChat Pay on an open hosted page and checks the QR on screen against the sandbox.
-async fn pick_wechat_and_check_qr(client: &Client, stack: &checkout_tests::Stack, order_no: &str) -> Result<()> {
+async fn pick_wechat_and_check_qr(
+    client: &Client,
+    stack: &checkout_tests::Stack,
+    order_no: &str,
+) -> Result<()> {
     wait_for(client, "button[data-channel=\"WECHATPAY\"]", Duration::from_secs(15)).await?.click().await?;
     let qr = wait_for(client, "[data-testid=\"qr\"] svg", Duration::from_secs(15)).await?;
     let png = qr.screenshot().await?;
     let decoded = decode_qr(&png)?;
     let issued = sandbox_code_url(stack, order_no).await?;
     ensure!(issued.starts_with("weixin://"), "the sandbox issued {issued} for WeChat Pay");
-    ensure!(decoded == vec![issued.clone()], "the QR on screen decodes to {decoded:?}, the sandbox issued {issued}");
+    ensure!(
+        decoded == vec![issued.clone()],
+        "the QR on screen decodes to {decoded:?}, the sandbox issued {issued}"
+    );
     Ok(())
 }
 
@@ -91,7 +98,11 @@ fn demo_shop_purchase_ends_with_a_verified_webhook() {
             if client.find(Locator::Css("[data-testid=\"order-paid\"]")).await.is_ok() {
                 break;
             }
-            ensure!(Instant::now() < deadline, "the demo shop never saw the webhook: {}", client.source().await?);
+            ensure!(
+                Instant::now() < deadline,
+                "the demo shop never saw the webhook: {}",
+                client.source().await?
+            );
             tokio::time::sleep(Duration::from_millis(300)).await;
             client.refresh().await?;
         }

@@ -70,7 +70,11 @@ fn nothing_a_browser_receives_holds_a_secret() {
             scan(&format!("headers of {path}"), headers.as_bytes(), &secrets)?;
             scan(path, &r.bytes().await?, &secrets)?;
         }
-        for body in ["{", "{\"method\":\"payzero_qr\",\"channel\":\"NOPE\"}", "{\"method\":\"barcode\",\"channel\":\"WECHATPAY\"}"] {
+        for body in [
+            "{",
+            "{\"method\":\"payzero_qr\",\"channel\":\"NOPE\"}",
+            "{\"method\":\"barcode\",\"channel\":\"WECHATPAY\"}",
+        ] {
             let r = http().post(format!("{edge}/v1/checkout/{cs}/qr")).body(body).send().await?;
             scan("a QR error", &r.bytes().await?, &secrets)?;
         }
@@ -80,7 +84,11 @@ fn nothing_a_browser_receives_holds_a_secret() {
             .json(&serde_json::json!({"endpoint": "/payzero/order/qrCode", "kind": "http_500", "times": 1}))
             .send()
             .await?;
-        let r = http().post(format!("{edge}/v1/checkout/{cs}/qr")).json(&serde_json::json!({"method": "payzero_qr", "channel": "ALIPAY"})).send().await?;
+        let r = http()
+            .post(format!("{edge}/v1/checkout/{cs}/qr"))
+            .json(&serde_json::json!({"method": "payzero_qr", "channel": "ALIPAY"}))
+            .send()
+            .await?;
         scan("an upstream failure", &r.bytes().await?, &secrets)?;
         Ok(())
     });

@@ -164,7 +164,8 @@ impl Stack {
         }
         let sandbox_bin = native_binary("checkout-sandbox")?;
         let demo_bin = native_binary("checkout-demo")?;
-        let state_dir = std::env::temp_dir().join(format!("checkout-e2e-{}-{}", std::process::id(), random_hex(4)?));
+        let state_dir =
+            std::env::temp_dir().join(format!("checkout-e2e-{}-{}", std::process::id(), random_hex(4)?));
         fs::create_dir_all(&state_dir)?;
         let creds = Credentials::random()?;
 
@@ -188,7 +189,11 @@ impl Stack {
             &env_file,
             format!(
                 "MERCHANT_SECRET_KEY={}\nWEBHOOK_SECRET={}\nPAYZERO_APP_ID={}\nPAYZERO_APP_KEY={}\nPAYZERO_SIGN_TOKEN={}\n",
-                creds.merchant_key, creds.webhook_secret, creds.payzero_app_id, creds.payzero_app_key, creds.payzero_sign_token
+                creds.merchant_key,
+                creds.webhook_secret,
+                creds.payzero_app_id,
+                creds.payzero_app_key,
+                creds.payzero_sign_token
             ),
         )?;
         let tools = root.join("tools/node_modules");
@@ -268,7 +273,8 @@ fn url_in(line: &str) -> Option<String> {
 
 /// A native binary of the workspace, built first if missing.
 pub fn native_binary(name: &str) -> Result<PathBuf> {
-    let target = std::env::var_os("CARGO_TARGET_DIR").map(PathBuf::from).unwrap_or_else(|| root().join("target"));
+    let target =
+        std::env::var_os("CARGO_TARGET_DIR").map(PathBuf::from).unwrap_or_else(|| root().join("target"));
     let path = target.join("debug").join(name);
     let status = Command::new(std::env::var("CARGO").unwrap_or_else(|_| "cargo".into()))
         .args(["build", "--quiet", "-p", name])
@@ -319,11 +325,12 @@ impl Browser {
         });
         let serde_json::Value::Object(caps) = caps else { bail!("capabilities") };
         let driver_url = format!("http://127.0.0.1:{port}");
-        let client = fantoccini::ClientBuilder::new(hyper_util::client::legacy::connect::HttpConnector::new())
-            .capabilities(caps)
-            .connect(&driver_url)
-            .await
-            .context("connecting to chromedriver")?;
+        let client =
+            fantoccini::ClientBuilder::new(hyper_util::client::legacy::connect::HttpConnector::new())
+                .capabilities(caps)
+                .connect(&driver_url)
+                .await
+                .context("connecting to chromedriver")?;
         Ok(Browser { client, driver_url, _driver: driver, _profile: profile })
     }
 

@@ -27,13 +27,39 @@ pub(crate) fn run(args: &[String]) -> Result<()> {
             worker += gz(&path)?;
         }
     }
-    println!("widget transfer size (wasm + JS, gzip -9): {:.1} KB (budget {} KB)", kb(widget), WIDGET_BUDGET / 1024);
-    println!("worker size (gzip -9):                     {:.1} KB (budget {} KB)", kb(worker), WORKER_BUDGET / 1024);
-    let runs = args.iter().position(|a| a == "--runs").and_then(|i| args.get(i + 1)).cloned().unwrap_or_else(|| "15".into());
+    println!(
+        "widget transfer size (wasm + JS, gzip -9): {:.1} KB (budget {} KB)",
+        kb(widget),
+        WIDGET_BUDGET / 1024
+    );
+    println!(
+        "worker size (gzip -9):                     {:.1} KB (budget {} KB)",
+        kb(worker),
+        WORKER_BUDGET / 1024
+    );
+    let runs = args
+        .iter()
+        .position(|a| a == "--runs")
+        .and_then(|i| args.get(i + 1))
+        .cloned()
+        .unwrap_or_else(|| "15".into());
     step(&format!("timing navigation → visible QR over {runs} runs"));
-    check(Command::new("cargo")
-        .args(["run", "--quiet", "--release", "-p", "checkout-tests", "--bin", "qr-bench", "--", "--runs", &runs])
-        .current_dir(&root))?;
+    check(
+        Command::new("cargo")
+            .args([
+                "run",
+                "--quiet",
+                "--release",
+                "-p",
+                "checkout-tests",
+                "--bin",
+                "qr-bench",
+                "--",
+                "--runs",
+                &runs,
+            ])
+            .current_dir(&root),
+    )?;
     if widget > WIDGET_BUDGET || worker > WORKER_BUDGET {
         anyhow::bail!("over budget");
     }
@@ -41,7 +67,8 @@ pub(crate) fn run(args: &[String]) -> Result<()> {
 }
 
 fn gz(path: &Path) -> Result<usize> {
-    let bytes = std::fs::read(path).with_context(|| format!("{} (run `cargo xtask build`)", path.display()))?;
+    let bytes =
+        std::fs::read(path).with_context(|| format!("{} (run `cargo xtask build`)", path.display()))?;
     let mut enc = GzEncoder::new(Vec::new(), Compression::best());
     enc.write_all(&bytes)?;
     Ok(enc.finish()?.len())

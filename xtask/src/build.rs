@@ -15,44 +15,52 @@ pub(crate) fn all() -> Result<()> {
 pub(crate) fn widget() -> Result<()> {
     let root = root();
     step("building the widget (wasm32, release)");
-    check(Command::new("cargo")
-        .args(["build", "--release", "--target", "wasm32-unknown-unknown", "-p", "checkout-widget"])
-        .current_dir(&root))?;
+    check(
+        Command::new("cargo")
+            .args(["build", "--release", "--target", "wasm32-unknown-unknown", "-p", "checkout-widget"])
+            .current_dir(&root),
+    )?;
     let wasm = root.join("target/wasm32-unknown-unknown/release/checkout_widget.wasm");
     let out = root.join("www/pkg");
-    check(Command::new(format!("{}/wasm-bindgen", home_cargo_bin()))
-        .args(["--target", "web", "--no-typescript", "--out-name", "widget", "--out-dir"])
-        .arg(&out)
-        .arg(&wasm))?;
+    check(
+        Command::new(format!("{}/wasm-bindgen", home_cargo_bin()))
+            .args(["--target", "web", "--no-typescript", "--out-name", "widget", "--out-dir"])
+            .arg(&out)
+            .arg(&wasm),
+    )?;
     let bg = out.join("widget_bg.wasm");
-    check(Command::new(root.join("tools/node_modules/.bin/wasm-opt"))
-        .env("PATH", tools_path(&root))
-        // The features rustc's wasm32 target emits by default (Rust ≥ 1.82); wasm-opt must be told.
-        .args([
-            "-Oz",
-            "--enable-bulk-memory",
-            "--enable-nontrapping-float-to-int",
-            "--enable-sign-ext",
-            "--enable-mutable-globals",
-            "--enable-reference-types",
-            "--enable-multivalue",
-            "--strip-debug",
-            "--strip-producers",
-        ])
-        .arg(&bg)
-        .arg("-o")
-        .arg(&bg))?;
+    check(
+        Command::new(root.join("tools/node_modules/.bin/wasm-opt"))
+            .env("PATH", tools_path(&root))
+            // The features rustc's wasm32 target emits by default (Rust ≥ 1.82); wasm-opt must be told.
+            .args([
+                "-Oz",
+                "--enable-bulk-memory",
+                "--enable-nontrapping-float-to-int",
+                "--enable-sign-ext",
+                "--enable-mutable-globals",
+                "--enable-reference-types",
+                "--enable-multivalue",
+                "--strip-debug",
+                "--strip-producers",
+            ])
+            .arg(&bg)
+            .arg("-o")
+            .arg(&bg),
+    )?;
     Ok(())
 }
 
 pub(crate) fn edge() -> Result<()> {
     let root = root();
     step("building the worker (worker-build, release)");
-    check(Command::new(format!("{}/worker-build", home_cargo_bin()))
-        .arg("--release")
-        .current_dir(root.join("edge"))
-        .env("PATH", tools_path(&root))
-        .env("WASM_BINDGEN_BIN", format!("{}/wasm-bindgen", home_cargo_bin()))
-        .env("WASM_OPT_BIN", root.join("tools/node_modules/.bin/wasm-opt"))
-        .env("ESBUILD_BIN", root.join("tools/node_modules/.bin/esbuild")))
+    check(
+        Command::new(format!("{}/worker-build", home_cargo_bin()))
+            .arg("--release")
+            .current_dir(root.join("edge"))
+            .env("PATH", tools_path(&root))
+            .env("WASM_BINDGEN_BIN", format!("{}/wasm-bindgen", home_cargo_bin()))
+            .env("WASM_OPT_BIN", root.join("tools/node_modules/.bin/wasm-opt"))
+            .env("ESBUILD_BIN", root.join("tools/node_modules/.bin/esbuild")),
+    )
 }

@@ -60,7 +60,10 @@ pub(crate) fn run() -> Result<()> {
         Command::new(root.join("target/release/checkout-demo"))
             .args(["--port", &DEMO_PORT.to_string()])
             .env("EDGE_URL", &edge_url)
-            .env("MERCHANT_SECRET_KEY", vars.get("MERCHANT_SECRET_KEY").map(String::as_str).unwrap_or_default())
+            .env(
+                "MERCHANT_SECRET_KEY",
+                vars.get("MERCHANT_SECRET_KEY").map(String::as_str).unwrap_or_default(),
+            )
             .env("WEBHOOK_SECRET", vars.get("WEBHOOK_SECRET").map(String::as_str).unwrap_or_default()),
         "demo shop listening on",
         Duration::from_secs(30),
@@ -85,7 +88,8 @@ pub(crate) fn run() -> Result<()> {
 pub(crate) fn dev_vars(root: &Path) -> Result<BTreeMap<String, String>> {
     let path = root.join("edge/.dev.vars");
     if !path.exists() {
-        let example = fs::read_to_string(root.join("edge/.dev.vars.example")).context("reading edge/.dev.vars.example")?;
+        let example = fs::read_to_string(root.join("edge/.dev.vars.example"))
+            .context("reading edge/.dev.vars.example")?;
         let text = example
             .replace("sk_test_change_me", &format!("sk_test_{}", random_hex(16)?))
             .replace("whsec_change_me", &format!("whsec_{}", random_hex(16)?));

@@ -37,14 +37,26 @@ impl Service {
     /// `ready` (bounded by `timeout`). Its output is copied to ours with a `[name]` prefix.
     /// With `own_group`, the service gets a process group of its own and dropping it stops the
     /// group; without, it shares ours, so a Ctrl-C in the terminal reaches it directly.
-    pub(crate) fn start(name: &str, cmd: &mut Command, ready: &str, timeout: Duration, own_group: bool) -> Result<Service> {
+    pub(crate) fn start(
+        name: &str,
+        cmd: &mut Command,
+        ready: &str,
+        timeout: Duration,
+        own_group: bool,
+    ) -> Result<Service> {
         if own_group {
             cmd.process_group(0);
         }
         cmd.stdout(Stdio::piped()).stderr(Stdio::piped()).stdin(Stdio::null());
         let mut child = cmd.spawn().with_context(|| format!("could not start {name}"))?;
         let (tx, rx) = mpsc::channel::<String>();
-        for stream in [child.stdout.take().map(|s| Box::new(s) as Box<dyn std::io::Read + Send>), child.stderr.take().map(|s| Box::new(s) as Box<dyn std::io::Read + Send>)].into_iter().flatten() {
+        for stream in [
+            child.stdout.take().map(|s| Box::new(s) as Box<dyn std::io::Read + Send>),
+            child.stderr.take().map(|s| Box::new(s) as Box<dyn std::io::Read + Send>),
+        ]
+        .into_iter()
+        .flatten()
+        {
             let tx = tx.clone();
             let prefix = name.to_owned();
             std::thread::spawn(move || {
@@ -65,7 +77,9 @@ impl Service {
             match rx.recv_timeout(left) {
                 Ok(line) if line.contains(ready) => return Ok(service),
                 Ok(_) => {}
-                Err(mpsc::RecvTimeoutError::Timeout) => bail!("{name} did not become ready within {timeout:?}"),
+                Err(mpsc::RecvTimeoutError::Timeout) => {
+                    bail!("{name} did not become ready within {timeout:?}")
+                }
                 Err(mpsc::RecvTimeoutError::Disconnected) => bail!("{name} exited before it was ready"),
             }
         }
@@ -84,7 +98,8 @@ impl Service {
 impl Drop for Service {
     fn drop(&mut self) {
         // Our own group: signal it whole. Shared group: only the child (never ourselves).
-        let group = if self.own_group { format!("-{}", self.child.id()) } else { self.child.id().to_string() };
+        let group =
+            if self.own_group { format!("-{}", self.child.id()) } else { self.child.id().to_string() };
         let _ = Command::new("kill").args(["-TERM", "--", &group]).stderr(Stdio::null()).status();
         let deadline = Instant::now() + Duration::from_secs(5);
         while Instant::now() < deadline {

@@ -39,7 +39,8 @@ pub(crate) fn locked_version(lock: &str, name: &str) -> Option<String> {
 }
 
 fn wasm_target() -> Result<()> {
-    let installed = output(Command::new("rustup").args(["target", "list", "--installed"])).unwrap_or_default();
+    let installed =
+        output(Command::new("rustup").args(["target", "list", "--installed"])).unwrap_or_default();
     if installed.lines().any(|l| l.trim() == "wasm32-unknown-unknown") {
         return Ok(());
     }
@@ -73,10 +74,16 @@ fn npm_tools(root: &Path) -> Result<()> {
         return Ok(());
     }
     if output(Command::new("npm").arg("--version")).is_none() {
-        bail!("npm is not installed; install Node.js and npm (e.g. `apt-get install -y nodejs npm`) and run again");
+        bail!(
+            "npm is not installed; install Node.js and npm (e.g. `apt-get install -y nodejs npm`) and run again"
+        );
     }
     step("installing npm tools (Node 22, wrangler, wasm-opt) into tools/node_modules");
-    check(Command::new("npm").args(["install", "--no-audit", "--no-fund", "--loglevel=error"]).current_dir(&tools))?;
+    check(
+        Command::new("npm")
+            .args(["install", "--no-audit", "--no-fund", "--loglevel=error"])
+            .current_dir(&tools),
+    )?;
     fs::write(&stamp, want).context("writing the npm stamp")?;
     Ok(())
 }

@@ -14,19 +14,33 @@ pub(crate) fn run() -> Result<()> {
     check(Command::new("cargo").args(["fmt", "--all", "--", "--check"]).current_dir(&root))?;
     build::all()?;
     step("native tests: shared core, sandbox, demo shop, xtask, widget state");
-    check(Command::new("cargo")
-        .args(["test", "--workspace", "--exclude", "checkout-edge", "--exclude", "checkout-tests"])
-        .current_dir(&root))?;
+    check(
+        Command::new("cargo")
+            .args(["test", "--workspace", "--exclude", "checkout-edge", "--exclude", "checkout-tests"])
+            .current_dir(&root),
+    )?;
     step("widget tests in headless Chromium (wasm-bindgen-test)");
-    check(Command::new("cargo")
-        .args(["test", "-p", "checkout-widget", "--target", "wasm32-unknown-unknown", "--test", "browser"])
-        .env("PATH", tools_path(&root))
-        .env("CHROMEDRIVER", "/usr/bin/chromedriver")
-        .current_dir(&root))?;
+    check(
+        Command::new("cargo")
+            .args([
+                "test",
+                "-p",
+                "checkout-widget",
+                "--target",
+                "wasm32-unknown-unknown",
+                "--test",
+                "browser",
+            ])
+            .env("PATH", tools_path(&root))
+            .env("CHROMEDRIVER", "/usr/bin/chromedriver")
+            .current_dir(&root),
+    )?;
     step("end-to-end tests: sandbox + wrangler dev + demo shop + headless Chromium");
-    check(Command::new("cargo")
-        .args(["test", "-p", "checkout-tests", "--test", "it", "--", "--test-threads=1"])
-        .current_dir(&root))?;
+    check(
+        Command::new("cargo")
+            .args(["test", "-p", "checkout-tests", "--test", "it", "--", "--test-threads=1"])
+            .current_dir(&root),
+    )?;
     step("all tests passed");
     Ok(())
 }

@@ -50,7 +50,11 @@ async fn measure(stack: &Stack, runs: usize) -> Result<()> {
             .await?
             .click()
             .await?;
-        client.wait().at_most(Duration::from_secs(15)).for_element(Locator::Css("[data-testid=\"qr\"] svg")).await?;
+        client
+            .wait()
+            .at_most(Duration::from_secs(15))
+            .for_element(Locator::Css("[data-testid=\"qr\"] svg"))
+            .await?;
         let mark = client
             .execute(
                 "const m = performance.getEntriesByName('checkout:qr-visible'); return m.length ? m[0].startTime : null;",
