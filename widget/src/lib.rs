@@ -17,6 +17,23 @@
 //! `postMessage`), and `?accent=`, `?bg=`, `?fg=`, `?radius=`, `?font=` set the theme's CSS
 //! custom properties. `www/pay.js` is the hosted page's caller.
 //!
+//! # DOM contract (the end-to-end tests rely on it)
+//!
+//! - `button[data-channel="WECHATPAY"|"ALIPAY"|"UNIONPAY"]`: the wallet buttons;
+//! - `[data-testid="qr"]`: the QR container, holding one inline `<svg>` (black on white, a
+//!   4-module quiet zone, ≥ 200 px, whole pixels per module, `shape-rendering="crispEdges"`);
+//!   when the code has expired it holds a notice instead of the SVG;
+//! - `[data-testid="countdown"]`: exactly `mm:ss`; `button[data-testid="refresh"]` once expired;
+//! - `[data-testid="status"]`: the `aria-live="polite"` status line, always present;
+//! - `button[data-testid="simulate"]`: test mode only; `button[data-testid="switch"]`;
+//! - `[data-testid="paid"]`: the paid screen; `[data-testid="closed"][data-status=…]`: expired,
+//!   canceled or failed; `[data-testid="error"]`: any error message (`role="alert"`);
+//! - `[data-testid="amount"]`, `[data-testid="psp"]`, `[data-testid="inapp"]` (WeChat/Alipay
+//!   webview guidance);
+//! - `performance.mark("checkout:qr-visible")` when the first QR is drawn;
+//! - framed by `checkout.js`: `postMessage({source: "checkout-edge", type: "ready" | "resize"
+//!   (height) | "status" (status)}, <?origin=>)`.
+//!
 //! # Layout
 //!
 //! `state` (pure reducer), `i18n`, `qr` and `env` are plain Rust and tested natively; `api` is the
