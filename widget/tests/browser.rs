@@ -7,18 +7,21 @@
 use checkout_shared::Fen;
 use checkout_shared::api::{CheckoutView, ErrorBody, ErrorCode, Method, QrResponse, SessionStatus};
 use checkout_shared::payzero::{Psp, QrCodeType};
+use checkout_widget::app::{App, AppProps};
 use checkout_widget::components::{
     ClosedProps, ClosedScreen, PaidProps, PaidScreen, Picker, PickerProps, QrPanel, QrPanelProps,
 };
-use checkout_widget::env::InApp;
+use checkout_widget::env::{InApp, Page};
 use checkout_widget::i18n::Lang;
 use checkout_widget::json;
 use checkout_widget::state::Simulation;
 use std::cell::RefCell;
 use std::rc::Rc;
-use wasm_bindgen::JsCast;
+use wasm_bindgen::closure::Closure;
+use wasm_bindgen::{JsCast, JsValue};
+use wasm_bindgen_futures::JsFuture;
 use wasm_bindgen_test::*;
-use web_sys::{Element, HtmlElement};
+use web_sys::{Element, HtmlElement, MutationObserver, MutationObserverInit};
 use yew::{BaseComponent, Callback, Renderer};
 
 wasm_bindgen_test_configure!(run_in_browser);
@@ -223,4 +226,114 @@ fn answers_decode_into_the_shared_types() {
     assert!(json::from_str::<CheckoutView>(r#"{"amount":"12.34"}"#).is_err());
     assert!(json::from_str::<ErrorBody>("<html>502 Bad Gateway</html>").is_err());
     assert!(json::from_str::<CheckoutView>(r#"{"amount":-1}"#).is_err());
+}
+
+/// Resolves once `selector` matches under `root`, re-checking after each DOM mutation there:
+/// the answers the widget waits for arrive asynchronously, and a sleep would only guess.
+async fn wait_for(root: &Element, selector: &str) -> Element {
+    loop {
+        yew::scheduler::flush().await;
+        if let Some(found) = find(root, selector) {
+            return found;
+        }
+        let root = root.clone();
+        let changed = js_sys::Promise::new(&mut |resolve, _reject| {
+            let callback = Closure::once_into_js(move |_records: JsValue, observer: MutationObserver| {
+                observer.disconnect();
+                let _ = resolve.call0(&JsValue::NULL);
+            });
+            let observer = MutationObserver::new(callback.unchecked_ref()).unwrap();
+            let options = MutationObserverInit::new();
+            options.set_child_list(true);
+            options.set_subtree(true);
+            options.set_attributes(true);
+            options.set_character_data(true);
+            observer.observe_with_options(&root, &options).unwrap();
+        });
+        JsFuture::from(changed).await.unwrap();
+    }
+}
+
+/// Replaces `window.fetch` with a scripted edge for the session `cs_t`: the long-poll answers
+/// "paid" only once the widget has asked to simulate the payment. Every request is logged in
+/// `window.__edgeLog`.
+fn fake_edge() {
+    js_sys::eval(
+        r#"(() => {
+        const json = (status, body) => new Response(JSON.stringify(body),
+            { status, headers: { "content-type": "application/json" } });
+        let pay;
+        const paid = new Promise((resolve) => { pay = resolve; });
+        window.__edgeLog = [];
+        window.fetch = async (input, init) => {
+            const req = input instanceof Request ? input : new Request(input, init);
+            const url = new URL(req.url);
+            const body = req.method === "POST" ? await req.text() : "";
+            window.__edgeLog.push(`${req.method} ${url.pathname}${url.search} ${body}`.trim());
+            switch (url.pathname) {
+                case "/v1/checkout/cs_t": return json(200, {
+                    amount: 3500, currency: "CNY", subject: "Celadon tea cup", methods: ["payzero_qr"],
+                    status: "open", locale: "zh-CN", expires_at: 4102444800, test_mode: true, version: 1 });
+                case "/v1/checkout/cs_t/qr": return json(200, {
+                    qr_content: "https://qr.95516.com/00010000/0123456789", channel: JSON.parse(body).channel,
+                    psp: "LYCHEEPAY", expires_at: Math.floor(Date.now() / 1000) + 120 });
+                case "/v1/checkout/cs_t/status": await paid; return json(200, { status: "paid", version: 2, paid_at: 1 });
+                case "/v1/checkout/cs_t/simulate": pay(); return new Response(null, { status: 202 });
+                default: return json(404, { error: { code: "not_found", message: "no session cs_x at shard 7" } });
+            }
+        };
+    })()"#,
+    )
+    .unwrap();
+}
+
+fn edge_log() -> Vec<String> {
+    let log = js_sys::Reflect::get(&web_sys::window().unwrap(), &"__edgeLog".into()).unwrap();
+    js_sys::Array::from(&log).iter().filter_map(|v| v.as_string()).collect()
+}
+
+#[wasm_bindgen_test]
+async fn the_whole_widget_goes_from_picker_to_qr_to_paid_against_an_edge() {
+    fake_edge();
+    let page = Page { lang: Some(Lang::En), ..Page::default() };
+    let root = mount::<App>(AppProps { client_secret: "cs_t".into(), edge_base: "".into(), page }).await;
+
+    wait_for(&root, r#"button[data-channel="UNIONPAY"]"#).await;
+    assert_eq!(text(&root, r#"[data-testid="amount"]"#), "¥35.00");
+    assert_eq!(text(&root, r#"[data-testid="status"]"#), "Status: awaiting payment");
+    click(&root, r#"button[data-channel="UNIONPAY"]"#);
+
+    wait_for(&root, r#"[data-testid="qr"] svg"#).await;
+    assert_eq!(text(&root, r#"[data-testid="psp"]"#), "LycheePay");
+    let countdown = text(&root, r#"[data-testid="countdown"]"#);
+    assert!(countdown == "02:00" || countdown == "01:59", "{countdown}");
+    assert!(
+        edge_log().contains(
+            &r#"POST /v1/checkout/cs_t/qr {"method":"payzero_qr","channel":"UNIONPAY"}"#.to_owned()
+        ),
+        "{:?}",
+        edge_log()
+    );
+
+    click(&root, r#"button[data-testid="simulate"]"#);
+    wait_for(&root, r#"[data-testid="paid"]"#).await;
+    assert_eq!(text(&root, r#"[data-testid="status"]"#), "Status: paid");
+    assert!(
+        edge_log().iter().any(|l| l.starts_with("GET /v1/checkout/cs_t/status?since=1")),
+        "{:?}",
+        edge_log()
+    );
+    assert!(find(&root, r#"[data-testid="qr"]"#).is_none());
+}
+
+#[wasm_bindgen_test]
+async fn an_unknown_session_says_so_without_internal_details_or_a_useless_retry() {
+    fake_edge();
+    let root =
+        mount::<App>(AppProps { client_secret: "cs_x".into(), edge_base: "".into(), page: Page::default() })
+            .await;
+    let error = wait_for(&root, r#"[data-testid="error"]"#).await.text_content().unwrap_or_default();
+    assert!(error.contains("支付链接无效"), "{error}");
+    assert!(!error.contains("shard"), "the edge's message must not reach the shopper");
+    assert!(find(&root, "button").is_none(), "retrying cannot revive a link that does not exist");
 }
