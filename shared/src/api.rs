@@ -43,6 +43,8 @@ impl SessionStatus {
     }
 }
 
+// `wire_enum!` derives a fixed set of traits, so the default is written out by hand.
+#[allow(clippy::derivable_impls)]
 impl Default for Locale {
     fn default() -> Self {
         Locale::ZhCn

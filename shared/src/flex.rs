@@ -100,21 +100,6 @@ impl<T> ObjectOrText<T> {
     }
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn num_or_str_keeps_its_shape() {
-        let n: NumOrStr = serde_json::from_str("1555816968018").unwrap();
-        let s: NumOrStr = serde_json::from_str("\"1555816968018\"").unwrap();
-        assert_eq!(n.as_str(), s.as_str());
-        assert_eq!(serde_json::to_string(&n).unwrap(), "1555816968018");
-        assert_eq!(serde_json::to_string(&s).unwrap(), "\"1555816968018\"");
-        assert!(serde_json::from_str::<NumOrStr>("-3").is_err());
-    }
-}
-
 /// Declares a gateway enum that keeps values it does not know: every listed variant maps to its
 /// wire text, and anything else becomes `Unknown(text)` and re-serialises unchanged.
 ///
@@ -180,4 +165,19 @@ macro_rules! wire_enum {
             }
         }
     };
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn num_or_str_keeps_its_shape() {
+        let n: NumOrStr = serde_json::from_str("1555816968018").unwrap();
+        let s: NumOrStr = serde_json::from_str("\"1555816968018\"").unwrap();
+        assert_eq!(n.as_str(), s.as_str());
+        assert_eq!(serde_json::to_string(&n).unwrap(), "1555816968018");
+        assert_eq!(serde_json::to_string(&s).unwrap(), "\"1555816968018\"");
+        assert!(serde_json::from_str::<NumOrStr>("-3").is_err());
+    }
 }

@@ -62,7 +62,7 @@ pub(crate) async fn sandbox_code_url(stack: &Stack, order_no: &str) -> Result<St
     .with_context(|| format!("no code URL for {order_no} in the sandbox state: {state}"))?;
     let mut strings = Vec::new();
     collect_strings(&record, &mut strings);
-    strings.into_iter().filter(|s| is_code(s)).last().context("no code URL")
+    strings.into_iter().rfind(|s| is_code(s)).context("no code URL")
 }
 
 fn smallest_with(value: &Value, wanted: &dyn Fn(&[String]) -> bool) -> Option<Value> {

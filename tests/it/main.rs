@@ -7,7 +7,8 @@ mod browser;
 mod secrets;
 
 use checkout_tests::Stack;
-use std::sync::{Arc, Mutex, MutexGuard};
+use std::rc::Rc;
+use std::sync::{Mutex, MutexGuard};
 
 /// The stack is costly to start (workerd) and the machine has two cores: tests take turns, each
 /// with a fresh stack of its own.
@@ -18,13 +19,14 @@ fn serial() -> MutexGuard<'static, ()> {
 }
 
 /// Runs an async scenario against a fresh stack, printing the services' logs if it fails.
+#[expect(clippy::expect_used, reason = "test harness: failing to start is the test's failure")]
 fn with_stack<F, Fut>(scenario: F)
 where
-    F: FnOnce(Arc<Stack>) -> Fut,
+    F: FnOnce(Rc<Stack>) -> Fut,
     Fut: std::future::Future<Output = anyhow::Result<()>>,
 {
     let _guard = serial();
-    let stack = Arc::new(Stack::start().expect("starting the stack"));
+    let stack = Rc::new(Stack::start().expect("starting the stack"));
     let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build().expect("tokio runtime");
     let result = runtime.block_on(scenario(stack.clone()));
     drop(runtime);
