@@ -70,6 +70,17 @@ fn nothing_a_browser_receives_holds_a_secret() {
             scan(&format!("headers of {path}"), headers.as_bytes(), &secrets)?;
             scan(path, &r.bytes().await?, &secrets)?;
         }
+        // The hosted page carries the secret in its URL: never cached, never a referrer, and a
+        // strict policy (the browser tests pass under it with a clean console).
+        let page = http().get(format!("{edge}/pay/{cs}")).send().await?;
+        let header =
+            |name: &str| page.headers().get(name).and_then(|v| v.to_str().ok()).unwrap_or("").to_owned();
+        ensure!(header("cache-control") == "no-store", "the hosted page may be cached");
+        ensure!(header("referrer-policy") == "no-referrer", "the hosted page leaks its URL as referrer");
+        ensure!(
+            header("content-security-policy").contains("default-src 'none'"),
+            "no strict CSP on the hosted page"
+        );
         for body in [
             "{",
             "{\"method\":\"payzero_qr\",\"channel\":\"NOPE\"}",
