@@ -94,10 +94,12 @@ fn fnv1a(bytes: &[u8]) -> u64 {
 }
 
 fn browser() -> Result<()> {
-    if Path::new("/usr/bin/chromium").exists() && Path::new("/usr/bin/chromedriver").exists() {
+    // A CJK font too: without one, screenshots of the zh-CN checkout show boxes for every character.
+    let needed = ["/usr/bin/chromium", "/usr/bin/chromedriver", "/usr/share/fonts/truetype/wqy/wqy-microhei.ttc"];
+    if needed.iter().all(|p| Path::new(p).exists()) {
         return Ok(());
     }
-    step("installing Chromium and chromedriver from Debian's packages (about a minute)");
+    step("installing Chromium, chromedriver and a CJK font from Debian's packages (about a minute)");
     let sudo = output(Command::new("id").arg("-u")).is_some_and(|u| u.trim() != "0");
     let apt = |args: &[&str]| {
         let mut cmd = if sudo { Command::new("sudo") } else { Command::new("apt-get") };
@@ -108,7 +110,7 @@ fn browser() -> Result<()> {
         check(&mut cmd)
     };
     apt(&["update", "-qq"])?;
-    apt(&["install", "-y", "-qq", "chromium", "chromium-driver"])
+    apt(&["install", "-y", "-qq", "chromium", "chromium-driver", "fonts-wqy-microhei"])
 }
 
 #[cfg(test)]
