@@ -95,7 +95,8 @@ fn fnv1a(bytes: &[u8]) -> u64 {
 
 fn browser() -> Result<()> {
     // A CJK font too: without one, screenshots of the zh-CN checkout show boxes for every character.
-    let needed = ["/usr/bin/chromium", "/usr/bin/chromedriver", "/usr/share/fonts/truetype/wqy/wqy-microhei.ttc"];
+    let needed =
+        ["/usr/bin/chromium", "/usr/bin/chromedriver", "/usr/share/fonts/truetype/wqy/wqy-microhei.ttc"];
     if needed.iter().all(|p| Path::new(p).exists()) {
         return Ok(());
     }
