@@ -2,7 +2,7 @@
  * Checkout Edge loader: one script tag puts the checkout in a web shop's page.
  *
  *   <div id="pay"></div>
- *   <script src="https://EDGE/checkout.js" data-client-secret="cs_..." data-target="#pay"></script>
+ *   <script src="https://EDGE/checkout.js" data-client-secret="sess_…_secret_…" data-target="#pay"></script>
  *
  * It inserts an iframe of the hosted checkout (/pay/{client_secret}) served from the edge's own
  * origin, so nothing of the payment runs in the shop's page. The iframe reports to this page

@@ -268,10 +268,14 @@ async fn webhook(State(shop): State<AppState>, headers: HeaderMap, body: Bytes) 
         return (StatusCode::BAD_REQUEST, "mismatch").into_response();
     }
     order.events.push(event.id.clone());
-    order.status = match event.data.status {
-        SessionStatus::Paid => "paid".into(),
-        other => other.as_str().to_owned(),
-    };
+    // Webhooks are retried independently, so an older event (say `expired`, retried after a
+    // failure) may arrive after `paid`: money that moved stays moved.
+    if order.status != "paid" {
+        order.status = match event.data.status {
+            SessionStatus::Paid => "paid".into(),
+            other => other.as_str().to_owned(),
+        };
+    }
     println!("demo shop: order {} is {}", order.order_no, order.status);
     (StatusCode::OK, "ok").into_response()
 }

@@ -8,7 +8,7 @@ use checkout_tests::root;
 use std::path::Path;
 
 fn scan(what: &str, bytes: &[u8], secrets: &[&str]) -> Result<()> {
-    for secret in secrets {
+    for secret in secrets.iter().filter(|s| !s.is_empty()) {
         ensure!(
             !bytes.windows(secret.len()).any(|w| w == secret.as_bytes()),
             "{what} contains a configured secret"
