@@ -435,10 +435,14 @@ impl CheckoutSession {
     /// first, so a payment made at the last moment ends as paid rather than expired.
     async fn expire_if_overdue(&self) -> Result<(), EdgeError> {
         let s = self.current().await?;
-        if !s.is_overdue(config::now_ms() / 1000) {
+        let now_ms = config::now_ms();
+        if !s.is_overdue(now_ms / 1000) {
             return Ok(());
         }
+        // Every request and poll step of an overdue session comes through here: the bounded
+        // query rate keeps them from each firing a queryOrder (a payment seen later still wins).
         if s.order_created
+            && s.query_due(now_ms)
             && let Err(e) = self.query_and_apply().await
         {
             console_error!("final queryOrder for {}: {e}", s.id);
