@@ -272,6 +272,12 @@ impl CheckoutSession {
         if let Some(qr) = s.reusable_qr(&channel, config::now_ms() / 1000) {
             return error::json(qr, 200);
         }
+        if !s.may_issue_qr(config::now_ms() / 1000) {
+            return Err(EdgeError::Invalid(
+                ErrorCode::InvalidRequest,
+                "the session ends in less than a minute, too soon for a new QR code".into(),
+            ));
+        }
         let answer = self.fetch_qr(&s, channel.clone()).await?;
         if answer.mcht_order_no != s.id {
             return Err(EdgeError::Upstream(UpstreamFailure::Malformed(format!(
@@ -280,7 +286,7 @@ impl CheckoutSession {
             ))));
         }
         let now_ms = config::now_ms();
-        let qr = session::qr_response(answer, now_ms / 1000);
+        let qr = session::qr_response(answer, now_ms / 1000, s.expires_at);
         let mut s = self.current().await?;
         s.apply(Event::QrIssued(qr.clone()), now_ms).map_err(refusal)?;
         self.save(s).await?;

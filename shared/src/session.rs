@@ -476,6 +476,13 @@ impl Session {
             .filter(|qr| &qr.channel == channel && qr.expires_at > now.saturating_add(QR_REUSE_MARGIN_SECS))
     }
 
+    /// Whether a new QR code may be issued at `now` (unix seconds): only for an open session with
+    /// at least `QR_REUSE_MARGIN_SECS` left, since a shorter-lived code could not be scanned and
+    /// paid in time. (A session of the shortest allowed length, 60 s, still gets its first code.)
+    pub fn may_issue_qr(&self, now: u64) -> bool {
+        self.status == SessionStatus::Open && self.expires_at >= now.saturating_add(QR_REUSE_MARGIN_SECS)
+    }
+
     /// Which Payzero call gets a QR code for this session.
     pub fn qr_call(&self) -> QrCall {
         if self.order_created { QrCall::Refresh } else { QrCall::Create }
@@ -730,13 +737,15 @@ pub fn webhook_delivery(
     request
 }
 
-/// The QR code to hand the widget, from Payzero's answer at `now` (unix seconds).
-pub fn qr_response(answer: QrCodeResponse, now: u64) -> QrResponse {
+/// The QR code to hand the widget, from Payzero's answer at `now` (unix seconds). It expires
+/// with the session if that ends first: after that the session no longer counts a payment as
+/// on time, so the widget must not show the code as payable.
+pub fn qr_response(answer: QrCodeResponse, now: u64, session_expires_at: u64) -> QrResponse {
     QrResponse {
         qr_content: answer.code_url,
         channel: answer.qr_code_type,
         psp: answer.psp,
-        expires_at: now.saturating_add(QR_LIFETIME_SECS),
+        expires_at: now.saturating_add(QR_LIFETIME_SECS).min(session_expires_at),
     }
 }
 
@@ -1038,6 +1047,30 @@ mod tests {
     }
 
     #[test]
+    fn qr_codes_never_outlive_the_session() {
+        let s = session();
+        let answer = QrCodeResponse {
+            mcht_order_no: s.id.clone(),
+            psp: Psp::Easypay,
+            code_url: "weixin://x".into(),
+            qr_code_type: QrCodeType::Wechatpay,
+        };
+        // Plenty of session left: the code's own lifetime.
+        assert_eq!(qr_response(answer.clone(), NOW, s.expires_at).expires_at, NOW + QR_LIFETIME_SECS);
+        // The session ends first: the code ends with it.
+        let late = s.expires_at - QR_LIFETIME_SECS / 2;
+        assert_eq!(qr_response(answer, late, s.expires_at).expires_at, s.expires_at);
+        // No new code once less than the reuse margin is left, nor for a closed session.
+        assert!(s.may_issue_qr(NOW));
+        assert!(s.may_issue_qr(s.expires_at - QR_REUSE_MARGIN_SECS));
+        assert!(!s.may_issue_qr(s.expires_at - QR_REUSE_MARGIN_SECS + 1));
+        assert!(!s.may_issue_qr(s.expires_at + 1));
+        let mut c = session();
+        c.apply(Event::Cancel, NOW_MS).unwrap();
+        assert!(!c.may_issue_qr(NOW));
+    }
+
+    #[test]
     fn queries_are_bounded_per_session() {
         let mut s = session();
         assert!(!s.query_due(NOW_MS), "no order upstream yet");
@@ -1179,7 +1212,7 @@ mod tests {
     fn payzero_answers_are_interpreted() {
         let ok = br#"{"success":true,"errorMsg":null,"errorCode":null,"data":{"mchtOrderNo":"A","psp":"EASYPAY","codeUrl":"weixin://x","qrCodeType":"WECHATPAY"}}"#;
         let answer: QrCodeResponse = interpret_payzero(200, ok).unwrap();
-        let response = qr_response(answer, NOW);
+        let response = qr_response(answer, NOW, NOW + 1800);
         assert_eq!(response.qr_content, "weixin://x");
         assert_eq!(response.expires_at, NOW + QR_LIFETIME_SECS);
         assert_eq!(interpret_payzero::<QrCodeResponse>(401, b""), Err(UpstreamFailure::Unauthorized(401)));
