@@ -234,6 +234,16 @@ impl CheckoutSession {
 
     async fn cancel(&self) -> Result<Response, EdgeError> {
         self.expire_if_overdue().await?;
+        let s = self.current().await?;
+        // A shopper may have paid just now: ask Payzero first, so a paid session is answered as
+        // such (409) instead of being canceled and then turning paid. If Payzero cannot be asked,
+        // the cancel goes ahead; a payment seen later still wins and the merchant hears of it.
+        if s.status == SessionStatus::Open
+            && s.order_created
+            && let Err(e) = self.query_and_apply().await
+        {
+            console_error!("final queryOrder for {}: {e}", s.id);
+        }
         let mut s = self.current().await?;
         s.apply(Event::Cancel, config::now_ms()).map_err(refusal)?;
         let view = s.merchant_view(&self.public_base_url()?);
