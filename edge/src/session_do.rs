@@ -344,7 +344,10 @@ impl CheckoutSession {
             if s.version > since || now >= deadline {
                 return error::json(&s.status_update(), 200);
             }
-            if s.query_due(now) {
+            // A query is started only if it can time out before the deadline, so the long-poll
+            // never overruns its limit; the next poll queries instead.
+            let time_left = Duration::from_millis(deadline - now);
+            if s.query_due(now) && time_left >= upstream::TIMEOUT {
                 // A failed query only delays the answer; the wait goes on.
                 if let Err(e) = self.query_and_apply().await {
                     console_error!("queryOrder for {}: {e}", s.id);

@@ -11,7 +11,7 @@ use worker::{AbortController, AbortSignal, Delay, Fetch, Headers, Method, Reques
 
 /// Payzero closes its own notification calls after 5 s; ours get twice that before we give up,
 /// well inside a Durable Object request's budget.
-const TIMEOUT: Duration = Duration::from_secs(10);
+pub(crate) const TIMEOUT: Duration = Duration::from_secs(10);
 
 /// The status and body of an answer.
 pub(crate) struct UpstreamResponse {
