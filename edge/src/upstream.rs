@@ -1,8 +1,8 @@
 //! The only place an outbound call happens: an `UpstreamRequest` (built by the pure functions of
 //! `checkout_shared::session`) becomes a `fetch`, bounded by a timeout. Nothing here logs a
-//! header or a body, since they carry tokens and passwords.
+//! header, a body or a URL's query, since they carry tokens and passwords.
 
-use checkout_shared::session::{HttpMethod, UpstreamFailure, UpstreamRequest};
+use checkout_shared::session::{HttpMethod, UpstreamFailure, UpstreamRequest, url_for_log};
 use futures_util::future::{Either, select};
 use std::pin::pin;
 use std::time::Duration;
@@ -48,8 +48,12 @@ async fn exchange(
     request: &UpstreamRequest,
     signal: &AbortSignal,
 ) -> Result<UpstreamResponse, UpstreamFailure> {
-    // `Debug` of a request shows only its method and URL.
-    let unreachable = |e: worker::Error| UpstreamFailure::Unreachable(format!("{request:?}: {e}"));
+    // `Debug` of a request shows only its method and URL without the query; the runtime's own
+    // message may quote the full URL, so that is cut down the same way.
+    let unreachable = |e: worker::Error| {
+        let message = e.to_string().replace(&request.url, &url_for_log(&request.url));
+        UpstreamFailure::Unreachable(format!("{request:?}: {message}"))
+    };
     let headers = Headers::new();
     for (name, value) in &request.headers {
         headers.set(name, value).map_err(unreachable)?;

@@ -627,8 +627,9 @@ pub enum HttpMethod {
 }
 
 /// One outbound HTTP call, built by the pure functions below; the edge's `upstream.rs` is the
-/// only place that turns it into a `fetch`. Headers and body may hold a token or a password, so
-/// `Debug` shows only the method and URL.
+/// only place that turns it into a `fetch`. Headers and body may hold a token or a password, and
+/// a merchant's `notify_url` may carry one in its query, so `Debug` shows only the method and
+/// `url_for_log` of the URL.
 #[derive(Clone, PartialEq, Eq)]
 pub struct UpstreamRequest {
     pub method: HttpMethod,
@@ -639,8 +640,21 @@ pub struct UpstreamRequest {
 
 impl fmt::Debug for UpstreamRequest {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{:?} {}", self.method, self.url)
+        write!(f, "{:?} {}", self.method, url_for_log(&self.url))
     }
+}
+
+/// `scheme://host[:port]/path` of `url`, for logs and error text: the query and fragment are
+/// dropped (a merchant's webhook URL may carry a token there), and so are any user and password.
+pub fn url_for_log(url: &str) -> String {
+    let without_query = url.split(['?', '#']).next().unwrap_or_default();
+    let Some((scheme, rest)) = without_query.split_once("://") else {
+        // Not an absolute URL: nothing to keep that is known to be safe.
+        return "[unparsable URL]".to_owned();
+    };
+    let (authority, path) = rest.split_at(rest.find('/').unwrap_or(rest.len()));
+    let host = authority.rsplit_once('@').map_or(authority, |(_, host)| host);
+    format!("{scheme}://{host}{path}")
 }
 
 impl UpstreamRequest {
@@ -1193,6 +1207,27 @@ mod tests {
 
         let pay = sandbox_pay("http://sb/__admin", &s.id);
         assert_eq!(pay.url, format!("http://sb/__admin/payzero/orders/{}/pay", s.id));
+    }
+
+    #[test]
+    fn logged_urls_keep_no_query_or_credentials() {
+        assert_eq!(
+            url_for_log("https://shop.example:8443/hook?token=s3cret#x"),
+            "https://shop.example:8443/hook"
+        );
+        assert_eq!(url_for_log("http://user:pw@shop.example/a/b?x=1"), "http://shop.example/a/b");
+        assert_eq!(url_for_log("http://pz/order/queryOrder?mchtOrderNo=A"), "http://pz/order/queryOrder");
+        assert_eq!(url_for_log("https://shop.example?token=s3cret"), "https://shop.example");
+        assert_eq!(url_for_log("not a url?token=s3cret"), "[unparsable URL]");
+        let mut s = session();
+        s.apply(Event::Cancel, NOW_MS).unwrap();
+        let hook = webhook_delivery(
+            "https://shop.example/hook?token=s3cret",
+            &Secret::new("w"),
+            &s.outbox[0].event,
+            NOW,
+        );
+        assert_eq!(format!("{hook:?}"), "Post https://shop.example/hook");
     }
 
     #[test]
