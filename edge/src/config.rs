@@ -26,6 +26,24 @@ pub(crate) fn var(env: &Env, name: &str) -> Result<String, EdgeError> {
         .map_err(|_| EdgeError::Config(format!("the variable {name} is not set")))
 }
 
+/// The merchant origins in `ALLOWED_ORIGINS` (comma-separated), read by one rule for both CORS
+/// and the hosted page's `frame-ancestors`: trimmed, without a trailing `/`, and only `http(s)`
+/// origins with no space, quote or semicolon, since each one is copied into a header.
+pub(crate) fn allowed_origins(env: &Env) -> Vec<String> {
+    env.var("ALLOWED_ORIGINS")
+        .map(|v| v.to_string())
+        .unwrap_or_default()
+        .split(',')
+        .map(|o| o.trim().trim_end_matches('/'))
+        .filter(|o| {
+            let rest = o.strip_prefix("https://").or_else(|| o.strip_prefix("http://"));
+            rest.is_some_and(|host| !host.is_empty())
+                && !o.contains(|c: char| c.is_whitespace() || matches!(c, ';' | '\'' | '"'))
+        })
+        .map(str::to_owned)
+        .collect()
+}
+
 /// Test mode: the edge talks to the sandbox and offers "simulate payment".
 pub(crate) fn test_mode(env: &Env) -> bool {
     env.var("CHECKOUT_MODE").map(|v| v.to_string() == "test").unwrap_or(false)

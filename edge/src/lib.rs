@@ -70,9 +70,7 @@ fn router() -> Router<'static, ()> {
 fn allowed_origin(req: &Request, env: &Env) -> Option<String> {
     let origin = req.headers().get("Origin").ok().flatten()?;
     let own = req.url().ok().map(|u| u.origin().ascii_serialization());
-    let listed = config::var(env, "ALLOWED_ORIGINS").unwrap_or_default();
-    let allowed = own.as_deref() == Some(origin.as_str())
-        || listed.split(',').map(|o| o.trim().trim_end_matches('/')).any(|o| !o.is_empty() && o == origin);
+    let allowed = own.as_deref() == Some(origin.as_str()) || config::allowed_origins(env).contains(&origin);
     allowed.then_some(origin)
 }
 

@@ -46,14 +46,7 @@ pub(crate) async fn pay_page(req: Request, ctx: RouteContext<()>) -> worker::Res
 /// The hosted page's policy: only our own scripts, styles and API, wasm allowed to compile, and
 /// framing only by us and the merchant origins in `ALLOWED_ORIGINS` (the loader's iframe).
 fn pay_page_csp(env: &worker::Env) -> String {
-    let framers: String = crate::config::var(env, "ALLOWED_ORIGINS")
-        .unwrap_or_default()
-        .split(',')
-        .map(str::trim)
-        .filter(|o| o.starts_with("http://") || o.starts_with("https://"))
-        .filter(|o| !o.contains([' ', ';', '\'', '"']))
-        .map(|o| format!(" {o}"))
-        .collect();
+    let framers: String = crate::config::allowed_origins(env).iter().map(|o| format!(" {o}")).collect();
     format!(
         "default-src 'none'; script-src 'self' 'wasm-unsafe-eval'; style-src 'self'; connect-src 'self'; \
          img-src 'self' data:; base-uri 'none'; form-action 'none'; frame-ancestors 'self'{framers}"
