@@ -297,14 +297,13 @@ pub enum Refusal {
 /// What applying an event did.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Applied {
-    /// The status changed (and the version grew).
+    /// The status changed (and the version grew); any webhook it queued is in the outbox, and
+    /// `next_alarm_ms` schedules its delivery.
     pub status_changed: bool,
-    /// A webhook event was queued: the caller schedules delivery.
-    pub webhook_queued: bool,
 }
 
 impl Applied {
-    const NOTHING: Applied = Applied { status_changed: false, webhook_queued: false };
+    const NOTHING: Applied = Applied { status_changed: false };
 }
 
 impl Session {
@@ -388,13 +387,13 @@ impl Session {
         self.status = status;
         self.version += 1;
         self.qr = None;
-        let webhook_queued = self.queue_webhook(kind, now_ms);
-        Applied { status_changed: true, webhook_queued }
+        self.queue_webhook(kind, now_ms);
+        Applied { status_changed: true }
     }
 
-    fn queue_webhook(&mut self, kind: &str, now_ms: u64) -> bool {
+    fn queue_webhook(&mut self, kind: &str, now_ms: u64) {
         if self.params.notify_url.is_none() {
-            return false;
+            return;
         }
         // Derived from the session id and the version, which only grows: unique, and the same
         // event keeps its id across retries so merchants can de-duplicate on it.
@@ -411,7 +410,6 @@ impl Session {
             next_attempt_ms: Some(now_ms),
             delivered: false,
         });
-        true
     }
 
     fn webhook_data(&self) -> WebhookSession {
@@ -968,7 +966,10 @@ mod tests {
         assert_eq!(s.version, 1);
         let applied =
             s.apply(Event::OrderConfirmed(result(&s, PayStatus::PaySucceed, 1234)), NOW_MS + 5).unwrap();
-        assert!(applied.status_changed && applied.webhook_queued);
+        assert!(applied.status_changed);
+        // The paid event is due at once, and the alarm is set for it.
+        assert_eq!(s.due_webhooks(NOW_MS + 5).len(), 1);
+        assert_eq!(s.next_alarm_ms(), Some(NOW_MS + 5));
         assert_eq!(s.status, SessionStatus::Paid);
         assert_eq!(s.version, 2);
         assert_eq!(s.paid_at, Some(NOW));
@@ -1169,8 +1170,10 @@ mod tests {
         let mut params = validate(request()).unwrap();
         params.notify_url = None;
         let mut s = Session::open(new_session_id([1; 12]), ClientSecret::new("x"), params, NOW);
-        assert!(!s.apply(Event::Cancel, NOW_MS).unwrap().webhook_queued);
+        assert!(s.apply(Event::Cancel, NOW_MS).unwrap().status_changed);
         assert!(s.outbox.is_empty());
+        assert!(s.due_webhooks(NOW_MS).is_empty());
+        assert_eq!(s.next_alarm_ms(), None, "nothing to deliver, so no alarm");
     }
 
     #[test]
