@@ -27,8 +27,6 @@ const STORAGE_KEY: &str = "session";
 const SECRET_HEADER: &str = "x-client-secret";
 /// A status wait re-reads the session this often; the upstream query rate is bounded separately.
 const POLL_STEP_MS: u64 = 500;
-/// The largest body the widget may send (a `QrRequest` is a few dozen bytes).
-const MAX_WIDGET_BODY: usize = 1024;
 
 /// A request from the worker to one session object.
 pub(crate) enum SessionCall<'a> {
@@ -255,12 +253,7 @@ impl CheckoutSession {
 
     async fn qr(&self, secret: &str, body: &[u8]) -> Result<Response, EdgeError> {
         let s = self.authorized(secret).await?;
-        if body.len() > MAX_WIDGET_BODY {
-            return Err(EdgeError::Invalid(
-                ErrorCode::PayloadTooLarge,
-                format!("the body must be at most {MAX_WIDGET_BODY} bytes"),
-            ));
-        }
+        // The body's size was checked by the worker (routes/checkout.rs), the only caller.
         let request: QrRequest = payzero::decode(body)
             .map_err(|e| EdgeError::Invalid(ErrorCode::InvalidJson, format!("{}: {}", e.path, e.message)))?;
         if request.method != PayMethod::PayzeroQr || !s.params.methods.contains(&PayMethod::PayzeroQr) {
