@@ -99,6 +99,19 @@ async fn not_found(request: Request) -> Response {
     spring_error(StatusCode::NOT_FOUND, request.uri().path(), "No message available")
 }
 
+/// The shape of most JSON endpoints: decode the body (or answer the spec's error for it), run
+/// one state operation, and answer its result in the envelope.
+async fn json_call<T: DeserializeOwned, R: Serialize>(
+    shared: &Arc<Shared>,
+    bytes: &[u8],
+    op: impl FnOnce(&mut crate::state::State, u64, T) -> Result<R, PzError>,
+) -> Response {
+    match body(bytes) {
+        Ok(req) => answer(shared.with_state(|st, now| op(st, now, req)).await),
+        Err(response) => response,
+    }
+}
+
 /// Decodes a JSON body: not JSON at all is HTTP 400; JSON with a missing or mistyped field is
 /// the spec's 30001 envelope naming the field.
 #[allow(clippy::result_large_err)]
@@ -176,11 +189,7 @@ async fn require_token(State(shared): Shd, request: Request, next: Next) -> Resp
 // 2. Automatic payment
 
 async fn upload_batch(State(shared): Shd, bytes: Bytes) -> Response {
-    let orders: Vec<Order> = match body(&bytes) {
-        Ok(o) => o,
-        Err(r) => return r,
-    };
-    answer(shared.with_state(|st, now| st.payzero.upload_batch(orders, now)).await)
+    json_call(&shared, &bytes, |st, now, req: Vec<Order>| st.payzero.upload_batch(req, now)).await
 }
 
 async fn pay_batch(State(shared): Shd, Path(id): Path<String>) -> Response {
@@ -210,11 +219,7 @@ async fn batch_feedback(State(shared): Shd, Path(id): Path<String>, q: Params) -
 }
 
 async fn create_and_pay(State(shared): Shd, bytes: Bytes) -> Response {
-    let order: Order = match body(&bytes) {
-        Ok(o) => o,
-        Err(r) => return r,
-    };
-    answer(shared.with_state(|st, now| st.payzero.create_and_pay(order, now)).await)
+    json_call(&shared, &bytes, |st, now, req: Order| st.payzero.create_and_pay(req, now)).await
 }
 
 async fn arrange_pay(State(shared): Shd, q: Params) -> Response {
@@ -230,18 +235,7 @@ async fn arrange_pay(State(shared): Shd, q: Params) -> Response {
 // 4. QR orders and the order query
 
 async fn create_qr(State(shared): Shd, bytes: Bytes) -> Response {
-    let order: Order = match body(&bytes) {
-        Ok(o) => o,
-        Err(r) => return r,
-    };
-    answer(
-        shared
-            .with_state(|st, now| {
-                let st = &mut *st;
-                st.payzero.create_qr(order, now, &mut st.rng)
-            })
-            .await,
-    )
+    json_call(&shared, &bytes, |st, now, req: Order| st.payzero.create_qr(req, now, &mut st.rng)).await
 }
 
 async fn refresh_qr(State(shared): Shd, q: Params) -> Response {
@@ -276,90 +270,43 @@ async fn query_order(State(shared): Shd, q: Params) -> Response {
 // 5. Quick pay
 
 async fn agree_apply(State(shared): Shd, bytes: Bytes) -> Response {
-    let req: AgreeApplyRequest = match body(&bytes) {
-        Ok(r) => r,
-        Err(r) => return r,
-    };
-    answer(shared.with_state(|st, now| st.payzero.agree_apply(req, now)).await)
+    json_call(&shared, &bytes, |st, now, req: AgreeApplyRequest| st.payzero.agree_apply(req, now)).await
 }
 
 async fn agree_confirm(State(shared): Shd, bytes: Bytes) -> Response {
-    let req: AgreeConfirmRequest = match body(&bytes) {
-        Ok(r) => r,
-        Err(r) => return r,
-    };
-    answer(
-        shared
-            .with_state(|st, now| {
-                let st = &mut *st;
-                st.payzero.agree_confirm(req, now, &mut st.rng)
-            })
-            .await,
-    )
+    json_call(&shared, &bytes, |st, now, req: AgreeConfirmRequest| {
+        st.payzero.agree_confirm(req, now, &mut st.rng)
+    })
+    .await
 }
 
 async fn create_quickpay(State(shared): Shd, bytes: Bytes) -> Response {
-    let order: Order = match body(&bytes) {
-        Ok(o) => o,
-        Err(r) => return r,
-    };
-    answer(shared.with_state(|st, now| st.payzero.create_quickpay(order, now)).await)
+    json_call(&shared, &bytes, |st, now, req: Order| st.payzero.create_quickpay(req, now)).await
 }
 
 async fn confirm_quickpay(State(shared): Shd, bytes: Bytes) -> Response {
-    let req: ConfirmQuickpayRequest = match body(&bytes) {
-        Ok(r) => r,
-        Err(r) => return r,
-    };
-    answer(
-        shared
-            .with_state(|st, now| {
-                let st = &mut *st;
-                st.payzero.confirm_quickpay(req, now, &mut st.rng)
-            })
-            .await,
-    )
+    json_call(&shared, &bytes, |st, now, req: ConfirmQuickpayRequest| {
+        st.payzero.confirm_quickpay(req, now, &mut st.rng)
+    })
+    .await
 }
 
 async fn redo_quickpay(State(shared): Shd, bytes: Bytes) -> Response {
-    let req: RedoQuickpayRequest = match body(&bytes) {
-        Ok(r) => r,
-        Err(r) => return r,
-    };
-    answer(shared.with_state(|st, now| st.payzero.redo_quickpay(req, now)).await)
+    json_call(&shared, &bytes, |st, now, req: RedoQuickpayRequest| st.payzero.redo_quickpay(req, now)).await
 }
 
 // ---------------------------------------------------------------------------------------------
 // 6.–9. Mock pay, real-name check, declaration, refunds
 
 async fn create_mockpay(State(shared): Shd, bytes: Bytes) -> Response {
-    let order: Order = match body(&bytes) {
-        Ok(o) => o,
-        Err(r) => return r,
-    };
-    answer(
-        shared
-            .with_state(|st, now| {
-                let st = &mut *st;
-                st.payzero.create_mockpay(order, now, &mut st.rng)
-            })
-            .await,
-    )
+    json_call(&shared, &bytes, |st, now, req: Order| st.payzero.create_mockpay(req, now, &mut st.rng)).await
 }
 
 async fn redo_mockpay(State(shared): Shd, bytes: Bytes) -> Response {
-    let req: RedoMockpayRequest = match body(&bytes) {
-        Ok(r) => r,
-        Err(r) => return r,
-    };
-    answer(
-        shared
-            .with_state(|st, now| {
-                let st = &mut *st;
-                st.payzero.redo_mockpay(&req.mcht_order_no, now, &mut st.rng)
-            })
-            .await,
-    )
+    json_call(&shared, &bytes, |st, now, req: RedoMockpayRequest| {
+        st.payzero.redo_mockpay(&req.mcht_order_no, now, &mut st.rng)
+    })
+    .await
 }
 
 async fn real_person(State(shared): Shd, q: Params) -> Response {
@@ -387,11 +334,7 @@ async fn declare(State(shared): Shd, bytes: Bytes) -> Response {
 }
 
 async fn refund(State(shared): Shd, bytes: Bytes) -> Response {
-    let req: RefundRequest = match body(&bytes) {
-        Ok(r) => r,
-        Err(r) => return r,
-    };
-    answer(shared.with_state(|st, now| st.payzero.refund(req, now)).await)
+    json_call(&shared, &bytes, |st, now, req: RefundRequest| st.payzero.refund(req, now)).await
 }
 
 async fn refund_status(State(shared): Shd, q: Params) -> Response {
