@@ -14,7 +14,7 @@ mod notify;
 mod payzero;
 mod shouqianba;
 mod state;
-mod timefmt;
+use checkout_shared::china_time as timefmt;
 
 pub use config::Config;
 

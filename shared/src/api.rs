@@ -3,17 +3,53 @@
 //! demo shop use these same types, so the two sides cannot drift apart.
 
 use crate::money::Fen;
-use crate::payzero::{Psp, QrCodeType};
 use serde::{Deserialize, Serialize};
 
 crate::wire_enum! {
-    /// A payment method a session may allow. Only `payzero_qr` is implemented so far; the others
-    /// are known names that the edge refuses with `method_not_supported` until they land.
-    pub enum Method {
+    /// A payment method a merchant may offer in a session. `payzero_card` is a known name the edge
+    /// refuses with `method_not_supported` until it lands.
+    pub enum PaymentMethod {
+        /// Payzero QR (WeChat Pay / Alipay / UnionPay): the shopper scans.
         PayzeroQr = "payzero_qr",
-        PayzeroQuickpay = "payzero_quickpay",
+        /// Payzero bank-card quick pay with SMS (not yet available).
+        PayzeroCard = "payzero_card",
+        /// Shouqianba precreate QR (WeChat Pay / Alipay): the shopper scans.
         ShouqianbaQr = "shouqianba_qr",
-        Barcode = "barcode",
+        /// Shouqianba B-scan-C: the cashier scans the shopper's payment code into the page.
+        ShouqianbaBarcode = "shouqianba_barcode",
+        /// EZR B-scan-C: the cashier scans the shopper's payment code into the page.
+        EzrBarcode = "ezr_barcode",
+    }
+}
+
+impl PaymentMethod {
+    /// The wallets a QR method can issue codes for, in the order the picker shows them; empty for
+    /// methods that are not QR methods.
+    pub fn channels(&self) -> &'static [Channel] {
+        match self {
+            PaymentMethod::PayzeroQr => &[Channel::WechatPay, Channel::Alipay, Channel::Unionpay],
+            PaymentMethod::ShouqianbaQr => &[Channel::WechatPay, Channel::Alipay],
+            _ => &[],
+        }
+    }
+
+    /// Whether the shopper scans a QR code the page shows.
+    pub fn is_qr(&self) -> bool {
+        !self.channels().is_empty()
+    }
+
+    /// Whether the shopper shows a payment code that the cashier scans into the page.
+    pub fn is_barcode(&self) -> bool {
+        matches!(self, PaymentMethod::ShouqianbaBarcode | PaymentMethod::EzrBarcode)
+    }
+}
+
+crate::wire_enum! {
+    /// The wallet a QR code is for, whichever gateway issues it.
+    pub enum Channel {
+        WechatPay = "wechat_pay",
+        Alipay = "alipay",
+        Unionpay = "unionpay",
     }
 }
 
@@ -26,18 +62,20 @@ crate::wire_enum! {
 }
 
 crate::wire_enum! {
-    /// Where a checkout session stands. `open` → `paid` | `expired` | `canceled`.
+    /// Where a checkout session stands. `open` → `paid` | `expired` | `canceled`, and
+    /// `requires_attention` when money moved in a way a person must look at (an amount or order
+    /// that does not match, or two paid attempts).
     pub enum SessionStatus {
         Open = "open",
         Paid = "paid",
         Expired = "expired",
         Canceled = "canceled",
-        Failed = "failed",
+        RequiresAttention = "requires_attention",
     }
 }
 
 impl SessionStatus {
-    /// Whether nothing can happen to the session any more.
+    /// Whether the shopper can no longer pay in this session.
     pub fn is_final(&self) -> bool {
         !matches!(self, SessionStatus::Open)
     }
@@ -59,7 +97,7 @@ pub struct CreateSessionRequest {
     pub currency: String,
     pub subject: String,
     pub merchant_order_no: String,
-    pub methods: Vec<Method>,
+    pub methods: Vec<PaymentMethod>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub notify_url: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -78,7 +116,7 @@ impl CreateSessionRequest {
             currency: "CNY".into(),
             subject: subject.into(),
             merchant_order_no: merchant_order_no.into(),
-            methods: vec![Method::PayzeroQr],
+            methods: vec![PaymentMethod::PayzeroQr],
             notify_url: None,
             return_url: None,
             expires_in: None,
@@ -105,6 +143,11 @@ impl CreateSessionRequest {
         self.locale = Some(locale);
         self
     }
+
+    pub fn with_methods(mut self, methods: Vec<PaymentMethod>) -> Self {
+        self.methods = methods;
+        self
+    }
 }
 
 /// `201` answer to `POST /v1/sessions`, and the body of `GET /v1/sessions/{id}`.
@@ -127,7 +170,7 @@ pub struct CheckoutView {
     pub amount: Fen,
     pub currency: String,
     pub subject: String,
-    pub methods: Vec<Method>,
+    pub methods: Vec<PaymentMethod>,
     pub status: SessionStatus,
     pub locale: Locale,
     /// Unix seconds.
@@ -136,29 +179,73 @@ pub struct CheckoutView {
     pub return_url: Option<String>,
     /// True when the edge runs against the sandbox: the widget shows "simulate payment".
     pub test_mode: bool,
-    /// Grows by one at every change of status; the long-poll waits for a larger one.
+    /// Grows by one at every change the widget can see (status, a barcode payment's progress);
+    /// the long-poll waits for a larger one.
     pub version: u64,
-    /// The QR currently issued, if any.
+    /// The QR code currently issued, if any and still payable.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub qr: Option<QrResponse>,
+    pub qr: Option<QrView>,
+    /// The latest cashier (barcode) payment, if any.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub barcode: Option<BarcodeView>,
 }
 
 /// `POST /v1/checkout/{client_secret}/qr`. There is no amount: the session decides it.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct QrRequest {
-    pub method: Method,
-    pub channel: QrCodeType,
+    pub method: PaymentMethod,
+    pub channel: Channel,
 }
 
 /// The QR code to show: the widget renders `qr_content` locally.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-pub struct QrResponse {
+pub struct QrView {
+    pub method: PaymentMethod,
+    pub channel: Channel,
     pub qr_content: String,
-    pub channel: QrCodeType,
-    pub psp: Psp,
     /// Unix seconds after which the code must be refreshed.
     pub expires_at: u64,
+    /// The payment company behind the code when the gateway names one (Payzero's `psp`:
+    /// `EASYPAY`, `ALLINPAY`, …), for the "processed by" line.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub provider: Option<String>,
+}
+
+/// `POST /v1/checkout/{client_secret}/barcode` (cashier mode): the shopper's payment code as the
+/// scanner typed it. There is no amount: the session decides it.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct BarcodeRequest {
+    pub method: PaymentMethod,
+    pub code: String,
+}
+
+crate::wire_enum! {
+    /// Where a cashier (barcode) payment stands.
+    pub enum BarcodeState {
+        /// Sent to the gateway; the shopper may be confirming on their phone. The edge polls.
+        Processing = "processing",
+        Paid = "paid",
+        /// The gateway refused it and no money moved (`reason` says why); another code may work.
+        Declined = "declined",
+        /// Not confirmed before the deadline: the edge canceled it at the gateway.
+        Canceled = "canceled",
+        /// The outcome is uncertain at the gateway; the session needs a person.
+        NeedsReview = "needs_review",
+    }
+}
+
+/// A cashier payment as the widget shows it. The code itself is never echoed back.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct BarcodeView {
+    pub method: PaymentMethod,
+    pub state: BarcodeState,
+    /// The gateway's reason code for a decline (`EXPIRED_BARCODE`, `NOTENOUGH`, …), when known.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reason: Option<String>,
+    /// Unix seconds after which an unconfirmed payment is canceled.
+    pub deadline: u64,
 }
 
 /// `GET /v1/checkout/{client_secret}/status?since={version}`: answered as soon as the session's
@@ -170,6 +257,9 @@ pub struct StatusUpdate {
     /// Unix seconds, once paid.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub paid_at: Option<u64>,
+    /// The latest cashier payment, so the cashier sees its progress.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub barcode: Option<BarcodeView>,
 }
 
 crate::wire_enum! {
@@ -248,4 +338,13 @@ pub struct WebhookSession {
     /// The gateway's own order/payment number, for reconciliation.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub gateway_order_no: Option<String>,
+    /// How it was paid, once paid.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub payment_method: Option<PaymentMethod>,
+    /// The order number the edge gave the gateway for the paying attempt (`{session id}_{n}`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub order_no: Option<String>,
+    /// Why the session requires attention, for `checkout.session.requires_attention`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub attention: Option<String>,
 }

@@ -3,8 +3,11 @@
 //! randomness come in as arguments.
 
 pub mod api;
+pub mod china_time;
 pub mod ezr;
 pub mod flex;
+pub mod gateway;
+pub mod json;
 pub mod jwt;
 pub mod mask;
 pub mod money;

@@ -5,26 +5,11 @@
 use crate::flex::NumOrStr;
 /// Re-exported because it is the type of `Envelope::data`: users of this module can name it here.
 pub use crate::flex::ObjectOrText;
+use crate::json::{DecodeError, decode};
 use crate::mask::{CardNumber, IdNumber, Redacted, id_opt};
 use crate::money::Fen;
-use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
 use std::fmt;
-
-/// Decodes JSON, naming the field that failed (`data.payStatus: invalid type…`).
-pub fn decode<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, DecodeError> {
-    let de = &mut serde_json::Deserializer::from_slice(bytes);
-    serde_path_to_error::deserialize(de)
-        .map_err(|e| DecodeError { path: e.path().to_string(), message: e.inner().to_string() })
-}
-
-/// A JSON body that did not match the expected type, with the path of the field at fault.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("{path}: {message}")]
-pub struct DecodeError {
-    pub path: String,
-    pub message: String,
-}
 
 /// Every response body: `data` is an object for most calls, a bare string for a few, `null` on
 /// failure.

@@ -694,7 +694,7 @@ pub enum CallError {
     Server { code: Option<CommErrorCode>, message: Option<String> },
 }
 
-fn call_error<B>(response: &Response<B>) -> Option<CallError> {
+pub fn call_error<B>(response: &Response<B>) -> Option<CallError> {
     let (code, message) = (response.error_code.clone(), response.error_message.clone());
     match response.result_code {
         CommResult::Ok => None,

@@ -110,7 +110,7 @@ pub fn verify_payzero_notification(
     sign_token: &Secret,
 ) -> Result<Verified<crate::payzero::Notification>, VerifyError> {
     let notification: crate::payzero::Notification =
-        crate::payzero::decode(raw_body).map_err(|e| VerifyError::Malformed(e.to_string()))?;
+        crate::json::decode(raw_body).map_err(|e| VerifyError::Malformed(e.to_string()))?;
     let Some(sign) = notification.sign.as_deref().filter(|s| !s.is_empty()) else {
         return Err(VerifyError::MissingSignature);
     };

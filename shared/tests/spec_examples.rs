@@ -18,8 +18,8 @@ type Check = fn(&str, &str);
 /// Decodes `text` as `T` (with the path of any failing field), re-encodes it, and compares the
 /// two as JSON values, so key order and whitespace do not matter but every key and value does.
 fn check<T: DeserializeOwned + Serialize>(name: &str, text: &str) {
-    let decoded: T =
-        payzero::decode(text.as_bytes()).unwrap_or_else(|e| panic!("{name}: does not decode: {e}"));
+    let decoded: T = checkout_shared::json::decode(text.as_bytes())
+        .unwrap_or_else(|e| panic!("{name}: does not decode: {e}"));
     let original: Value = serde_json::from_str(text).unwrap();
     let again = serde_json::to_value(&decoded).unwrap();
     assert_eq!(again, original, "{name}: re-encoding differs");
@@ -105,7 +105,7 @@ fn fixture(name: &str) -> String {
 }
 
 fn decode<T: DeserializeOwned>(name: &str) -> T {
-    payzero::decode(fixture(name).as_bytes()).unwrap()
+    checkout_shared::json::decode(fixture(name).as_bytes()).unwrap()
 }
 
 #[test]

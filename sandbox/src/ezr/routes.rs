@@ -14,7 +14,7 @@ use checkout_shared::ezr::{
     BusinessCode, CancelRequest, Numeric, PayRequest, QueryRequest, RefundApplyRequest, RefundRequest,
     Response as EzrResponse,
 };
-use checkout_shared::payzero::decode;
+use checkout_shared::json::decode;
 use checkout_shared::sign::ezr_verify_body;
 use rand::rngs::StdRng;
 use serde::Serialize;

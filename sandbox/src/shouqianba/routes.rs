@@ -10,7 +10,7 @@ use axum::http::{HeaderMap, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::post;
 use axum::{Json, Router};
-use checkout_shared::payzero::decode;
+use checkout_shared::json::decode;
 use checkout_shared::shouqianba::{
     ActivateRequest, CheckinRequest, CommErrorCode, CommResult, OrderRef, PayRequest, PrecreateRequest,
     RefundRequest, Response as SqbResponse, TerminalKeys,

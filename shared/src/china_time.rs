@@ -1,19 +1,20 @@
 //! Date and time text in the gateways' formats, computed from Unix milliseconds without a date
-//! library: the gateways all speak China Standard Time (UTC+8, no daylight saving).
+//! library: the gateways all speak China Standard Time (UTC+8, no daylight saving). Shared by the
+//! edge (EZR timestamps, Shouqianba key days) and the sandbox.
 
 /// Seconds China Standard Time is ahead of UTC.
 const CST_OFFSET_S: u64 = 8 * 3600;
 
 /// A broken-down civil time.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub(crate) struct Civil {
-    pub(crate) year: i64,
-    pub(crate) month: u32,
-    pub(crate) day: u32,
-    pub(crate) hour: u32,
-    pub(crate) minute: u32,
-    pub(crate) second: u32,
-    pub(crate) millis: u32,
+pub struct Civil {
+    pub year: i64,
+    pub month: u32,
+    pub day: u32,
+    pub hour: u32,
+    pub minute: u32,
+    pub second: u32,
+    pub millis: u32,
 }
 
 /// Days since 1970-01-01 → (year, month, day), after Howard Hinnant's `civil_from_days`.
@@ -33,7 +34,7 @@ fn civil_from_days(days: i64) -> (i64, u32, u32) {
 }
 
 /// The civil time in China for a Unix millisecond instant.
-pub(crate) fn china(ms: u64) -> Civil {
+pub fn china(ms: u64) -> Civil {
     let local_s = ms / 1000 + CST_OFFSET_S;
     let days = i64::try_from(local_s / 86_400).unwrap_or(0);
     let secs_of_day = local_s % 86_400;
@@ -52,29 +53,29 @@ pub(crate) fn china(ms: u64) -> Civil {
 
 /// The China calendar day number of an instant: it changes at midnight Beijing time, which is
 /// when a Shouqianba terminal key goes stale.
-pub(crate) fn china_day(ms: u64) -> u64 {
+pub fn china_day(ms: u64) -> u64 {
     (ms / 1000 + CST_OFFSET_S) / 86_400
 }
 
 /// `yyyyMMddHHmmss` (Payzero `paymentDatetime`, EZR timestamps).
-pub(crate) fn compact(ms: u64) -> String {
+pub fn compact(ms: u64) -> String {
     let c = china(ms);
     format!("{:04}{:02}{:02}{:02}{:02}{:02}", c.year, c.month, c.day, c.hour, c.minute, c.second)
 }
 
 /// `yyyyMMddHHmmssSSS` (Payzero `dispBatchNum`).
-pub(crate) fn compact_millis(ms: u64) -> String {
+pub fn compact_millis(ms: u64) -> String {
     format!("{}{:03}", compact(ms), china(ms).millis)
 }
 
 /// `yyyy-MM-dd HH:mm:ss` (EZR `ServerTime`, `FinishTime`).
-pub(crate) fn dashed(ms: u64) -> String {
+pub fn dashed(ms: u64) -> String {
     let c = china(ms);
     format!("{:04}-{:02}-{:02} {:02}:{:02}:{:02}", c.year, c.month, c.day, c.hour, c.minute, c.second)
 }
 
 /// ISO 8601 in UTC with milliseconds (admin API, Spring-style error bodies).
-pub(crate) fn iso_utc(ms: u64) -> String {
+pub fn iso_utc(ms: u64) -> String {
     let days = i64::try_from(ms / 86_400_000).unwrap_or(0);
     let (y, m, d) = civil_from_days(days);
     let rem = ms % 86_400_000;
@@ -88,7 +89,7 @@ pub(crate) fn iso_utc(ms: u64) -> String {
 }
 
 /// Checks `yyyy-MM-dd HH:mm:ss` (Payzero `orderDatetime`) for shape and plausible ranges.
-pub(crate) fn is_dashed_datetime(text: &str) -> bool {
+pub fn is_dashed_datetime(text: &str) -> bool {
     let b = text.as_bytes();
     if b.len() != 19 {
         return false;

@@ -1,0 +1,474 @@
+//! What the checkout does with each gateway, as data: an operation (`Op`) becomes an
+//! `UpstreamRequest` (method, URL, headers, exact body bytes), and the gateway's answer becomes a
+//! gateway-neutral `Outcome`. The wire types themselves live in `crate::payzero`,
+//! `crate::shouqianba` and `crate::ezr`; the edge's `upstream.rs` is the only place that turns a
+//! request into a `fetch`. Each operation also carries its retry rule (`Strategy`) as data.
+
+pub mod ezr;
+pub mod payzero;
+pub mod shouqianba;
+
+use crate::api::Channel;
+use crate::money::Fen;
+use crate::sign::Secret;
+use serde::{Deserialize, Serialize};
+use std::fmt;
+
+// ---------------------------------------------------------------------------------------------
+// Requests as data
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum HttpMethod {
+    Get,
+    Post,
+}
+
+/// One outbound HTTP call. Headers and body may hold a token, a password or a payment code, and a
+/// merchant's `notify_url` may carry one in its query, so `Debug` shows only the method and
+/// `url_for_log` of the URL.
+#[derive(Clone, PartialEq, Eq)]
+pub struct UpstreamRequest {
+    pub method: HttpMethod,
+    pub url: String,
+    pub headers: Vec<(String, String)>,
+    pub body: Option<Vec<u8>>,
+}
+
+impl fmt::Debug for UpstreamRequest {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{:?} {}", self.method, url_for_log(&self.url))
+    }
+}
+
+impl UpstreamRequest {
+    pub fn get(url: String) -> Self {
+        UpstreamRequest {
+            method: HttpMethod::Get,
+            url,
+            headers: vec![("Accept".into(), "application/json".into())],
+            body: None,
+        }
+    }
+
+    /// A JSON `POST` of exactly `body`: what is signed is what is sent.
+    pub fn post_bytes(url: String, body: Vec<u8>) -> Self {
+        UpstreamRequest {
+            method: HttpMethod::Post,
+            url,
+            headers: vec![
+                ("Accept".into(), "application/json".into()),
+                ("Content-Type".into(), "application/json".into()),
+            ],
+            body: Some(body),
+        }
+    }
+
+    pub fn post_json<T: Serialize>(url: String, body: &T) -> Self {
+        // Serialising our own plain structs cannot fail; an empty body would be refused upstream
+        // rather than panic here.
+        UpstreamRequest::post_bytes(url, serde_json::to_vec(body).unwrap_or_default())
+    }
+
+    pub fn bearer(self, token: &Secret) -> Self {
+        self.with_header("Authorization", format!("Bearer {}", token.expose()))
+    }
+
+    pub fn with_header(mut self, name: &str, value: String) -> Self {
+        self.headers.push((name.to_owned(), value));
+        self
+    }
+}
+
+/// `scheme://host[:port]/path` of `url`, for logs and error text: the query and fragment are
+/// dropped (a merchant's webhook URL may carry a token there), and so are any user and password.
+pub fn url_for_log(url: &str) -> String {
+    let without_query = url.split(['?', '#']).next().unwrap_or_default();
+    let Some((scheme, rest)) = without_query.split_once("://") else {
+        // Not an absolute URL: nothing to keep that is known to be safe.
+        return "[unparsable URL]".to_owned();
+    };
+    let (authority, path) = rest.split_at(rest.find('/').unwrap_or(rest.len()));
+    let host = authority.rsplit_once('@').map_or(authority, |(_, host)| host);
+    format!("{scheme}://{host}{path}")
+}
+
+pub(crate) fn join(base: &str, path_and_query: &str) -> String {
+    format!("{}{}", base.trim_end_matches('/'), path_and_query)
+}
+
+/// What came back from one call: an HTTP answer, or nothing.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub enum Answer {
+    Http {
+        status: u16,
+        body: Vec<u8>,
+    },
+    /// No answer (network error, timeout, or the object restarted while the call was out). The
+    /// gateway may or may not have acted on it.
+    Lost(String),
+}
+
+// ---------------------------------------------------------------------------------------------
+// Operations, their retry rules, and their outcomes
+
+/// Which upstream a call goes to; each is signed differently in the edge.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Upstream {
+    /// Payzero, with the cached JWT (`Authorization: Bearer`).
+    Payzero,
+    /// Shouqianba, through the terminal object that alone holds the terminal key.
+    Shouqianba,
+    /// EZR, signed with the EZR token.
+    Ezr,
+    /// The sandbox's test controls (test mode only): no credentials.
+    SandboxAdmin,
+    /// The merchant's `notify_url`, signed with the webhook secret.
+    Merchant,
+}
+
+/// An upstream call the session wants made, with everything needed to build it except the
+/// credentials and the time. It is stored with the session until its answer is handled, so it
+/// survives an eviction; nothing in it is secret but a barcode `Pay`'s one-time payment code,
+/// which is dropped with the call.
+#[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "op", rename_all = "snake_case")]
+pub enum Op {
+    PayzeroCreateQr {
+        order_no: String,
+        amount: Fen,
+        subject: String,
+        wallet: Wallet,
+    },
+    PayzeroRefreshQr {
+        order_no: String,
+        wallet: Wallet,
+    },
+    PayzeroQuery {
+        order_no: String,
+    },
+    ShouqianbaPrecreate {
+        order_no: String,
+        amount: Fen,
+        subject: String,
+        wallet: Wallet,
+    },
+    ShouqianbaPay {
+        order_no: String,
+        amount: Fen,
+        subject: String,
+        code: String,
+    },
+    ShouqianbaQuery {
+        order_no: String,
+    },
+    ShouqianbaCancel {
+        order_no: String,
+    },
+    EzrPay {
+        order_no: String,
+        amount: Fen,
+        subject: String,
+        code: String,
+    },
+    EzrQuery {
+        order_no: String,
+    },
+    EzrCancel {
+        gateway_ref: String,
+    },
+    /// Test mode: the sandbox plays the shopper and pays `order_no`.
+    SandboxPay {
+        gateway: GatewayName,
+        order_no: String,
+    },
+    /// Deliver the merchant event `event_id` from the outbox.
+    Webhook {
+        event_id: String,
+    },
+}
+
+impl fmt::Debug for Op {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        // The payment code of a barcode pay is never printed.
+        f.write_str(self.name())?;
+        if let Some(order_no) = self.order_no() {
+            write!(f, " {order_no}")?;
+        }
+        Ok(())
+    }
+}
+
+impl Op {
+    /// A short name for logs.
+    pub fn name(&self) -> &'static str {
+        match self {
+            Op::PayzeroCreateQr { .. } => "payzero createAndQrCode",
+            Op::PayzeroRefreshQr { .. } => "payzero qrCode",
+            Op::PayzeroQuery { .. } => "payzero queryOrder",
+            Op::ShouqianbaPrecreate { .. } => "shouqianba precreate",
+            Op::ShouqianbaPay { .. } => "shouqianba pay",
+            Op::ShouqianbaQuery { .. } => "shouqianba query",
+            Op::ShouqianbaCancel { .. } => "shouqianba cancel",
+            Op::EzrPay { .. } => "ezr pay",
+            Op::EzrQuery { .. } => "ezr query",
+            Op::EzrCancel { .. } => "ezr cancel",
+            Op::SandboxPay { .. } => "sandbox pay",
+            Op::Webhook { .. } => "webhook",
+        }
+    }
+
+    /// Our order number the call is about, if any.
+    pub fn order_no(&self) -> Option<&str> {
+        match self {
+            Op::PayzeroCreateQr { order_no, .. }
+            | Op::PayzeroRefreshQr { order_no, .. }
+            | Op::PayzeroQuery { order_no }
+            | Op::ShouqianbaPrecreate { order_no, .. }
+            | Op::ShouqianbaPay { order_no, .. }
+            | Op::ShouqianbaQuery { order_no }
+            | Op::ShouqianbaCancel { order_no }
+            | Op::EzrPay { order_no, .. }
+            | Op::EzrQuery { order_no }
+            | Op::SandboxPay { order_no, .. } => Some(order_no),
+            Op::EzrCancel { .. } | Op::Webhook { .. } => None,
+        }
+    }
+
+    pub fn upstream(&self) -> Upstream {
+        match self {
+            Op::PayzeroCreateQr { .. } | Op::PayzeroRefreshQr { .. } | Op::PayzeroQuery { .. } => {
+                Upstream::Payzero
+            }
+            Op::ShouqianbaPrecreate { .. }
+            | Op::ShouqianbaPay { .. }
+            | Op::ShouqianbaQuery { .. }
+            | Op::ShouqianbaCancel { .. } => Upstream::Shouqianba,
+            Op::EzrPay { .. } | Op::EzrQuery { .. } | Op::EzrCancel { .. } => Upstream::Ezr,
+            Op::SandboxPay { .. } => Upstream::SandboxAdmin,
+            Op::Webhook { .. } => Upstream::Merchant,
+        }
+    }
+
+    /// The retry rule of this operation (async-stripe's `RequestStrategy`, as data).
+    pub fn strategy(&self) -> Strategy {
+        match self {
+            // A barcode pay moves money: never sent twice. A lost answer is settled by queries
+            // and, at the deadline, a cancel — the gateway's own algorithm.
+            Op::ShouqianbaPay { .. } | Op::EzrPay { .. } => Strategy::Once,
+            // The shopper waits for a QR and can press again; a retry here would only delay the
+            // error. A lost create is harmless: the next one is refused as a duplicate and
+            // falls back to `qrCode`.
+            Op::PayzeroCreateQr { .. }
+            | Op::PayzeroRefreshQr { .. }
+            | Op::ShouqianbaPrecreate { .. }
+            | Op::SandboxPay { .. } => Strategy::Once,
+            // Reading changes nothing, and canceling twice is the same as once.
+            Op::PayzeroQuery { .. } | Op::ShouqianbaQuery { .. } | Op::EzrQuery { .. } => {
+                Strategy::Retry { tries: 3, backoff_ms: 1_000 }
+            }
+            Op::ShouqianbaCancel { .. } | Op::EzrCancel { .. } => {
+                Strategy::Retry { tries: 6, backoff_ms: 5_000 }
+            }
+            // Webhooks have their own schedule (the outbox's), spread over a day.
+            Op::Webhook { .. } => Strategy::Once,
+        }
+    }
+}
+
+/// How a call that failed in transport (no answer, 5xx, garbage) may be repeated.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Strategy {
+    /// Never repeated blindly: the outcome of a failure is decided by the session.
+    Once,
+    /// Repeated up to `tries` times in all, `backoff_ms × try` apart.
+    Retry { tries: u32, backoff_ms: u64 },
+}
+
+impl Strategy {
+    /// When to try again after the `tries`-th failed try at `now_ms`; `None` when no more.
+    pub fn retry_at(self, tries: u32, now_ms: u64) -> Option<u64> {
+        match self {
+            Strategy::Once => None,
+            Strategy::Retry { tries: max, backoff_ms } => {
+                (tries < max).then(|| now_ms.saturating_add(backoff_ms.saturating_mul(u64::from(tries))))
+            }
+        }
+    }
+}
+
+crate::wire_enum! {
+    /// A gateway's name, as stored and as shown to merchants.
+    pub enum GatewayName {
+        Payzero = "payzero",
+        Shouqianba = "shouqianba",
+        Ezr = "ezr",
+    }
+}
+
+/// The wallet a QR code or a payment code belongs to. Closed: the core only issues codes for
+/// wallets it knows, and maps each to the gateway's own name.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Wallet {
+    WechatPay,
+    Alipay,
+    Unionpay,
+}
+
+impl Wallet {
+    pub fn from_channel(channel: &Channel) -> Option<Wallet> {
+        match channel {
+            Channel::WechatPay => Some(Wallet::WechatPay),
+            Channel::Alipay => Some(Wallet::Alipay),
+            Channel::Unionpay => Some(Wallet::Unionpay),
+            Channel::Unknown(_) => None,
+        }
+    }
+
+    pub fn channel(self) -> Channel {
+        match self {
+            Wallet::WechatPay => Channel::WechatPay,
+            Wallet::Alipay => Channel::Alipay,
+            Wallet::Unionpay => Channel::Unionpay,
+        }
+    }
+}
+
+/// Where a payment stands at the gateway, in the gateway's own words mapped to ours.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum PayState {
+    Paid,
+    /// Not paid yet; the shopper may still pay.
+    Pending,
+    /// Closed without payment (failed, canceled, expired): nothing moved.
+    Closed,
+}
+
+/// What a gateway says about one of our orders.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct PaymentFact {
+    /// Our order number as the gateway echoed it.
+    pub order_no: String,
+    /// The amount the gateway reports, when it reports one.
+    pub amount: Option<Fen>,
+    pub state: PayState,
+    /// The gateway's own order or payment number.
+    pub gateway_ref: Option<String>,
+}
+
+/// A gateway's answer to one operation, in terms every gateway shares.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Outcome {
+    /// A QR code to show.
+    Qr { order_no: String, content: String, provider: Option<String> },
+    /// The gateway's word on the order.
+    Payment(PaymentFact),
+    /// Still being decided at the gateway (the shopper confirms on the phone): ask again later.
+    InProgress { gateway_ref: Option<String> },
+    /// Refused before any money moved; `reason` is the gateway's code for it.
+    Declined { reason: String },
+    /// The gateway has no such order.
+    NotFound,
+    /// The order was canceled (any money taken is returned).
+    Canceled,
+    /// The gateway reports a state a person must look at (its own "contact support").
+    NeedsReview { reason: String },
+    /// The call was refused (`code` is the gateway's); nothing changed upstream.
+    Rejected { code: String, message: String },
+    /// The credentials were refused: log in again and retry once (Payzero 401/403).
+    Unauthorized,
+    /// No usable answer (transport, 5xx, garbage): what happened upstream is unknown.
+    Failed { reason: String },
+    /// Done, nothing more to learn (a webhook delivered, a sandbox control accepted).
+    Done,
+}
+
+/// Reads the HTTP status of a gateway answer before its body: 5xx and garbage are `Failed`.
+pub(crate) fn failed(reason: impl Into<String>) -> Outcome {
+    Outcome::Failed { reason: reason.into() }
+}
+
+/// Interprets the answer to `op`, whatever its gateway.
+pub fn interpret(op: &Op, answer: &Answer) -> Outcome {
+    let (status, body) = match answer {
+        Answer::Http { status, body } => (*status, body.as_slice()),
+        // A pay whose answer is lost may have charged the shopper: the session polls to find out.
+        Answer::Lost(_) if matches!(op, Op::ShouqianbaPay { .. } | Op::EzrPay { .. }) => {
+            return Outcome::InProgress { gateway_ref: None };
+        }
+        Answer::Lost(reason) => return failed(reason.clone()),
+    };
+    match op {
+        Op::PayzeroCreateQr { .. } | Op::PayzeroRefreshQr { .. } => payzero::interpret_qr(status, body),
+        Op::PayzeroQuery { .. } => payzero::interpret_query(status, body),
+        Op::ShouqianbaPrecreate { .. } => shouqianba::interpret_precreate(status, body),
+        Op::ShouqianbaPay { .. } => shouqianba::interpret_pay(status, body),
+        Op::ShouqianbaQuery { .. } => shouqianba::interpret_query(status, body),
+        Op::ShouqianbaCancel { .. } => shouqianba::interpret_cancel(status, body),
+        Op::EzrPay { amount, .. } => ezr::interpret_pay(status, body, *amount),
+        Op::EzrQuery { .. } => ezr::interpret_query(status, body),
+        Op::EzrCancel { .. } => ezr::interpret_cancel(status, body),
+        Op::SandboxPay { .. } | Op::Webhook { .. } => {
+            if (200..300).contains(&status) {
+                Outcome::Done
+            } else {
+                failed(format!("HTTP {status}"))
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn logged_urls_keep_no_query_or_credentials() {
+        assert_eq!(
+            url_for_log("https://shop.example:8443/hook?token=s3cret#x"),
+            "https://shop.example:8443/hook"
+        );
+        assert_eq!(url_for_log("http://user:pw@shop.example/a/b?x=1"), "http://shop.example/a/b");
+        assert_eq!(url_for_log("http://pz/order/queryOrder?mchtOrderNo=A"), "http://pz/order/queryOrder");
+        assert_eq!(url_for_log("https://shop.example?token=s3cret"), "https://shop.example");
+        assert_eq!(url_for_log("not a url?token=s3cret"), "[unparsable URL]");
+    }
+
+    #[test]
+    fn money_moving_calls_are_never_retried_and_reads_are() {
+        let code = "134567890123451001".to_owned();
+        let pay = Op::ShouqianbaPay {
+            order_no: "o".into(),
+            amount: Fen(1),
+            subject: "s".into(),
+            code: code.clone(),
+        };
+        assert_eq!(pay.strategy().retry_at(1, 0), None);
+        let ezr =
+            Op::EzrPay { order_no: "o".into(), amount: Fen(1), subject: "s".into(), code: code.clone() };
+        assert_eq!(ezr.strategy().retry_at(1, 0), None);
+        let query = Op::ShouqianbaQuery { order_no: "o".into() };
+        assert_eq!(query.strategy().retry_at(1, 100), Some(1_100));
+        assert_eq!(query.strategy().retry_at(2, 100), Some(2_100));
+        assert_eq!(query.strategy().retry_at(3, 100), None);
+        let cancel = Op::ShouqianbaCancel { order_no: "o".into() };
+        assert!(cancel.strategy().retry_at(5, 0).is_some());
+        assert_eq!(cancel.strategy().retry_at(6, 0), None);
+        // The payment code never prints.
+        assert!(!format!("{pay:?}").contains(&code));
+        assert!(!format!("{ezr:?}").contains(&code));
+    }
+
+    #[test]
+    fn lost_answers_and_server_errors_are_failures() {
+        let op = Op::PayzeroQuery { order_no: "o".into() };
+        assert!(matches!(interpret(&op, &Answer::Lost("timeout".into())), Outcome::Failed { .. }));
+        let hook = Op::Webhook { event_id: "e".into() };
+        assert_eq!(interpret(&hook, &Answer::Http { status: 204, body: vec![] }), Outcome::Done);
+        assert!(matches!(
+            interpret(&hook, &Answer::Http { status: 500, body: vec![] }),
+            Outcome::Failed { .. }
+        ));
+    }
+}

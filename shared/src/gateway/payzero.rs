@@ -1,0 +1,317 @@
+//! Payzero calls as data: the JWT login and its cache rule, QR orders (createAndQrCode, qrCode),
+//! queryOrder, the sandbox's pay control, and the interpretation of every answer. The envelope is
+//! `{success, errorCode, errorMsg, data}`; 401 and 403 mean "log in again".
+
+use super::{Op, Outcome, PayState, PaymentFact, UpstreamRequest, Wallet, failed, join};
+use crate::flex::ObjectOrText;
+use crate::json::decode;
+use crate::payzero::{
+    self as wire, Envelope, LoginRequest, LoginResponse, OrderResult, PayStatus, QrCodeRequest,
+    QrCodeResponse, QrCodeType, QueryOrderRequest,
+};
+use crate::sign::Secret;
+use serde::de::DeserializeOwned;
+use serde::{Deserialize, Serialize};
+use std::fmt;
+
+/// Log in again this long before the token's `exp`, so no call races the expiry.
+pub const TOKEN_REFRESH_MARGIN_SECS: u64 = 300;
+
+pub fn qr_code_type(wallet: Wallet) -> QrCodeType {
+    match wallet {
+        Wallet::WechatPay => QrCodeType::Wechatpay,
+        Wallet::Alipay => QrCodeType::Alipay,
+        Wallet::Unionpay => QrCodeType::Unionpay,
+    }
+}
+
+/// Where the edge's Payzero calls go and where Payzero's notifications come back.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Endpoints<'a> {
+    pub api_url: &'a str,
+    /// Our `POST /v1/notify/payzero`, absolute.
+    pub notify_url: &'a str,
+    /// The sandbox's `/__admin` (test mode).
+    pub sandbox_admin_url: &'a str,
+}
+
+/// The request for a Payzero `op` with `token`; `None` for operations of other gateways.
+pub fn build(op: &Op, endpoints: &Endpoints<'_>, token: &Secret) -> Option<UpstreamRequest> {
+    let api = endpoints.api_url;
+    let request = match op {
+        Op::PayzeroCreateQr { order_no, amount, subject, wallet } => {
+            let order = wire::Order::new(order_no.clone(), *amount, subject.clone())
+                .with_qr_code_type(qr_code_type(*wallet))
+                .with_need_declare(false)
+                .with_notify_url(endpoints.notify_url);
+            UpstreamRequest::post_json(join(api, "/order/createAndQrCode"), &order)
+        }
+        Op::PayzeroRefreshQr { order_no, wallet } => {
+            let path = QrCodeRequest::new(order_no.as_str(), qr_code_type(*wallet)).path_and_query();
+            UpstreamRequest::get(join(api, &path))
+        }
+        Op::PayzeroQuery { order_no } => {
+            UpstreamRequest::get(join(api, &QueryOrderRequest::new(order_no.as_str()).path_and_query()))
+        }
+        _ => return None,
+    };
+    Some(request.bearer(token))
+}
+
+/// The sandbox's "the shopper paid" control (test mode only).
+pub fn sandbox_pay(admin_url: &str, gateway: &str, order_no: &str) -> UpstreamRequest {
+    let path = format!("/{gateway}/orders/{}/pay", wire::percent_encode(order_no));
+    UpstreamRequest::post_json(join(admin_url, &path), &serde_json::json!({}))
+}
+
+/// `POST /auth/login {username: AppId, password: AppKey}`.
+pub fn login(api_url: &str, app_id: &Secret, app_key: &Secret) -> UpstreamRequest {
+    let body = LoginRequest { username: app_id.expose().to_owned(), password: app_key.expose().to_owned() };
+    UpstreamRequest::post_json(join(api_url, "/auth/login"), &body)
+}
+
+/// Reads an envelope whose `data` is an object of type `T`; anything else is the outcome to act on.
+fn envelope<T: DeserializeOwned>(status: u16, body: &[u8]) -> Result<T, Outcome> {
+    if status == 401 || status == 403 {
+        return Err(Outcome::Unauthorized);
+    }
+    if !(200..300).contains(&status) {
+        return Err(failed(format!("Payzero answered HTTP {status}")));
+    }
+    let envelope: Envelope<T> =
+        decode(body).map_err(|e| failed(format!("Payzero's answer is not usable: {e}")))?;
+    if !envelope.success {
+        return Err(Outcome::Rejected {
+            code: envelope.error_code.unwrap_or_default(),
+            message: envelope.error_msg.unwrap_or_default(),
+        });
+    }
+    match envelope.data {
+        Some(ObjectOrText::Object(data)) => Ok(data),
+        Some(ObjectOrText::Text(_)) => Err(failed("Payzero's data is text where an object belongs")),
+        None => Err(failed("Payzero's data is missing")),
+    }
+}
+
+fn or_outcome(result: Result<Outcome, Outcome>) -> Outcome {
+    result.unwrap_or_else(|outcome| outcome)
+}
+
+/// createAndQrCode / qrCode.
+pub fn interpret_qr(status: u16, body: &[u8]) -> Outcome {
+    or_outcome(envelope::<QrCodeResponse>(status, body).map(|qr| Outcome::Qr {
+        order_no: qr.mcht_order_no,
+        content: qr.code_url,
+        provider: Some(qr.psp.as_str().to_owned()),
+    }))
+}
+
+/// queryOrder.
+pub fn interpret_query(status: u16, body: &[u8]) -> Outcome {
+    or_outcome(envelope::<OrderResult>(status, body).map(|order| Outcome::Payment(payment_fact(order))))
+}
+
+/// An order result (from queryOrder or a notification) in shared terms. PAY_FAILED is not final
+/// for a QR order (a new code makes it payable again), so only the session decides what it means.
+pub fn payment_fact(order: OrderResult) -> PaymentFact {
+    let state = match order.pay_status {
+        PayStatus::PaySucceed => PayState::Paid,
+        PayStatus::PayFailed | PayStatus::PayCancelled => PayState::Closed,
+        // NOT_PAYED, PAY_APPLIED, PAY_SMS_CONFIRMED, INIT_FEE_PENDING, and anything new: not paid.
+        _ => PayState::Pending,
+    };
+    PaymentFact {
+        order_no: order.mcht_order_no,
+        amount: Some(order.payment_amount),
+        state,
+        gateway_ref: order.payment_order_no,
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// The token
+
+/// A Payzero token with its expiry, as the token cache keeps it.
+#[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CachedToken {
+    pub token: String,
+    /// The JWT's `exp`, unix seconds.
+    pub exp: u64,
+}
+
+impl fmt::Debug for CachedToken {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "CachedToken([REDACTED], exp {})", self.exp)
+    }
+}
+
+impl CachedToken {
+    /// Whether the token may still be used at `now` (unix seconds): not within
+    /// `TOKEN_REFRESH_MARGIN_SECS` of its expiry.
+    pub fn is_fresh(&self, now: u64) -> bool {
+        now.saturating_add(TOKEN_REFRESH_MARGIN_SECS) < self.exp
+    }
+
+    pub fn secret(&self) -> Secret {
+        Secret::new(self.token.clone())
+    }
+}
+
+/// What the token cache does when asked for a token at `now`, given what it holds and the token
+/// a caller saw refused (if any).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum TokenPlan {
+    Use(CachedToken),
+    LogIn,
+}
+
+pub fn plan_token(cached: Option<&CachedToken>, refused: Option<&str>, now: u64) -> TokenPlan {
+    match cached {
+        // A refused token is dropped even before its `exp`; another caller may already have
+        // replaced it, in which case the newer one is still good.
+        Some(t)
+            if t.is_fresh(now)
+                && !refused.is_some_and(|r| crate::sign::bytes_eq(r.as_bytes(), t.token.as_bytes())) =>
+        {
+            TokenPlan::Use(t.clone())
+        }
+        _ => TokenPlan::LogIn,
+    }
+}
+
+/// Why a login gave no token.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+pub enum LoginError {
+    /// The AppId/AppKey were refused: a configuration problem, never retried in a loop.
+    #[error("Payzero refused the AppId/AppKey")]
+    Refused,
+    #[error("Payzero login failed: {0}")]
+    Failed(String),
+}
+
+/// Reads the login answer at `now`: the token and the `exp` of its JWT claims.
+pub fn interpret_login(status: u16, body: &[u8], now: u64) -> Result<CachedToken, LoginError> {
+    let login: LoginResponse = envelope(status, body).map_err(|outcome| match outcome {
+        Outcome::Unauthorized | Outcome::Rejected { .. } => LoginError::Refused,
+        Outcome::Failed { reason } => LoginError::Failed(reason),
+        other => LoginError::Failed(format!("{other:?}")),
+    })?;
+    let claims = crate::jwt::read_claims_unverified(&login.token)
+        .map_err(|e| LoginError::Failed(format!("login token: {e}")))?;
+    if claims.exp <= now {
+        return Err(LoginError::Failed("the login token is already expired".into()));
+    }
+    Ok(CachedToken { token: login.token, exp: claims.exp })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::money::Fen;
+
+    const NOW: u64 = 1_700_000_000;
+
+    fn endpoints() -> Endpoints<'static> {
+        Endpoints {
+            api_url: "http://pz/payzero/",
+            notify_url: "https://edge/v1/notify/payzero",
+            sandbox_admin_url: "http://sb/__admin",
+        }
+    }
+
+    #[test]
+    fn requests_carry_the_order_and_never_print_credentials() {
+        let token = Secret::new("jwt-token");
+        let op = Op::PayzeroCreateQr {
+            order_no: "sess_x_0".into(),
+            amount: Fen(1234),
+            subject: "Tea".into(),
+            wallet: Wallet::Alipay,
+        };
+        let create = build(&op, &endpoints(), &token).unwrap();
+        assert_eq!(create.url, "http://pz/payzero/order/createAndQrCode");
+        let body: serde_json::Value = serde_json::from_slice(create.body.as_deref().unwrap()).unwrap();
+        assert_eq!(body["mchtOrderNo"], "sess_x_0");
+        assert_eq!(body["paymentAmount"], 1234);
+        assert_eq!(body["currency"], "CNY");
+        assert_eq!(body["needDeclare"], false);
+        assert_eq!(body["qrCodeType"], "ALIPAY");
+        assert_eq!(body["notifyUrl"], "https://edge/v1/notify/payzero");
+        assert!(create.headers.contains(&("Authorization".into(), "Bearer jwt-token".into())));
+        assert!(!format!("{create:?}").contains("jwt-token"));
+
+        let refresh = Op::PayzeroRefreshQr { order_no: "A".into(), wallet: Wallet::Unionpay };
+        let refresh = build(&refresh, &endpoints(), &token).unwrap();
+        assert_eq!(refresh.url, "http://pz/payzero/order/qrCode?mchtOrderNo=A&qrCodeType=UNIONPAY");
+        let query = build(&Op::PayzeroQuery { order_no: "A".into() }, &endpoints(), &token).unwrap();
+        assert_eq!(query.url, "http://pz/payzero/order/queryOrder?mchtOrderNo=A");
+        assert_eq!(query.method, super::super::HttpMethod::Get);
+        assert!(build(&Op::EzrQuery { order_no: "A".into() }, &endpoints(), &token).is_none());
+
+        let login = login("http://pz", &Secret::new("app"), &Secret::new("app-key"));
+        assert_eq!(login.url, "http://pz/auth/login");
+        assert!(!format!("{login:?}").contains("app-key"));
+        let pay = sandbox_pay("http://sb/__admin", "payzero", "sess_x_0");
+        assert_eq!(pay.url, "http://sb/__admin/payzero/orders/sess_x_0/pay");
+    }
+
+    #[test]
+    fn answers_are_interpreted() {
+        let ok = br#"{"success":true,"errorMsg":null,"errorCode":null,"data":{"mchtOrderNo":"A","psp":"EASYPAY","codeUrl":"weixin://x","qrCodeType":"WECHATPAY"}}"#;
+        assert_eq!(
+            interpret_qr(200, ok),
+            Outcome::Qr {
+                order_no: "A".into(),
+                content: "weixin://x".into(),
+                provider: Some("EASYPAY".into())
+            }
+        );
+        assert_eq!(interpret_qr(401, b""), Outcome::Unauthorized);
+        assert_eq!(interpret_qr(403, b""), Outcome::Unauthorized);
+        assert!(matches!(interpret_qr(500, b""), Outcome::Failed { .. }));
+        let refused = br#"{"success":false,"errorMsg":"bad","errorCode":"30002","data":null}"#;
+        assert!(matches!(interpret_qr(200, refused), Outcome::Rejected { code, .. } if code == "30002"));
+        let text = br#"{"success":true,"errorMsg":null,"errorCode":null,"data":"ok"}"#;
+        assert!(matches!(interpret_qr(200, text), Outcome::Failed { .. }));
+        assert!(matches!(interpret_qr(200, b"<html>"), Outcome::Failed { .. }));
+
+        let paid = br#"{"success":true,"errorMsg":null,"errorCode":null,"data":{"mchtOrderNo":"A","paymentAmount":5,"payStatus":"PAY_SUCCEED","paymentOrderNo":"P1"}}"#;
+        assert_eq!(
+            interpret_query(200, paid),
+            Outcome::Payment(PaymentFact {
+                order_no: "A".into(),
+                amount: Some(Fen(5)),
+                state: PayState::Paid,
+                gateway_ref: Some("P1".into())
+            })
+        );
+        let odd = br#"{"success":true,"errorMsg":null,"errorCode":null,"data":{"mchtOrderNo":"A","paymentAmount":5,"payStatus":"SOMETHING_NEW"}}"#;
+        assert!(matches!(
+            interpret_query(200, odd),
+            Outcome::Payment(PaymentFact { state: PayState::Pending, .. })
+        ));
+    }
+
+    #[test]
+    fn the_token_is_reused_until_near_expiry_or_refused() {
+        let claims = crate::jwt::Claims { sub: "app".into(), roles: vec![], iat: NOW, exp: NOW + 4 * 3600 };
+        let token = crate::jwt::issue_hs256(&claims, b"k");
+        let body = serde_json::json!({"success": true, "errorMsg": null, "errorCode": null, "data": {"username": "app", "token": token}});
+        let cached = interpret_login(200, body.to_string().as_bytes(), NOW).unwrap();
+        assert_eq!(cached.exp, NOW + 4 * 3600);
+        assert!(!format!("{cached:?}").contains(&token));
+        assert_eq!(plan_token(Some(&cached), None, NOW), TokenPlan::Use(cached.clone()));
+        assert_eq!(plan_token(Some(&cached), Some(&token), NOW), TokenPlan::LogIn);
+        assert_eq!(plan_token(Some(&cached), Some("an older token"), NOW), TokenPlan::Use(cached.clone()));
+        assert_eq!(plan_token(Some(&cached), None, cached.exp - TOKEN_REFRESH_MARGIN_SECS), TokenPlan::LogIn);
+        assert_eq!(plan_token(None, None, NOW), TokenPlan::LogIn);
+        // An expired token at login, refused credentials and garbage are errors, not tokens.
+        assert!(matches!(
+            interpret_login(200, body.to_string().as_bytes(), NOW + 5 * 3600),
+            Err(LoginError::Failed(_))
+        ));
+        let refused = br#"{"success":false,"errorMsg":"bad","errorCode":"40001","data":null}"#;
+        assert_eq!(interpret_login(401, refused, NOW), Err(LoginError::Refused));
+        assert!(matches!(interpret_login(200, b"nope", NOW), Err(LoginError::Failed(_))));
+    }
+}

@@ -1,0 +1,1298 @@
+//! The checkout session as a sans-IO state machine, in quinn-proto's shape: `handle` takes what
+//! happened (a shopper's request, a merchant's cancel, a gateway's answer, a verified notice, the
+//! clock), `poll_call` says which upstream call to make next, `poll_timeout` when to be woken, and
+//! `poll_event` what changed. A session holds payment attempts; its status follows from their
+//! facts. The Durable Object only moves bytes around this: every decision is here, tested with
+//! time as an argument, including an eviction between two steps (serialise, restore, go on).
+
+mod attempt;
+mod ids;
+mod outbox;
+mod params;
+mod stored;
+
+pub use attempt::{Attempt, AttemptError, AttemptState, Qr};
+pub use ids::{
+    ClientSecret, attempt_order_no, is_session_id, new_client_secret, new_session_id, session_id_of_order_no,
+    session_id_of_secret,
+};
+pub use outbox::{OutgoingWebhook, WEBHOOK_RETRY_DELAYS_SECS, webhook_delivery, webhook_retry_delay_secs};
+pub use params::*;
+pub use stored::{SCHEMA, load};
+
+use crate::api::{
+    Channel, CheckoutView, ErrorCode, PaymentMethod, SessionCreated, SessionStatus, StatusUpdate,
+    WebhookEvent, WebhookSession,
+};
+use crate::gateway::{self, Answer, GatewayName, Op, Outcome, PayState, PaymentFact, Wallet};
+use crate::payzero::{MsgType, OrderResult, PayStatus};
+use serde::{Deserialize, Serialize};
+use sha2::{Digest, Sha256};
+use std::collections::VecDeque;
+use std::fmt;
+
+// ---------------------------------------------------------------------------------------------
+// Timing and budgets
+
+/// How long a QR code can be paid. Neither gateway returns it; the sandbox uses the same.
+pub const QR_LIFETIME_SECS: u64 = 600;
+/// A cached QR with less life than this left is replaced rather than handed out: the shopper
+/// needs time to open the app and scan.
+pub const QR_REUSE_MARGIN_SECS: u64 = 60;
+/// At most one query per attempt per this period while browsers wait, however many there are.
+pub const QUERY_INTERVAL_MS: u64 = 5_000;
+/// A Shouqianba QR order has no notification: it is queried this often even with no browser
+/// waiting, so a shopper who pays and closes the page is still seen.
+pub const SHOUQIANBA_QR_POLL_MS: u64 = 15_000;
+/// Shouqianba 2.4: a barcode payment in progress is queried every 5 s until its deadline.
+pub const BARCODE_POLL_MS: u64 = 5_000;
+/// A call marked as sent that has had no answer this long was lost (the object was evicted or
+/// restarted while it was out): well past the edge's 10 s upstream timeout, even with a login.
+pub const CALL_LOST_MS: u64 = 60_000;
+/// How long a status long-poll waits before answering with the unchanged state.
+pub const LONG_POLL_MS: u64 = 20_000;
+/// A session's browser-triggered budget: QR codes issued (incl. refreshes and switches).
+pub const MAX_QR_ISSUES: u32 = 30;
+/// A session's browser-triggered budget: barcode submissions.
+pub const MAX_BARCODES: u32 = 10;
+/// Status waits held at once per session; more are refused with `rate_limited`.
+pub const MAX_STATUS_WAITS: u32 = 8;
+/// How many notification digests a session remembers. Payzero retries one notification at most
+/// five times and a session sees only a handful of distinct ones.
+pub const MAX_SEEN_NOTICES: usize = 32;
+
+// ---------------------------------------------------------------------------------------------
+// Inputs, refusals, events
+
+/// One refusal a client can act on: the stable code, a message naming the field or the state,
+/// and when a rate-limited request may be tried again.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+#[error("{message}")]
+pub struct Refusal {
+    pub code: ErrorCode,
+    pub message: String,
+    /// Seconds, for `rate_limited`.
+    pub retry_after: Option<u64>,
+}
+
+impl Refusal {
+    pub fn new(code: ErrorCode, message: impl Into<String>) -> Refusal {
+        Refusal { code, message: message.into(), retry_after: None }
+    }
+
+    pub fn closed(status: &SessionStatus) -> Refusal {
+        Refusal::new(ErrorCode::SessionClosed, format!("the session is {status}"))
+    }
+
+    fn invalid(message: impl Into<String>) -> Refusal {
+        Refusal::new(ErrorCode::InvalidRequest, message)
+    }
+}
+
+/// What happened to a session.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Input {
+    /// The shopper wants a QR code for `channel` with `method`.
+    ShowQr { method: PaymentMethod, channel: Channel },
+    /// The cashier scanned the shopper's payment code.
+    Barcode { method: PaymentMethod, code: String },
+    /// A browser is waiting for a change: queries may be due.
+    Wait,
+    /// The merchant cancels the session.
+    Cancel,
+    /// Test mode: the sandbox should pay the QR on screen, as a shopper's phone would.
+    Simulate,
+    /// A verified Payzero notification; `digest` is `notice_digest` of its raw body.
+    Notice { digest: String, msg_type: MsgType, order: OrderResult },
+    /// The answer to call `call`.
+    Answer { call: u64, answer: Answer },
+    /// Only the clock moved (an alarm).
+    Timer,
+}
+
+/// What `handle` accepted, so the requester knows what to read once the calls are done.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Accepted {
+    /// Nothing particular to wait for.
+    Done,
+    /// The attempt the request concerns.
+    Attempt(u32),
+    /// A notice needs its payment confirmed before it counts as recorded (`notice_recorded`).
+    Confirming,
+}
+
+/// What changed, for whoever waits on the session (status long-polls).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Event {
+    /// Something a browser can see changed; the version is now this.
+    Changed(u64),
+}
+
+/// Why a session is being closed.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Closing {
+    Expire,
+    Cancel,
+}
+
+/// What a queued call is for, beyond its attempt.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Purpose {
+    Normal,
+    /// The last word before the session closes.
+    FinalQuery,
+    /// Confirms a notification's claim; recorded as `digest` when paid.
+    Confirm(String),
+}
+
+/// Where a call stands.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum CallState {
+    Queued { not_before_ms: u64 },
+    Sent { at_ms: u64 },
+}
+
+/// An upstream call the session wants made or is waiting on.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Call {
+    pub id: u64,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub attempt: Option<u32>,
+    pub op: Op,
+    pub purpose: Purpose,
+    pub state: CallState,
+    /// Tries sent so far.
+    pub tries: u32,
+    /// Payzero: the token was refused; ask the cache for a new one before sending.
+    #[serde(default)]
+    pub fresh_token: bool,
+}
+
+/// A call handed to the shell: what to send.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Outgoing {
+    pub id: u64,
+    pub op: Op,
+    pub fresh_token: bool,
+}
+
+// ---------------------------------------------------------------------------------------------
+// The session
+
+/// One checkout session, as its Durable Object stores it.
+#[derive(Clone, PartialEq, Serialize, Deserialize)]
+pub struct Session {
+    /// The stored form's version (`stored::SCHEMA`).
+    pub schema: u32,
+    pub id: String,
+    pub client_secret: ClientSecret,
+    pub params: SessionParams,
+    /// Unix seconds.
+    pub created_at: u64,
+    /// Unix seconds.
+    pub expires_at: u64,
+    pub status: SessionStatus,
+    /// Grows by one at every change a browser can see.
+    pub version: u64,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub paid_at: Option<u64>,
+    /// The attempt whose payment counts.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub paid_attempt: Option<u32>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub attention: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub closing: Option<Closing>,
+    pub attempts: Vec<Attempt>,
+    pub calls: Vec<Call>,
+    pub next_call_id: u64,
+    pub outbox: Vec<OutgoingWebhook>,
+    /// SHA-256 digests of the raw notifications already recorded, newest last.
+    pub seen_notices: Vec<String>,
+    pub qr_issues: u32,
+    pub barcodes: u32,
+    #[serde(skip)]
+    events: VecDeque<Event>,
+}
+
+impl fmt::Debug for Session {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Session")
+            .field("id", &self.id)
+            .field("status", &self.status)
+            .field("version", &self.version)
+            .field("attempts", &self.attempts.len())
+            .field("calls", &self.calls.len())
+            .finish_non_exhaustive()
+    }
+}
+
+impl Session {
+    /// A new open session created at `now` (unix seconds).
+    pub fn open(id: String, client_secret: ClientSecret, params: SessionParams, now: u64) -> Session {
+        Session {
+            schema: SCHEMA,
+            expires_at: now.saturating_add(params.expires_in),
+            id,
+            client_secret,
+            params,
+            created_at: now,
+            status: SessionStatus::Open,
+            version: 1,
+            paid_at: None,
+            paid_attempt: None,
+            attention: None,
+            closing: None,
+            attempts: Vec::new(),
+            calls: Vec::new(),
+            next_call_id: 1,
+            outbox: Vec::new(),
+            seen_notices: Vec::new(),
+            qr_issues: 0,
+            barcodes: 0,
+            events: VecDeque::new(),
+        }
+    }
+
+    // ----- the sans-IO interface
+
+    /// Takes what happened at `now_ms` (unix milliseconds). Time-driven work (expiry, polls,
+    /// lost calls) is caught up first, whatever the input.
+    pub fn handle(&mut self, input: Input, now_ms: u64) -> Result<Accepted, Refusal> {
+        self.catch_up(now_ms);
+        match input {
+            Input::ShowQr { method, channel } => self.show_qr(&method, &channel, now_ms),
+            Input::Barcode { method, code } => self.submit_barcode(&method, &code, now_ms),
+            Input::Wait => {
+                self.queue_due_queries(now_ms, QUERY_INTERVAL_MS);
+                Ok(Accepted::Done)
+            }
+            Input::Cancel => self.cancel(now_ms),
+            Input::Simulate => self.simulate(now_ms),
+            Input::Notice { digest, msg_type, order } => Ok(self.notice(digest, &msg_type, order, now_ms)),
+            Input::Answer { call, answer } => {
+                self.answer(call, &answer, now_ms);
+                Ok(Accepted::Done)
+            }
+            Input::Timer => Ok(Accepted::Done),
+        }
+    }
+
+    /// The next call to send at `now_ms`, marked as sent. The shell sends it and hands the
+    /// answer back as `Input::Answer`.
+    pub fn poll_call(&mut self, now_ms: u64) -> Option<Outgoing> {
+        let call = self
+            .calls
+            .iter_mut()
+            .find(|c| matches!(c.state, CallState::Queued { not_before_ms } if not_before_ms <= now_ms))?;
+        call.state = CallState::Sent { at_ms: now_ms };
+        call.tries = call.tries.saturating_add(1);
+        Some(Outgoing { id: call.id, op: call.op.clone(), fresh_token: call.fresh_token })
+    }
+
+    /// When the session next needs the clock (unix milliseconds): its expiry, a queued call, a
+    /// call that may have been lost, a barcode poll or deadline, a background query.
+    pub fn poll_timeout(&self) -> Option<u64> {
+        let expiry =
+            (self.status == SessionStatus::Open && self.closing.is_none()).then(|| self.expires_at * 1000);
+        let calls = self.calls.iter().map(|c| match c.state {
+            CallState::Queued { not_before_ms } => not_before_ms,
+            CallState::Sent { at_ms } => at_ms.saturating_add(CALL_LOST_MS),
+        });
+        let polls = self.attempts.iter().filter_map(|a| self.next_poll_of(a));
+        expiry.into_iter().chain(calls).chain(polls).min()
+    }
+
+    /// The next change to tell waiters about.
+    pub fn poll_event(&mut self) -> Option<Event> {
+        self.events.pop_front()
+    }
+
+    // ----- time
+
+    fn catch_up(&mut self, now_ms: u64) {
+        // Calls sent so long ago that their answer will never come.
+        let lost: Vec<u64> = self
+            .calls
+            .iter()
+            .filter(|c| matches!(c.state, CallState::Sent { at_ms } if now_ms >= at_ms.saturating_add(CALL_LOST_MS)))
+            .map(|c| c.id)
+            .collect();
+        for id in lost {
+            self.answer(id, &Answer::Lost("no answer before the object restarted".into()), now_ms);
+        }
+        if self.status == SessionStatus::Open && self.closing.is_none() && now_ms >= self.expires_at * 1000 {
+            self.begin_close(Closing::Expire, now_ms);
+        }
+        // Barcode polls and deadlines, and the background polls of QR orders without notices.
+        let due: Vec<u32> = self
+            .attempts
+            .iter()
+            .filter(|a| self.next_poll_of(a).is_some_and(|at| at <= now_ms))
+            .map(|a| a.index)
+            .collect();
+        for index in due {
+            self.poll_attempt(index, now_ms);
+        }
+    }
+
+    /// When attempt `a` next needs a query or a cancel, if it waits for one.
+    fn next_poll_of(&self, a: &Attempt) -> Option<u64> {
+        if self.has_call(a.index) {
+            return None;
+        }
+        match (a.method, a.state) {
+            (Method::ShouqianbaBarcode | Method::EzrBarcode, AttemptState::Polling) => {
+                let deadline = a.deadline_ms.unwrap_or(0);
+                Some(a.next_poll_ms.unwrap_or(0).min(deadline.saturating_add(1)))
+            }
+            (Method::ShouqianbaQr, AttemptState::Open) if self.status == SessionStatus::Open => {
+                Some(a.last_query_ms.unwrap_or(a.started_ms).saturating_add(SHOUQIANBA_QR_POLL_MS))
+            }
+            _ => None,
+        }
+    }
+
+    fn poll_attempt(&mut self, index: u32, now_ms: u64) {
+        let Some(a) = self.attempt(index) else { return };
+        let op = match (a.method, a.state) {
+            (Method::ShouqianbaBarcode | Method::EzrBarcode, AttemptState::Polling) => {
+                if now_ms > a.deadline_ms.unwrap_or(0) {
+                    self.start_cancel(index, now_ms);
+                    return;
+                }
+                query_op(a)
+            }
+            (Method::ShouqianbaQr, AttemptState::Open) => query_op(a),
+            _ => return,
+        };
+        if let Some(a) = self.attempt_mut(index) {
+            a.last_query_ms = Some(now_ms);
+            a.next_poll_ms = None;
+        }
+        self.queue(Some(index), op, Purpose::Normal, now_ms);
+    }
+
+    // ----- shopper requests
+
+    fn check_open(&self, now_ms: u64) -> Result<(), Refusal> {
+        if self.status != SessionStatus::Open || self.closing.is_some() || now_ms >= self.expires_at * 1000 {
+            let status =
+                if self.status == SessionStatus::Open { SessionStatus::Expired } else { self.status.clone() };
+            return Err(Refusal::closed(&status));
+        }
+        Ok(())
+    }
+
+    fn offered(&self, wire: &PaymentMethod) -> Result<Method, Refusal> {
+        Method::from_wire(wire).filter(|m| self.params.methods.contains(m)).ok_or_else(|| {
+            Refusal::new(
+                ErrorCode::MethodNotSupported,
+                format!("method: this session does not offer \"{wire}\""),
+            )
+        })
+    }
+
+    fn show_qr(&mut self, wire: &PaymentMethod, channel: &Channel, now_ms: u64) -> Result<Accepted, Refusal> {
+        let method = self.offered(wire)?;
+        let now = now_ms / 1000;
+        let wallet =
+            Wallet::from_channel(channel).filter(|_| wire.channels().contains(channel)).ok_or_else(|| {
+                let names: Vec<&str> = wire.channels().iter().map(Channel::as_str).collect();
+                Refusal::invalid(format!(
+                    "channel must be one of {} for {wire}, not \"{channel}\"",
+                    names.join(", ")
+                ))
+            })?;
+        self.check_open(now_ms)?;
+        // A code for this wallet that can still be scanned and paid is handed out again.
+        if let Some(a) = self.attempts.iter().rev().find(|a| {
+            a.method == method
+                && a.state == AttemptState::Open
+                && a.qr
+                    .as_ref()
+                    .is_some_and(|qr| qr.wallet == wallet && qr.expires_at > now + QR_REUSE_MARGIN_SECS)
+        }) {
+            return Ok(Accepted::Attempt(a.index));
+        }
+        if self.expires_at < now.saturating_add(QR_REUSE_MARGIN_SECS) {
+            return Err(Refusal::invalid(
+                "the session ends in less than a minute, too soon for a new QR code",
+            ));
+        }
+        if self.attempts.iter().any(|a| a.state == AttemptState::Issuing) {
+            return Err(rate_limited("a QR code is being issued", 1));
+        }
+        if self.qr_issues >= MAX_QR_ISSUES {
+            return Err(rate_limited(
+                "this session has issued as many QR codes as it may",
+                self.seconds_left(now),
+            ));
+        }
+        self.qr_issues += 1;
+        let index = match method {
+            // One Payzero order per session: another wallet or a fresh code is a `qrCode` call
+            // on the same order.
+            Method::PayzeroQr => {
+                match self.attempts.iter().rposition(|a| a.method == method && a.order_created) {
+                    Some(pos) => {
+                        let a = &mut self.attempts[pos];
+                        a.state = AttemptState::Issuing;
+                        a.error = None;
+                        let op = Op::PayzeroRefreshQr { order_no: a.order_no.clone(), wallet };
+                        let index = a.index;
+                        self.queue(Some(index), op, Purpose::Normal, now_ms);
+                        index
+                    }
+                    None => {
+                        let index = self.new_attempt(method, AttemptState::Issuing, now_ms);
+                        let op = Op::PayzeroCreateQr {
+                            order_no: self.attempts[index as usize].order_no.clone(),
+                            amount: self.params.amount,
+                            subject: self.params.subject.clone(),
+                            wallet,
+                        };
+                        self.queue(Some(index), op, Purpose::Normal, now_ms);
+                        index
+                    }
+                }
+            }
+            // A Shouqianba precreate order belongs to one wallet: each code is a new order. The
+            // older ones stay open (a shopper may be paying one) until the session closes.
+            Method::ShouqianbaQr => {
+                let index = self.new_attempt(method, AttemptState::Issuing, now_ms);
+                let op = Op::ShouqianbaPrecreate {
+                    order_no: self.attempts[index as usize].order_no.clone(),
+                    amount: self.params.amount,
+                    subject: self.params.subject.clone(),
+                    wallet,
+                };
+                self.queue(Some(index), op, Purpose::Normal, now_ms);
+                index
+            }
+            Method::ShouqianbaBarcode | Method::EzrBarcode => {
+                return Err(Refusal::new(
+                    ErrorCode::MethodNotSupported,
+                    format!("method: {wire} has no QR code"),
+                ));
+            }
+        };
+        Ok(Accepted::Attempt(index))
+    }
+
+    fn submit_barcode(&mut self, wire: &PaymentMethod, code: &str, now_ms: u64) -> Result<Accepted, Refusal> {
+        let method = self.offered(wire)?;
+        if !method.is_barcode() {
+            return Err(Refusal::new(
+                ErrorCode::MethodNotSupported,
+                format!("method: {wire} takes no payment code"),
+            ));
+        }
+        let code = code.trim();
+        if !is_payment_code(code) {
+            return Err(Refusal::invalid(
+                "code must be the 16 to 24 digits of a WeChat Pay or Alipay payment code",
+            ));
+        }
+        self.check_open(now_ms)?;
+        if self.attempts.iter().any(|a| a.method.is_barcode() && a.state.in_progress()) {
+            return Err(rate_limited("a payment is already in progress", BARCODE_POLL_MS / 1000));
+        }
+        if self.barcodes >= MAX_BARCODES {
+            return Err(rate_limited(
+                "this session has taken as many payment codes as it may",
+                self.seconds_left(now_ms / 1000),
+            ));
+        }
+        self.barcodes += 1;
+        let index = self.new_attempt(method, AttemptState::Paying, now_ms);
+        let a = &mut self.attempts[index as usize];
+        a.order_created = true;
+        a.deadline_ms = Some(now_ms.saturating_add(self.params.barcode_deadline.saturating_mul(1000)));
+        let (order_no, amount, subject) =
+            (a.order_no.clone(), self.params.amount, self.params.subject.clone());
+        let code = code.to_owned();
+        let op = match method {
+            Method::ShouqianbaBarcode => Op::ShouqianbaPay { order_no, amount, subject, code },
+            _ => Op::EzrPay { order_no, amount, subject, code },
+        };
+        self.queue(Some(index), op, Purpose::Normal, now_ms);
+        self.changed();
+        Ok(Accepted::Attempt(index))
+    }
+
+    fn simulate(&mut self, now_ms: u64) -> Result<Accepted, Refusal> {
+        self.check_open(now_ms)?;
+        let a = self
+            .attempts
+            .iter()
+            .rev()
+            .find(|a| a.qr.is_some() && a.state == AttemptState::Open)
+            .ok_or_else(|| Refusal::invalid("request a QR code before simulating its payment"))?;
+        let (index, op) = (a.index, Op::SandboxPay { gateway: a.gateway(), order_no: a.order_no.clone() });
+        if let Some(a) = self.attempt_mut(index) {
+            a.error = None;
+        }
+        self.queue(Some(index), op, Purpose::Normal, now_ms);
+        Ok(Accepted::Attempt(index))
+    }
+
+    // ----- merchant requests
+
+    fn cancel(&mut self, now_ms: u64) -> Result<Accepted, Refusal> {
+        match self.status {
+            SessionStatus::Open => {
+                if self.closing.is_none() {
+                    self.begin_close(Closing::Cancel, now_ms);
+                } else {
+                    // Already closing (expiry): a cancel now asks for the same end.
+                    self.closing = Some(Closing::Cancel);
+                }
+                Ok(Accepted::Done)
+            }
+            SessionStatus::Canceled => Ok(Accepted::Done),
+            ref other => Err(Refusal::closed(other)),
+        }
+    }
+
+    /// Starts closing: a last query of every order the shopper may have paid, so a payment made
+    /// at the last moment ends as paid rather than canceled or expired; cancels of barcode
+    /// payments still being decided. The session closes when the last queries are answered.
+    fn begin_close(&mut self, reason: Closing, now_ms: u64) {
+        self.closing = Some(reason);
+        let indexes: Vec<u32> = self.attempts.iter().map(|a| a.index).collect();
+        for index in indexes {
+            let Some(a) = self.attempt(index) else { continue };
+            if a.method.is_barcode() && matches!(a.state, AttemptState::Polling) {
+                self.start_cancel(index, now_ms);
+            } else if !a.method.is_barcode() && a.awaits_shopper() && !self.has_call(index) {
+                let op = query_op(a);
+                self.queue(Some(index), op, Purpose::FinalQuery, now_ms);
+            }
+        }
+        self.finish_close_if_ready(now_ms);
+    }
+
+    fn finish_close_if_ready(&mut self, now_ms: u64) {
+        let Some(reason) = self.closing else { return };
+        if self.calls.iter().any(|c| c.purpose == Purpose::FinalQuery) {
+            return;
+        }
+        self.closing = None;
+        if self.status == SessionStatus::Open {
+            let status = match reason {
+                Closing::Expire => SessionStatus::Expired,
+                Closing::Cancel => SessionStatus::Canceled,
+            };
+            self.set_status(status, now_ms);
+        }
+        self.close_other_attempts(None, now_ms);
+    }
+
+    /// Closes every attempt the shopper could still pay except `keep`: Shouqianba orders are
+    /// canceled at the gateway; Payzero QR orders cannot be withdrawn and are closed here.
+    fn close_other_attempts(&mut self, keep: Option<u32>, now_ms: u64) {
+        let indexes: Vec<u32> = self.attempts.iter().map(|a| a.index).filter(|i| Some(*i) != keep).collect();
+        for index in indexes {
+            let Some(a) = self.attempt(index) else { continue };
+            match (a.method, a.state) {
+                (Method::ShouqianbaQr, AttemptState::Open | AttemptState::Issuing | AttemptState::Failed)
+                    if a.order_created =>
+                {
+                    self.start_cancel(index, now_ms)
+                }
+                (_, AttemptState::Polling) => self.start_cancel(index, now_ms),
+                (
+                    Method::PayzeroQr | Method::ShouqianbaQr,
+                    AttemptState::Open | AttemptState::Issuing | AttemptState::Failed,
+                ) => {
+                    if let Some(a) = self.attempt_mut(index) {
+                        a.state = AttemptState::Closed;
+                    }
+                }
+                _ => {}
+            }
+        }
+    }
+
+    fn start_cancel(&mut self, index: u32, now_ms: u64) {
+        let Some(a) = self.attempt(index) else { return };
+        if self.has_call(index) && a.state == AttemptState::Canceling {
+            return;
+        }
+        let op = match (a.method, &a.gateway_ref) {
+            (Method::ShouqianbaQr | Method::ShouqianbaBarcode, _) => {
+                Op::ShouqianbaCancel { order_no: a.order_no.clone() }
+            }
+            (Method::EzrBarcode, Some(gateway_ref)) => Op::EzrCancel { gateway_ref: gateway_ref.clone() },
+            // EZR cancels by its own order number: learn it first.
+            (Method::EzrBarcode, None) => Op::EzrQuery { order_no: a.order_no.clone() },
+            (Method::PayzeroQr, _) => return,
+        };
+        if let Some(a) = self.attempt_mut(index) {
+            a.state = AttemptState::Canceling;
+        }
+        // A query already out for this attempt will be answered; the cancel follows it.
+        self.calls.retain(|c| !(c.attempt == Some(index) && matches!(c.state, CallState::Queued { .. })));
+        self.queue(Some(index), op, Purpose::Normal, now_ms);
+    }
+
+    // ----- notifications
+
+    fn notice(&mut self, digest: String, msg_type: &MsgType, order: OrderResult, now_ms: u64) -> Accepted {
+        if self.seen_notices.contains(&digest) {
+            return Accepted::Done;
+        }
+        let Some(index) = self.attempts.iter().find(|a| a.order_no == order.mcht_order_no).map(|a| a.index)
+        else {
+            // Not an order of ours in this session: acknowledged, so Payzero stops retrying.
+            self.remember_notice(digest);
+            return Accepted::Done;
+        };
+        let claims_paid = *msg_type == MsgType::PayStatusNotify && order.pay_status == PayStatus::PaySucceed;
+        let already = self.attempt(index).is_some_and(|a| a.state == AttemptState::Paid);
+        if claims_paid && !already {
+            // PRODUCT.md: a status a callback reports is confirmed with the gateway first.
+            let op = Op::PayzeroQuery { order_no: order.mcht_order_no };
+            self.queue(Some(index), op, Purpose::Confirm(digest), now_ms);
+            return Accepted::Confirming;
+        }
+        self.remember_notice(digest);
+        Accepted::Done
+    }
+
+    /// Whether the notice with `digest` is recorded (so it may be acknowledged).
+    pub fn notice_recorded(&self, digest: &str) -> bool {
+        self.seen_notices.iter().any(|d| d == digest)
+    }
+
+    fn remember_notice(&mut self, digest: String) {
+        if self.seen_notices.contains(&digest) {
+            return;
+        }
+        self.seen_notices.push(digest);
+        let excess = self.seen_notices.len().saturating_sub(MAX_SEEN_NOTICES);
+        self.seen_notices.drain(..excess);
+    }
+
+    // ----- answers
+
+    fn answer(&mut self, id: u64, answer: &Answer, now_ms: u64) {
+        let Some(pos) =
+            self.calls.iter().position(|c| c.id == id && matches!(c.state, CallState::Sent { .. }))
+        else {
+            // Already handled (a late answer to a call taken for lost): nothing to do.
+            return;
+        };
+        let outcome = gateway::interpret(&self.calls[pos].op, answer);
+        let call = &mut self.calls[pos];
+        match &outcome {
+            Outcome::Unauthorized if !call.fresh_token => {
+                // The token was refused and nothing was done: once more with a new token.
+                call.fresh_token = true;
+                call.state = CallState::Queued { not_before_ms: now_ms };
+                return;
+            }
+            Outcome::Failed { .. } => {
+                if let Some(at) = call.op.strategy().retry_at(call.tries, now_ms) {
+                    call.state = CallState::Queued { not_before_ms: at };
+                    return;
+                }
+            }
+            _ => {}
+        }
+        let call = self.calls.remove(pos);
+        match &call.op {
+            Op::Webhook { event_id } => self.delivered(event_id, outcome == Outcome::Done, now_ms),
+            _ => {
+                if let Some(index) = call.attempt {
+                    self.apply(index, &call.op, &call.purpose, outcome, now_ms);
+                }
+            }
+        }
+        self.finish_close_if_ready(now_ms);
+    }
+
+    fn apply(&mut self, index: u32, op: &Op, purpose: &Purpose, outcome: Outcome, now_ms: u64) {
+        let Some(a) = self.attempt(index) else { return };
+        let (method, state) = (a.method, a.state);
+        match outcome {
+            Outcome::Qr { order_no, content, provider } => {
+                let expires_at = (now_ms / 1000).saturating_add(QR_LIFETIME_SECS).min(self.expires_at);
+                let wallet = op_wallet(op);
+                let closed = self.status != SessionStatus::Open || self.closing.is_some();
+                let Some(a) = self.attempt_mut(index) else { return };
+                if order_no != a.order_no {
+                    a.state = if a.order_created { AttemptState::Open } else { AttemptState::Failed };
+                    a.error = Some(error(ErrorCode::UpstreamError, "the gateway answered for another order"));
+                    return;
+                }
+                a.order_created = true;
+                if closed {
+                    // The session closed while the code was being issued: it is never shown.
+                    a.state = AttemptState::Open;
+                    self.close_other_attempts(self.paid_attempt, now_ms);
+                    return;
+                }
+                a.state = AttemptState::Open;
+                a.qr = wallet.map(|wallet| Qr { wallet, content, provider, expires_at });
+            }
+            Outcome::Payment(fact) => self.payment(index, fact, purpose, now_ms),
+            Outcome::InProgress { gateway_ref } => {
+                let Some(a) = self.attempt_mut(index) else { return };
+                if gateway_ref.is_some() {
+                    a.gateway_ref = gateway_ref;
+                }
+                match state {
+                    AttemptState::Paying | AttemptState::Polling => {
+                        a.state = AttemptState::Polling;
+                        a.next_poll_ms = Some(now_ms.saturating_add(BARCODE_POLL_MS));
+                    }
+                    // The query before an EZR cancel: now the cancel can name the order.
+                    AttemptState::Canceling => self.start_cancel(index, now_ms),
+                    _ => {}
+                }
+            }
+            Outcome::Declined { reason } => {
+                if let Some(a) = self.attempt_mut(index) {
+                    a.state = AttemptState::Declined;
+                    a.decline = Some(reason);
+                }
+                self.changed();
+            }
+            Outcome::NotFound => match state {
+                // The pay never reached the gateway (2.4: "失败并且不需要撤单").
+                AttemptState::Paying | AttemptState::Polling => {
+                    if let Some(a) = self.attempt_mut(index) {
+                        a.state = AttemptState::Declined;
+                        a.decline = Some("ORDER_NOT_EXISTS".into());
+                    }
+                    self.changed();
+                }
+                // Nothing to cancel.
+                AttemptState::Canceling => self.attempt_canceled(index),
+                _ => {}
+            },
+            Outcome::Canceled => self.attempt_canceled(index),
+            Outcome::NeedsReview { reason } => {
+                if let Some(a) = self.attempt_mut(index) {
+                    a.state = AttemptState::NeedsReview;
+                }
+                let reason = format!(
+                    "{} order {} is uncertain at the gateway ({reason})",
+                    method_name(method),
+                    self.attempts[index as usize].order_no
+                );
+                self.require_attention(reason, now_ms);
+            }
+            Outcome::Rejected { code, message } => self.failed(
+                index,
+                op,
+                state,
+                ErrorCode::UpstreamRejected,
+                format!("the gateway refused: {code} {message}"),
+                now_ms,
+            ),
+            Outcome::Unauthorized => self.failed(
+                index,
+                op,
+                state,
+                ErrorCode::UpstreamError,
+                "the gateway refused our credentials".into(),
+                now_ms,
+            ),
+            Outcome::Failed { reason } => {
+                self.failed(index, op, state, ErrorCode::UpstreamError, reason, now_ms)
+            }
+            Outcome::Done => {}
+        }
+    }
+
+    /// A call on attempt `index` failed for good.
+    fn failed(
+        &mut self,
+        index: u32,
+        op: &Op,
+        state: AttemptState,
+        code: ErrorCode,
+        message: String,
+        now_ms: u64,
+    ) {
+        match op {
+            // The order may already exist (an earlier answer was lost, or a concurrent request
+            // made it): `qrCode` gives the code for it.
+            Op::PayzeroCreateQr { order_no, wallet, .. } if code == ErrorCode::UpstreamRejected => {
+                let op = Op::PayzeroRefreshQr { order_no: order_no.clone(), wallet: *wallet };
+                if let Some(a) = self.attempt_mut(index) {
+                    a.order_created = true;
+                }
+                self.queue(Some(index), op, Purpose::Normal, now_ms);
+            }
+            Op::PayzeroCreateQr { .. }
+            | Op::PayzeroRefreshQr { .. }
+            | Op::ShouqianbaPrecreate { .. }
+            | Op::SandboxPay { .. } => {
+                let Some(a) = self.attempt_mut(index) else { return };
+                if state == AttemptState::Issuing {
+                    a.state = if a.order_created { AttemptState::Open } else { AttemptState::Failed };
+                }
+                a.error = Some(error(code, &message));
+            }
+            Op::ShouqianbaCancel { .. } | Op::EzrCancel { .. } => {
+                if let Some(a) = self.attempt_mut(index) {
+                    a.state = AttemptState::NeedsReview;
+                }
+                let order_no =
+                    self.attempts.get(index as usize).map(|a| a.order_no.clone()).unwrap_or_default();
+                self.require_attention(
+                    format!("the cancel of order {order_no} did not go through: {message}"),
+                    now_ms,
+                );
+            }
+            // A failed query changes nothing: a barcode payment polls again, a QR waits.
+            _ => {
+                if let Some(a) = self.attempt_mut(index) {
+                    if a.state == AttemptState::Polling
+                        || (a.state == AttemptState::Paying && a.method.is_barcode())
+                    {
+                        a.state = AttemptState::Polling;
+                        a.next_poll_ms = Some(now_ms.saturating_add(BARCODE_POLL_MS));
+                    } else if a.state == AttemptState::Canceling {
+                        // The query before an EZR cancel failed: try the cancel path again later.
+                        a.state = AttemptState::Polling;
+                        a.next_poll_ms = Some(now_ms.saturating_add(BARCODE_POLL_MS));
+                    }
+                }
+            }
+        }
+    }
+
+    fn attempt_canceled(&mut self, index: u32) {
+        if let Some(a) = self.attempt_mut(index) {
+            a.state = AttemptState::Canceled;
+            a.qr = None;
+        }
+        self.changed();
+    }
+
+    /// The gateway's word on an attempt's order.
+    fn payment(&mut self, index: u32, fact: PaymentFact, purpose: &Purpose, now_ms: u64) {
+        let Some(a) = self.attempt(index) else { return };
+        let (method, state, order_no) = (a.method, a.state, a.order_no.clone());
+        if fact.order_no != order_no {
+            if fact.state == PayState::Paid {
+                let reason = format!(
+                    "the gateway reports order {} paid in answer to a question about {order_no}",
+                    fact.order_no
+                );
+                self.require_attention(reason, now_ms);
+            }
+            return;
+        }
+        if let Some(a) = self.attempt_mut(index)
+            && fact.gateway_ref.is_some()
+        {
+            a.gateway_ref.clone_from(&fact.gateway_ref);
+        }
+        match fact.state {
+            PayState::Paid => {
+                if let Purpose::Confirm(digest) = purpose {
+                    self.remember_notice(digest.clone());
+                }
+                if let Some(got) = fact.amount
+                    && got != self.params.amount
+                {
+                    if let Some(a) = self.attempt_mut(index) {
+                        a.state = AttemptState::NeedsReview;
+                    }
+                    let reason = format!(
+                        "the gateway reports {} fen paid for order {order_no}, a session of {} fen",
+                        got.0, self.params.amount.0
+                    );
+                    self.require_attention(reason, now_ms);
+                    return;
+                }
+                self.paid(index, now_ms);
+            }
+            PayState::Pending => match (method, state) {
+                // EZR NOTPAY after a pay: the spec says cancel it.
+                (Method::EzrBarcode, AttemptState::Paying | AttemptState::Polling) => {
+                    self.start_cancel(index, now_ms)
+                }
+                (Method::EzrBarcode, AttemptState::Canceling) => self.start_cancel(index, now_ms),
+                _ => {}
+            },
+            PayState::Closed => match method {
+                // PAY_FAILED is not final for a Payzero QR order: a new code makes it payable.
+                Method::PayzeroQr => {}
+                Method::ShouqianbaQr => self.attempt_canceled(index),
+                Method::ShouqianbaBarcode | Method::EzrBarcode => {
+                    if state == AttemptState::Canceling {
+                        self.attempt_canceled(index);
+                    } else {
+                        if let Some(a) = self.attempt_mut(index) {
+                            a.state = AttemptState::Declined;
+                            a.decline = Some("CANCELED".into());
+                        }
+                        self.changed();
+                    }
+                }
+            },
+        }
+    }
+
+    fn paid(&mut self, index: u32, now_ms: u64) {
+        if self.attempt(index).is_some_and(|a| a.state == AttemptState::Paid) {
+            return;
+        }
+        if let Some(a) = self.attempt_mut(index) {
+            a.state = AttemptState::Paid;
+            a.qr = None;
+        }
+        match self.paid_attempt {
+            Some(first) if first != index => {
+                let reason = format!(
+                    "two attempts were paid: orders {} and {}",
+                    self.attempts[first as usize].order_no, self.attempts[index as usize].order_no
+                );
+                self.require_attention(reason, now_ms);
+            }
+            Some(_) => {}
+            None => {
+                // Paid wins even over expired or canceled: a QR code cannot be withdrawn, so a
+                // shopper can pay after the session closed, and the merchant must hear that
+                // money moved.
+                self.paid_attempt = Some(index);
+                self.paid_at = Some(now_ms / 1000);
+                if self.status != SessionStatus::RequiresAttention {
+                    self.set_status(SessionStatus::Paid, now_ms);
+                }
+                self.close_other_attempts(Some(index), now_ms);
+            }
+        }
+    }
+
+    fn require_attention(&mut self, reason: String, now_ms: u64) {
+        self.attention = Some(match self.attention.take() {
+            Some(earlier) if !earlier.contains(&reason) => format!("{earlier}; {reason}"),
+            Some(earlier) => earlier,
+            None => reason,
+        });
+        self.set_status(SessionStatus::RequiresAttention, now_ms);
+    }
+
+    fn set_status(&mut self, status: SessionStatus, now_ms: u64) {
+        let kind = match status {
+            SessionStatus::Paid => "checkout.session.paid",
+            SessionStatus::Expired => "checkout.session.expired",
+            SessionStatus::Canceled => "checkout.session.canceled",
+            SessionStatus::RequiresAttention => "checkout.session.requires_attention",
+            _ => "checkout.session.updated",
+        };
+        let repeat = self.status == status;
+        self.status = status;
+        self.changed();
+        if !repeat || self.status == SessionStatus::RequiresAttention {
+            self.queue_webhook(kind, now_ms);
+        }
+    }
+
+    fn changed(&mut self) {
+        self.version += 1;
+        self.events.push_back(Event::Changed(self.version));
+    }
+
+    // ----- the outbox
+
+    fn queue_webhook(&mut self, kind: &str, now_ms: u64) {
+        if self.params.notify_url.is_none() {
+            return;
+        }
+        // Derived from the session id and the version, which only grows: unique, and the same
+        // event keeps its id across retries so merchants can de-duplicate on it.
+        let suffix = self.id.strip_prefix(ids::SESSION_PREFIX).unwrap_or(&self.id);
+        let event = WebhookEvent {
+            id: format!("evt_{suffix}_{}", self.version),
+            kind: kind.to_owned(),
+            created: now_ms / 1000,
+            data: self.webhook_data(),
+        };
+        let event_id = event.id.clone();
+        self.outbox.push(OutgoingWebhook {
+            event,
+            attempts: 0,
+            next_attempt_ms: Some(now_ms),
+            delivered: false,
+        });
+        self.queue(None, Op::Webhook { event_id }, Purpose::Normal, now_ms);
+    }
+
+    fn webhook_data(&self) -> WebhookSession {
+        let paid = self.paid_attempt.and_then(|i| self.attempt(i));
+        WebhookSession {
+            id: self.id.clone(),
+            merchant_order_no: self.params.merchant_order_no.clone(),
+            amount: self.params.amount,
+            status: self.status.clone(),
+            paid_at: self.paid_at,
+            gateway_order_no: paid.and_then(|a| a.gateway_ref.clone()),
+            payment_method: paid.map(|a| a.method.wire()),
+            order_no: paid.map(|a| a.order_no.clone()),
+            attention: self.attention.clone(),
+        }
+    }
+
+    fn delivered(&mut self, event_id: &str, ok: bool, now_ms: u64) {
+        let Some(w) = self.outbox.iter_mut().find(|w| w.event.id == event_id) else { return };
+        w.attempts = w.attempts.saturating_add(1);
+        if ok {
+            w.delivered = true;
+            w.next_attempt_ms = None;
+            return;
+        }
+        w.next_attempt_ms = webhook_retry_delay_secs(w.attempts).map(|d| now_ms.saturating_add(d * 1000));
+        if let Some(at) = w.next_attempt_ms {
+            let op = Op::Webhook { event_id: event_id.to_owned() };
+            let id = self.take_call_id();
+            self.calls.push(Call {
+                id,
+                attempt: None,
+                op,
+                purpose: Purpose::Normal,
+                state: CallState::Queued { not_before_ms: at },
+                tries: 0,
+                fresh_token: false,
+            });
+        }
+    }
+
+    /// The event a `Webhook` call delivers.
+    pub fn webhook_event(&self, event_id: &str) -> Option<&WebhookEvent> {
+        self.outbox.iter().find(|w| w.event.id == event_id).map(|w| &w.event)
+    }
+
+    // ----- bookkeeping
+
+    fn new_attempt(&mut self, method: Method, state: AttemptState, now_ms: u64) -> u32 {
+        let index = u32::try_from(self.attempts.len()).unwrap_or(u32::MAX);
+        let order_no = attempt_order_no(&self.id, index);
+        self.attempts.push(Attempt::new(index, method, order_no, state, now_ms));
+        index
+    }
+
+    fn queue(&mut self, attempt: Option<u32>, op: Op, purpose: Purpose, now_ms: u64) {
+        let id = self.take_call_id();
+        if matches!(op, Op::PayzeroQuery { .. } | Op::ShouqianbaQuery { .. } | Op::EzrQuery { .. })
+            && let Some(a) = attempt.and_then(|i| self.attempt_mut(i))
+        {
+            a.last_query_ms = Some(now_ms);
+        }
+        self.calls.push(Call {
+            id,
+            attempt,
+            op,
+            purpose,
+            state: CallState::Queued { not_before_ms: now_ms },
+            tries: 0,
+            fresh_token: false,
+        });
+    }
+
+    fn take_call_id(&mut self) -> u64 {
+        let id = self.next_call_id;
+        self.next_call_id += 1;
+        id
+    }
+
+    fn has_call(&self, index: u32) -> bool {
+        self.calls.iter().any(|c| c.attempt == Some(index))
+    }
+
+    /// Queries of orders browsers are waiting on, at most one per attempt per `interval_ms`.
+    fn queue_due_queries(&mut self, now_ms: u64, interval_ms: u64) {
+        if self.status != SessionStatus::Open || self.closing.is_some() {
+            return;
+        }
+        let due: Vec<u32> = self
+            .attempts
+            .iter()
+            .filter(|a| {
+                !a.method.is_barcode()
+                    && a.awaits_shopper()
+                    && a.state == AttemptState::Open
+                    && !self.has_call(a.index)
+                    && a.last_query_ms.is_none_or(|last| now_ms.saturating_sub(last) >= interval_ms)
+            })
+            .map(|a| a.index)
+            .collect();
+        for index in due {
+            let Some(op) = self.attempt(index).map(query_op) else { continue };
+            self.queue(Some(index), op, Purpose::Normal, now_ms);
+        }
+    }
+
+    pub fn attempt(&self, index: u32) -> Option<&Attempt> {
+        self.attempts.get(usize::try_from(index).ok()?)
+    }
+
+    fn attempt_mut(&mut self, index: u32) -> Option<&mut Attempt> {
+        self.attempts.get_mut(usize::try_from(index).ok()?)
+    }
+
+    fn seconds_left(&self, now: u64) -> u64 {
+        self.expires_at.saturating_sub(now).max(1)
+    }
+
+    /// Whether an open session's time is up at `now` (unix seconds).
+    pub fn is_overdue(&self, now: u64) -> bool {
+        self.status == SessionStatus::Open && now >= self.expires_at
+    }
+
+    // ----- reading results
+
+    /// The answer to a QR request on attempt `index`, once its calls are done: the code, or why
+    /// there is none. `None` while a call is still out.
+    pub fn qr_result(&mut self, index: u32, now: u64) -> Option<Result<crate::api::QrView, Refusal>> {
+        let status = self.status.clone();
+        let a = self.attempt_mut(index)?;
+        if a.state == AttemptState::Issuing {
+            return None;
+        }
+        if let Some(e) = a.error.take() {
+            return Some(Err(Refusal::new(e.code, e.message)));
+        }
+        Some(a.qr_view(now).ok_or_else(|| Refusal::closed(&status)))
+    }
+
+    /// The answer to a simulate request on attempt `index`: `None` while its call is out.
+    pub fn simulate_result(&mut self, index: u32) -> Option<Result<(), Refusal>> {
+        let busy =
+            self.calls.iter().any(|c| c.attempt == Some(index) && matches!(c.op, Op::SandboxPay { .. }));
+        if busy {
+            return None;
+        }
+        let a = self.attempt_mut(index)?;
+        Some(match a.error.take() {
+            Some(e) => Err(Refusal::new(e.code, e.message)),
+            None => Ok(()),
+        })
+    }
+
+    /// Whether any call is still queued or out (the shell's loop runs until this is false for
+    /// the calls it can send now).
+    pub fn has_calls(&self) -> bool {
+        !self.calls.is_empty()
+    }
+
+    // ----- views
+
+    /// The merchant's view (`POST`/`GET /v1/sessions`).
+    pub fn merchant_view(&self, public_base_url: &str) -> SessionCreated {
+        SessionCreated {
+            id: self.id.clone(),
+            client_secret: self.client_secret.expose().to_owned(),
+            url: hosted_page_url(public_base_url, self.client_secret.expose()),
+            status: self.status.clone(),
+            amount: self.params.amount,
+            merchant_order_no: self.params.merchant_order_no.clone(),
+            expires_at: self.expires_at,
+        }
+    }
+
+    /// The widget's view: nothing secret, the QR only while it can still be paid.
+    pub fn checkout_view(&self, test_mode: bool, now: u64) -> CheckoutView {
+        CheckoutView {
+            amount: self.params.amount,
+            currency: self.params.currency.clone(),
+            subject: self.params.subject.clone(),
+            methods: self.params.methods.iter().map(|m| m.wire()).collect(),
+            status: self.status.clone(),
+            locale: self.params.locale.clone(),
+            expires_at: self.expires_at,
+            return_url: self.params.return_url.clone(),
+            test_mode,
+            version: self.version,
+            qr: if self.status == SessionStatus::Open {
+                self.attempts.iter().rev().find_map(|a| a.qr_view(now))
+            } else {
+                None
+            },
+            barcode: self.latest_barcode(),
+        }
+    }
+
+    fn latest_barcode(&self) -> Option<crate::api::BarcodeView> {
+        self.attempts.iter().rev().find_map(Attempt::barcode_view)
+    }
+
+    pub fn status_update(&self) -> StatusUpdate {
+        StatusUpdate {
+            status: self.status.clone(),
+            version: self.version,
+            paid_at: self.paid_at,
+            barcode: self.latest_barcode(),
+        }
+    }
+}
+
+fn rate_limited(what: &str, retry_after: u64) -> Refusal {
+    Refusal {
+        code: ErrorCode::RateLimited,
+        message: format!("{what}; try again in {retry_after} s"),
+        retry_after: Some(retry_after),
+    }
+}
+
+fn error(code: ErrorCode, message: &str) -> AttemptError {
+    AttemptError { code, message: message.to_owned() }
+}
+
+fn method_name(method: Method) -> &'static str {
+    match method {
+        Method::PayzeroQr => "Payzero QR",
+        Method::ShouqianbaQr => "Shouqianba QR",
+        Method::ShouqianbaBarcode => "Shouqianba barcode",
+        Method::EzrBarcode => "EZR barcode",
+    }
+}
+
+/// The query of an attempt's order at its gateway.
+fn query_op(a: &Attempt) -> Op {
+    let order_no = a.order_no.clone();
+    match a.gateway() {
+        GatewayName::Payzero => Op::PayzeroQuery { order_no },
+        GatewayName::Shouqianba => Op::ShouqianbaQuery { order_no },
+        GatewayName::Ezr | GatewayName::Unknown(_) => Op::EzrQuery { order_no },
+    }
+}
+
+fn op_wallet(op: &Op) -> Option<Wallet> {
+    match op {
+        Op::PayzeroCreateQr { wallet, .. }
+        | Op::PayzeroRefreshQr { wallet, .. }
+        | Op::ShouqianbaPrecreate { wallet, .. } => Some(*wallet),
+        _ => None,
+    }
+}
+
+/// A WeChat Pay or Alipay payment code: 16 to 24 digits.
+pub fn is_payment_code(code: &str) -> bool {
+    (16..=24).contains(&code.len()) && code.bytes().all(|b| b.is_ascii_digit())
+}
+
+/// The hosted checkout page of a client secret.
+pub fn hosted_page_url(public_base_url: &str, client_secret: &str) -> String {
+    format!("{}/pay/{}", public_base_url.trim_end_matches('/'), client_secret)
+}
+
+/// The digest a notification is de-duplicated on: SHA-256 over the exact bytes received, so a
+/// retry of the same message matches and any other message does not.
+pub fn notice_digest(raw_body: &[u8]) -> String {
+    hex::encode(Sha256::digest(raw_body))
+}
+
+#[cfg(test)]
+mod tests;

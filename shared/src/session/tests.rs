@@ -1,0 +1,869 @@
+//! Tests of the session state machine: every attempt kind, with time as an argument, a scripted
+//! gateway answering each call, and evictions (serialise, restore, go on) between steps.
+
+use super::*;
+use crate::api::{BarcodeState, CreateSessionRequest};
+use crate::money::Fen;
+
+const NOW_MS: u64 = 1_700_000_000_000;
+const NOW: u64 = NOW_MS / 1000;
+
+fn session_with(methods: &[PaymentMethod]) -> Session {
+    let request = CreateSessionRequest::new(Fen(1234), "Lipstick", "ORDER-1")
+        .with_notify_url("https://shop.example/hooks/checkout")
+        .with_methods(methods.to_vec());
+    let params = validate(request, DEFAULT_BARCODE_DEADLINE_SECS).unwrap();
+    let id = new_session_id([7; 12]);
+    let secret = ClientSecret::new(new_client_secret(&id, [9; 16]));
+    Session::open(id, secret, params, NOW)
+}
+
+fn all_methods() -> Session {
+    session_with(&[
+        PaymentMethod::PayzeroQr,
+        PaymentMethod::ShouqianbaQr,
+        PaymentMethod::ShouqianbaBarcode,
+        PaymentMethod::EzrBarcode,
+    ])
+}
+
+fn http(body: serde_json::Value) -> Answer {
+    Answer::Http { status: 200, body: body.to_string().into_bytes() }
+}
+
+fn pz_ok(data: serde_json::Value) -> Answer {
+    http(serde_json::json!({"success": true, "errorMsg": null, "errorCode": null, "data": data}))
+}
+
+fn pz_qr(order_no: &str) -> Answer {
+    pz_ok(
+        serde_json::json!({"mchtOrderNo": order_no, "psp": "EASYPAY", "codeUrl": "weixin://wxpay/bizpayurl?pr=abc", "qrCodeType": "WECHATPAY"}),
+    )
+}
+
+fn pz_order(order_no: &str, status: &str, amount: u64) -> Answer {
+    pz_ok(
+        serde_json::json!({"mchtOrderNo": order_no, "paymentAmount": amount, "payStatus": status, "paymentOrderNo": "PZ123"}),
+    )
+}
+
+fn sqb(biz: serde_json::Value) -> Answer {
+    http(serde_json::json!({"result_code": "200", "biz_response": biz}))
+}
+
+fn sqb_order(result: &str, order_no: &str, status: &str) -> Answer {
+    sqb(
+        serde_json::json!({"result_code": result, "data": {"sn": "SQB1", "client_sn": order_no, "total_amount": "1234", "order_status": status, "qr_code": "https://qr.shouqianba.com/x"}}),
+    )
+}
+
+fn ezr(result: serde_json::Value) -> Answer {
+    http(
+        serde_json::json!({"Success": true, "Msg": "ok", "Status": 200, "BusinessCode": 0, "Result": result}),
+    )
+}
+
+/// Sends every call due at `now_ms` to `gateway`, hands the answers back, and returns the ops
+/// sent, as the Durable Object's loop does.
+fn drive(s: &mut Session, now_ms: u64, mut gateway: impl FnMut(&Op) -> Answer) -> Vec<Op> {
+    let mut sent = Vec::new();
+    for _ in 0..50 {
+        let Some(call) = s.poll_call(now_ms) else { break };
+        let answer = gateway(&call.op);
+        sent.push(call.op);
+        s.handle(Input::Answer { call: call.id, answer }, now_ms).unwrap();
+    }
+    sent
+}
+
+/// An eviction: the object's memory is gone and the stored session is read back.
+fn evict(s: &Session) -> Session {
+    load(&serde_json::to_vec(s).unwrap()).unwrap()
+}
+
+fn attempt_of(accepted: Accepted) -> u32 {
+    match accepted {
+        Accepted::Attempt(i) => i,
+        other => panic!("expected an attempt, got {other:?}"),
+    }
+}
+
+fn webhook_kinds(s: &Session) -> Vec<&str> {
+    s.outbox.iter().map(|w| w.event.kind.as_str()).collect()
+}
+
+fn wechat(method: PaymentMethod) -> Input {
+    Input::ShowQr { method, channel: Channel::WechatPay }
+}
+
+// ----- Payzero QR
+
+#[test]
+fn payzero_qr_is_issued_then_confirmed_paid_once() {
+    let mut s = session_with(&[PaymentMethod::PayzeroQr]);
+    let index = attempt_of(s.handle(wechat(PaymentMethod::PayzeroQr), NOW_MS).unwrap());
+    assert_eq!(s.qr_result(index, NOW), None, "the code is still being issued");
+    let order_no = s.attempts[0].order_no.clone();
+    assert_eq!(order_no, format!("{}_0", s.id));
+    let sent = drive(&mut s, NOW_MS, |_| pz_qr(&order_no));
+    assert!(matches!(&sent[..], [Op::PayzeroCreateQr { amount: Fen(1234), .. }]));
+    let qr = s.qr_result(index, NOW).unwrap().unwrap();
+    assert_eq!(qr.qr_content, "weixin://wxpay/bizpayurl?pr=abc");
+    assert_eq!(qr.expires_at, NOW + QR_LIFETIME_SECS);
+    assert_eq!(qr.provider.as_deref(), Some("EASYPAY"));
+    // The same wallet again: the same code, no call.
+    assert_eq!(s.handle(wechat(PaymentMethod::PayzeroQr), NOW_MS + 1000).unwrap(), Accepted::Attempt(index));
+    assert!(s.poll_call(NOW_MS + 1000).is_none());
+    // Another wallet: a refresh of the same order.
+    s.handle(Input::ShowQr { method: PaymentMethod::PayzeroQr, channel: Channel::Alipay }, NOW_MS + 2000)
+        .unwrap();
+    let sent = drive(&mut s, NOW_MS + 2000, |_| pz_qr(&order_no));
+    assert!(matches!(&sent[..], [Op::PayzeroRefreshQr { wallet: Wallet::Alipay, .. }]));
+    // A browser waits: one query per interval, however many wait.
+    s.handle(Input::Wait, NOW_MS + 3000).unwrap();
+    s.handle(Input::Wait, NOW_MS + 3000).unwrap();
+    let sent = drive(&mut s, NOW_MS + 3000, |_| pz_order(&order_no, "NOT_PAYED", 1234));
+    assert_eq!(sent.len(), 1);
+    s.handle(Input::Wait, NOW_MS + 3000 + QUERY_INTERVAL_MS - 1).unwrap();
+    assert!(s.poll_call(NOW_MS + 3000 + QUERY_INTERVAL_MS - 1).is_none());
+    s.handle(Input::Wait, NOW_MS + 3000 + QUERY_INTERVAL_MS).unwrap();
+    let version = s.version;
+    drive(&mut s, NOW_MS + 9000, |_| pz_order(&order_no, "PAY_SUCCEED", 1234));
+    assert_eq!(s.status, SessionStatus::Paid);
+    assert_eq!(s.version, version + 1);
+    assert_eq!(s.poll_event(), Some(Event::Changed(s.version)));
+    assert_eq!(s.paid_at, Some(NOW + 9));
+    assert_eq!(webhook_kinds(&s), ["checkout.session.paid"]);
+    let data = &s.outbox[0].event.data;
+    assert_eq!(data.gateway_order_no.as_deref(), Some("PZ123"));
+    assert_eq!(data.order_no.as_deref(), Some(order_no.as_str()));
+    assert_eq!(data.payment_method, Some(PaymentMethod::PayzeroQr));
+    // Shopper actions on a paid session are refused.
+    assert_eq!(
+        s.handle(wechat(PaymentMethod::PayzeroQr), NOW_MS + 10_000).unwrap_err().code,
+        ErrorCode::SessionClosed
+    );
+}
+
+#[test]
+fn a_refused_create_falls_back_to_a_refresh_and_failures_reach_the_shopper() {
+    let mut s = session_with(&[PaymentMethod::PayzeroQr]);
+    let index = attempt_of(s.handle(wechat(PaymentMethod::PayzeroQr), NOW_MS).unwrap());
+    let order_no = s.attempts[0].order_no.clone();
+    let sent = drive(&mut s, NOW_MS, |op| match op {
+        Op::PayzeroCreateQr { .. } => pz_ok(serde_json::Value::Null).then_refuse(),
+        _ => pz_qr(&order_no),
+    });
+    assert!(matches!(&sent[..], [Op::PayzeroCreateQr { .. }, Op::PayzeroRefreshQr { .. }]));
+    assert!(s.qr_result(index, NOW).unwrap().is_ok());
+
+    // A gateway that is down: the shopper hears `upstream_error`, and may try again.
+    let mut down = session_with(&[PaymentMethod::PayzeroQr]);
+    let index = attempt_of(down.handle(wechat(PaymentMethod::PayzeroQr), NOW_MS).unwrap());
+    drive(&mut down, NOW_MS, |_| Answer::Http { status: 502, body: vec![] });
+    let refusal = down.qr_result(index, NOW).unwrap().unwrap_err();
+    assert_eq!(refusal.code, ErrorCode::UpstreamError);
+    assert!(down.handle(wechat(PaymentMethod::PayzeroQr), NOW_MS + 1000).is_ok());
+}
+
+trait ThenRefuse {
+    fn then_refuse(self) -> Answer;
+}
+
+impl ThenRefuse for Answer {
+    fn then_refuse(self) -> Answer {
+        http(
+            serde_json::json!({"success": false, "errorMsg": "商户订单号重复", "errorCode": "30002", "data": null}),
+        )
+    }
+}
+
+#[test]
+fn a_refused_token_is_renewed_once_per_call() {
+    let mut s = session_with(&[PaymentMethod::PayzeroQr]);
+    let index = attempt_of(s.handle(wechat(PaymentMethod::PayzeroQr), NOW_MS).unwrap());
+    let order_no = s.attempts[0].order_no.clone();
+    let first = s.poll_call(NOW_MS).unwrap();
+    assert!(!first.fresh_token);
+    s.handle(Input::Answer { call: first.id, answer: Answer::Http { status: 401, body: vec![] } }, NOW_MS)
+        .unwrap();
+    let second = s.poll_call(NOW_MS).unwrap();
+    assert_eq!(second.id, first.id);
+    assert!(second.fresh_token, "the shell asks the cache for a new token");
+    s.handle(Input::Answer { call: second.id, answer: pz_qr(&order_no) }, NOW_MS).unwrap();
+    assert!(s.qr_result(index, NOW).unwrap().is_ok());
+    // Refused again with a fresh token: a configuration problem, not a loop.
+    let mut t = session_with(&[PaymentMethod::PayzeroQr]);
+    let index = attempt_of(t.handle(wechat(PaymentMethod::PayzeroQr), NOW_MS).unwrap());
+    let sent = drive(&mut t, NOW_MS, |_| Answer::Http { status: 403, body: vec![] });
+    assert_eq!(sent.len(), 2);
+    assert_eq!(t.qr_result(index, NOW).unwrap().unwrap_err().code, ErrorCode::UpstreamError);
+}
+
+#[test]
+fn notices_are_confirmed_recorded_and_deduplicated() {
+    let mut s = session_with(&[PaymentMethod::PayzeroQr]);
+    s.handle(wechat(PaymentMethod::PayzeroQr), NOW_MS).unwrap();
+    let order_no = s.attempts[0].order_no.clone();
+    drive(&mut s, NOW_MS, |_| pz_qr(&order_no));
+    let order = |status: &str| -> OrderResult {
+        serde_json::from_value(
+            serde_json::json!({"mchtOrderNo": order_no, "paymentAmount": 1234, "payStatus": status}),
+        )
+        .unwrap()
+    };
+    let notice = |digest: &str, status: &str| Input::Notice {
+        digest: digest.into(),
+        msg_type: MsgType::PayStatusNotify,
+        order: order(status),
+    };
+    // Claimed paid but the query does not agree yet: not recorded, so Payzero sends it again.
+    assert_eq!(s.handle(notice("d1", "PAY_SUCCEED"), NOW_MS).unwrap(), Accepted::Confirming);
+    drive(&mut s, NOW_MS, |_| pz_order(&order_no, "NOT_PAYED", 1234));
+    assert!(!s.notice_recorded("d1"));
+    assert_eq!(s.status, SessionStatus::Open);
+    // The retry, once the query agrees: paid and recorded; a duplicate changes nothing.
+    s.handle(notice("d1", "PAY_SUCCEED"), NOW_MS + 60_000).unwrap();
+    drive(&mut s, NOW_MS + 60_000, |_| pz_order(&order_no, "PAY_SUCCEED", 1234));
+    assert!(s.notice_recorded("d1"));
+    assert_eq!(s.status, SessionStatus::Paid);
+    let version = s.version;
+    assert_eq!(s.handle(notice("d1", "PAY_SUCCEED"), NOW_MS + 61_000).unwrap(), Accepted::Done);
+    assert!(s.poll_call(NOW_MS + 61_000).is_none());
+    assert_eq!(s.version, version);
+    assert_eq!(webhook_kinds(&s), ["checkout.session.paid"]);
+    // A failed-payment notice, or one for an order this session never made, is just recorded.
+    assert_eq!(s.handle(notice("d2", "PAY_FAILED"), NOW_MS).unwrap(), Accepted::Done);
+    assert!(s.notice_recorded("d2"));
+    let stranger = Input::Notice {
+        digest: "d3".into(),
+        msg_type: MsgType::PayStatusNotify,
+        order: serde_json::from_value(
+            serde_json::json!({"mchtOrderNo": "elsewhere", "paymentAmount": 1, "payStatus": "PAY_SUCCEED"}),
+        )
+        .unwrap(),
+    };
+    assert_eq!(s.handle(stranger, NOW_MS).unwrap(), Accepted::Done);
+    assert!(s.notice_recorded("d3"));
+    for i in 0..(MAX_SEEN_NOTICES + 5) {
+        s.handle(notice(&format!("x{i}"), "PAY_FAILED"), NOW_MS).unwrap();
+    }
+    assert_eq!(s.seen_notices.len(), MAX_SEEN_NOTICES);
+}
+
+#[test]
+fn expiry_asks_the_gateway_first_and_a_late_payment_still_wins() {
+    let mut s = session_with(&[PaymentMethod::PayzeroQr]);
+    s.handle(wechat(PaymentMethod::PayzeroQr), NOW_MS).unwrap();
+    let order_no = s.attempts[0].order_no.clone();
+    drive(&mut s, NOW_MS, |_| pz_qr(&order_no));
+    assert_eq!(s.poll_timeout(), Some(s.expires_at * 1000));
+    let at = s.expires_at * 1000;
+    s.handle(Input::Timer, at).unwrap();
+    assert_eq!(s.status, SessionStatus::Open, "a last query is out");
+    assert_eq!(s.handle(wechat(PaymentMethod::PayzeroQr), at).unwrap_err().code, ErrorCode::SessionClosed);
+    let sent = drive(&mut s, at, |_| pz_order(&order_no, "NOT_PAYED", 1234));
+    assert!(matches!(&sent[..], [Op::PayzeroQuery { .. }, Op::Webhook { .. }]));
+    assert_eq!(s.status, SessionStatus::Expired);
+    assert_eq!(s.attempts[0].state, AttemptState::Closed);
+    // The shopper paid the last code anyway; the notice is confirmed and the money counts.
+    let order = serde_json::from_value(
+        serde_json::json!({"mchtOrderNo": order_no, "paymentAmount": 1234, "payStatus": "PAY_SUCCEED"}),
+    )
+    .unwrap();
+    s.handle(Input::Notice { digest: "late".into(), msg_type: MsgType::PayStatusNotify, order }, at + 5000)
+        .unwrap();
+    drive(&mut s, at + 5000, |op| match op {
+        Op::Webhook { .. } => Answer::Http { status: 200, body: vec![] },
+        _ => pz_order(&order_no, "PAY_SUCCEED", 1234),
+    });
+    assert_eq!(s.status, SessionStatus::Paid);
+    assert_eq!(webhook_kinds(&s), ["checkout.session.expired", "checkout.session.paid"]);
+    assert_ne!(s.outbox[0].event.id, s.outbox[1].event.id);
+}
+
+#[test]
+fn a_canceled_session_that_was_just_paid_ends_paid() {
+    let mut s = session_with(&[PaymentMethod::PayzeroQr]);
+    s.handle(wechat(PaymentMethod::PayzeroQr), NOW_MS).unwrap();
+    let order_no = s.attempts[0].order_no.clone();
+    drive(&mut s, NOW_MS, |_| pz_qr(&order_no));
+    s.handle(Input::Cancel, NOW_MS + 1000).unwrap();
+    drive(&mut s, NOW_MS + 1000, |_| pz_order(&order_no, "PAY_SUCCEED", 1234));
+    assert_eq!(s.status, SessionStatus::Paid);
+    assert_eq!(s.handle(Input::Cancel, NOW_MS + 2000).unwrap_err().code, ErrorCode::SessionClosed);
+    // Without a payment, cancel ends canceled, and a second cancel is a no-op.
+    let mut c = session_with(&[PaymentMethod::PayzeroQr]);
+    c.handle(Input::Cancel, NOW_MS).unwrap();
+    assert_eq!(c.status, SessionStatus::Canceled);
+    let version = c.version;
+    c.handle(Input::Cancel, NOW_MS).unwrap();
+    assert_eq!(c.version, version);
+}
+
+#[test]
+fn a_wrong_amount_or_order_requires_attention_never_paid() {
+    let mut s = session_with(&[PaymentMethod::PayzeroQr]);
+    s.handle(wechat(PaymentMethod::PayzeroQr), NOW_MS).unwrap();
+    let order_no = s.attempts[0].order_no.clone();
+    drive(&mut s, NOW_MS, |_| pz_qr(&order_no));
+    s.handle(Input::Wait, NOW_MS + 5000).unwrap();
+    drive(&mut s, NOW_MS + 5000, |_| pz_order(&order_no, "PAY_SUCCEED", 1));
+    assert_eq!(s.status, SessionStatus::RequiresAttention);
+    assert!(s.paid_at.is_none());
+    assert_eq!(webhook_kinds(&s), ["checkout.session.requires_attention"]);
+    assert!(s.outbox[0].event.data.attention.as_deref().unwrap().contains("1 fen"));
+
+    let mut t = session_with(&[PaymentMethod::PayzeroQr]);
+    t.handle(wechat(PaymentMethod::PayzeroQr), NOW_MS).unwrap();
+    let order_no = t.attempts[0].order_no.clone();
+    drive(&mut t, NOW_MS, |_| pz_qr(&order_no));
+    t.handle(Input::Wait, NOW_MS + 5000).unwrap();
+    drive(&mut t, NOW_MS + 5000, |_| pz_order("someone-else", "PAY_SUCCEED", 1234));
+    assert_eq!(t.status, SessionStatus::RequiresAttention);
+}
+
+// ----- Shouqianba QR
+
+#[test]
+fn shouqianba_qr_is_polled_and_canceled_when_the_session_closes() {
+    let mut s = all_methods();
+    let index = attempt_of(s.handle(wechat(PaymentMethod::ShouqianbaQr), NOW_MS).unwrap());
+    let order_no = s.attempts[index as usize].order_no.clone();
+    drive(&mut s, NOW_MS, |_| sqb_order("PRECREATE_SUCCESS", &order_no, "CREATED"));
+    let qr = s.qr_result(index, NOW).unwrap().unwrap();
+    assert_eq!(qr.method, PaymentMethod::ShouqianbaQr);
+    assert_eq!(qr.qr_content, "https://qr.shouqianba.com/x");
+    // No notification comes from Shouqianba: it is queried in the background.
+    assert_eq!(s.poll_timeout(), Some(NOW_MS + SHOUQIANBA_QR_POLL_MS));
+    s.handle(Input::Timer, NOW_MS + SHOUQIANBA_QR_POLL_MS).unwrap();
+    let sent = drive(&mut s, NOW_MS + SHOUQIANBA_QR_POLL_MS, |_| sqb_order("SUCCESS", &order_no, "CREATED"));
+    assert!(matches!(&sent[..], [Op::ShouqianbaQuery { .. }]));
+    // UnionPay is not a Shouqianba wallet.
+    let refusal = s
+        .handle(Input::ShowQr { method: PaymentMethod::ShouqianbaQr, channel: Channel::Unionpay }, NOW_MS)
+        .unwrap_err();
+    assert_eq!(refusal.code, ErrorCode::InvalidRequest);
+    // The merchant cancels: a last query, then the precreate order is canceled upstream.
+    s.handle(Input::Cancel, NOW_MS + 20_000).unwrap();
+    let sent = drive(&mut s, NOW_MS + 20_000, |op| match op {
+        Op::ShouqianbaQuery { .. } => sqb_order("SUCCESS", &order_no, "CREATED"),
+        Op::ShouqianbaCancel { .. } => sqb_order("CANCEL_ABORT_SUCCESS", &order_no, "CANCELED"),
+        _ => Answer::Http { status: 200, body: vec![] },
+    });
+    assert!(sent.iter().any(|op| matches!(op, Op::ShouqianbaCancel { .. })));
+    assert_eq!(s.status, SessionStatus::Canceled);
+    assert_eq!(s.attempts[index as usize].state, AttemptState::Canceled);
+}
+
+#[test]
+fn switching_wallets_and_methods_then_paying_once_closes_the_rest() {
+    let mut s = all_methods();
+    let sqb_index = attempt_of(s.handle(wechat(PaymentMethod::ShouqianbaQr), NOW_MS).unwrap());
+    let sqb_no = s.attempts[sqb_index as usize].order_no.clone();
+    drive(&mut s, NOW_MS, |_| sqb_order("PRECREATE_SUCCESS", &sqb_no, "CREATED"));
+    let pz_index = attempt_of(s.handle(wechat(PaymentMethod::PayzeroQr), NOW_MS + 1000).unwrap());
+    let pz_no = s.attempts[pz_index as usize].order_no.clone();
+    assert_ne!(pz_no, sqb_no);
+    drive(&mut s, NOW_MS + 1000, |_| pz_qr(&pz_no));
+    // The widget shows the code asked for last.
+    assert_eq!(s.checkout_view(false, NOW + 1).qr.unwrap().method, PaymentMethod::PayzeroQr);
+    s.handle(Input::Wait, NOW_MS + 6000).unwrap();
+    let sent = drive(&mut s, NOW_MS + 6000, |op| match op {
+        Op::PayzeroQuery { .. } => pz_order(&pz_no, "PAY_SUCCEED", 1234),
+        Op::ShouqianbaQuery { .. } => sqb_order("SUCCESS", &sqb_no, "CREATED"),
+        Op::ShouqianbaCancel { .. } => sqb_order("CANCEL_ABORT_SUCCESS", &sqb_no, "CANCELED"),
+        _ => Answer::Http { status: 200, body: vec![] },
+    });
+    assert_eq!(s.status, SessionStatus::Paid);
+    assert!(sent.iter().any(|op| matches!(op, Op::ShouqianbaCancel { order_no } if *order_no == sqb_no)));
+    assert_eq!(s.attempts[sqb_index as usize].state, AttemptState::Canceled);
+    assert_eq!(webhook_kinds(&s), ["checkout.session.paid"]);
+}
+
+#[test]
+fn a_second_paid_attempt_requires_attention() {
+    let mut s = all_methods();
+    let sqb_index = attempt_of(s.handle(wechat(PaymentMethod::ShouqianbaQr), NOW_MS).unwrap());
+    let sqb_no = s.attempts[sqb_index as usize].order_no.clone();
+    drive(&mut s, NOW_MS, |_| sqb_order("PRECREATE_SUCCESS", &sqb_no, "CREATED"));
+    s.handle(Input::Barcode { method: PaymentMethod::EzrBarcode, code: "134567890123450000".into() }, NOW_MS)
+        .unwrap();
+    let ezr_no = s.attempts[1].order_no.clone();
+    // The barcode pays, and the shopper had also paid the QR: its cancel is too late.
+    drive(&mut s, NOW_MS, |op| match op {
+        Op::EzrPay { .. } => ezr(
+            serde_json::json!({"TradeNo": "WP1", "OutTradeNo": ezr_no, "TotalAmount": 1234, "OrderState": "SUCCESS"}),
+        ),
+        Op::ShouqianbaCancel { .. } => {
+            sqb(serde_json::json!({"result_code": "FAIL", "error_code": "UPAY_CANCEL_INVALID_ORDER_STATE"}))
+        }
+        _ => Answer::Http { status: 200, body: vec![] },
+    });
+    assert_eq!(s.status, SessionStatus::RequiresAttention);
+    assert!(s.attention.as_deref().unwrap().contains(&sqb_no));
+    let mut t = all_methods();
+    let a = attempt_of(t.handle(wechat(PaymentMethod::ShouqianbaQr), NOW_MS).unwrap());
+    let a_no = t.attempts[a as usize].order_no.clone();
+    drive(&mut t, NOW_MS, |_| sqb_order("PRECREATE_SUCCESS", &a_no, "CREATED"));
+    let b = attempt_of(
+        t.handle(Input::ShowQr { method: PaymentMethod::ShouqianbaQr, channel: Channel::Alipay }, NOW_MS)
+            .unwrap(),
+    );
+    let b_no = t.attempts[b as usize].order_no.clone();
+    drive(&mut t, NOW_MS, |_| sqb_order("PRECREATE_SUCCESS", &b_no, "CREATED"));
+    // Both codes were paid before either query: the first pays, the second needs a person.
+    t.handle(Input::Timer, NOW_MS + SHOUQIANBA_QR_POLL_MS).unwrap();
+    drive(&mut t, NOW_MS + SHOUQIANBA_QR_POLL_MS, |op| match op {
+        Op::ShouqianbaQuery { order_no } => sqb_order("SUCCESS", order_no, "PAID"),
+        Op::ShouqianbaCancel { .. } => sqb(serde_json::json!({"result_code": "CANCEL_ERROR"})),
+        _ => Answer::Http { status: 200, body: vec![] },
+    });
+    assert_eq!(t.status, SessionStatus::RequiresAttention);
+    assert_eq!(webhook_kinds(&t), ["checkout.session.paid", "checkout.session.requires_attention"]);
+}
+
+// ----- barcodes
+
+fn barcode(s: &mut Session, method: PaymentMethod, code: &str, now_ms: u64) -> u32 {
+    attempt_of(s.handle(Input::Barcode { method, code: code.into() }, now_ms).unwrap())
+}
+
+#[test]
+fn shouqianba_barcode_paid_at_once_or_after_polling() {
+    let mut s = all_methods();
+    let i = barcode(&mut s, PaymentMethod::ShouqianbaBarcode, "134567890123450000", NOW_MS);
+    assert_eq!(s.status_update().barcode.unwrap().state, BarcodeState::Processing);
+    let no = s.attempts[i as usize].order_no.clone();
+    drive(&mut s, NOW_MS, |_| sqb_order("PAY_SUCCESS", &no, "PAID"));
+    assert_eq!(s.status, SessionStatus::Paid);
+    assert_eq!(s.status_update().barcode.unwrap().state, BarcodeState::Paid);
+
+    let mut t = all_methods();
+    let i = barcode(&mut t, PaymentMethod::ShouqianbaBarcode, "134567890123451001", NOW_MS);
+    let no = t.attempts[i as usize].order_no.clone();
+    drive(&mut t, NOW_MS, |_| sqb_order("PAY_IN_PROGRESS", &no, "CREATED"));
+    assert_eq!(t.attempts[i as usize].state, AttemptState::Polling);
+    assert_eq!(t.poll_timeout(), Some(NOW_MS + BARCODE_POLL_MS));
+    // Evicted between two polls: the stored session goes on where it was.
+    let mut t = evict(&t);
+    t.handle(Input::Timer, NOW_MS + BARCODE_POLL_MS).unwrap();
+    let sent = drive(&mut t, NOW_MS + BARCODE_POLL_MS, |_| sqb_order("SUCCESS", &no, "CREATED"));
+    assert!(matches!(&sent[..], [Op::ShouqianbaQuery { .. }]));
+    t.handle(Input::Timer, NOW_MS + 2 * BARCODE_POLL_MS).unwrap();
+    drive(&mut t, NOW_MS + 2 * BARCODE_POLL_MS, |_| sqb_order("SUCCESS", &no, "PAID"));
+    assert_eq!(t.status, SessionStatus::Paid);
+}
+
+#[test]
+fn shouqianba_barcode_past_its_deadline_is_canceled() {
+    let mut s = all_methods();
+    let i = barcode(&mut s, PaymentMethod::ShouqianbaBarcode, "134567890123451001", NOW_MS);
+    let no = s.attempts[i as usize].order_no.clone();
+    let deadline = NOW_MS + DEFAULT_BARCODE_DEADLINE_SECS * 1000;
+    drive(&mut s, NOW_MS, |_| sqb_order("PAY_IN_PROGRESS", &no, "CREATED"));
+    let mut now = NOW_MS;
+    let mut queries = 0;
+    while let Some(at) = s.poll_timeout().filter(|at| *at <= deadline + 1) {
+        now = at;
+        s.handle(Input::Timer, now).unwrap();
+        s = evict(&s);
+        let sent = drive(&mut s, now, |op| match op {
+            Op::ShouqianbaQuery { .. } => sqb_order("SUCCESS", &no, "CREATED"),
+            _ => sqb_order("CANCEL_ABORT_SUCCESS", &no, "CANCELED"),
+        });
+        queries += sent.iter().filter(|op| matches!(op, Op::ShouqianbaQuery { .. })).count();
+        if sent.iter().any(|op| matches!(op, Op::ShouqianbaCancel { .. })) {
+            break;
+        }
+    }
+    assert!(now > deadline);
+    assert_eq!(queries as u64, DEFAULT_BARCODE_DEADLINE_SECS * 1000 / BARCODE_POLL_MS);
+    assert_eq!(s.attempts[i as usize].state, AttemptState::Canceled);
+    assert_eq!(s.status_update().barcode.unwrap().state, BarcodeState::Canceled);
+    assert_eq!(s.status, SessionStatus::Open, "the cashier may take another code");
+    barcode(&mut s, PaymentMethod::ShouqianbaBarcode, "134567890123450000", now);
+}
+
+#[test]
+fn declined_codes_and_uncertain_outcomes() {
+    let mut s = all_methods();
+    let i = barcode(&mut s, PaymentMethod::ShouqianbaBarcode, "134567890123452002", NOW_MS);
+    drive(&mut s, NOW_MS, |_| {
+        sqb(serde_json::json!({"result_code": "PAY_FAIL", "error_code": "INSUFFICIENT_FUND"}))
+    });
+    let view = s.status_update().barcode.unwrap();
+    assert_eq!((view.state, view.reason.as_deref()), (BarcodeState::Declined, Some("INSUFFICIENT_FUND")));
+    assert_eq!(s.attempts[i as usize].state, AttemptState::Declined);
+    assert_eq!(s.status, SessionStatus::Open);
+    // A malformed code never reaches a gateway.
+    for bad in ["", "12345", "1345678901234500001234567", "13456789012345000x"] {
+        let refusal = s
+            .handle(Input::Barcode { method: PaymentMethod::ShouqianbaBarcode, code: bad.into() }, NOW_MS)
+            .unwrap_err();
+        assert_eq!(refusal.code, ErrorCode::InvalidRequest, "{bad}");
+    }
+    // PAY_FAIL_ERROR: a person must look.
+    let mut t = all_methods();
+    barcode(&mut t, PaymentMethod::ShouqianbaBarcode, "134567890123453001", NOW_MS);
+    drive(&mut t, NOW_MS, |_| sqb(serde_json::json!({"result_code": "PAY_FAIL_ERROR"})));
+    assert_eq!(t.status, SessionStatus::RequiresAttention);
+    assert_eq!(t.status_update().barcode.unwrap().state, BarcodeState::NeedsReview);
+}
+
+#[test]
+fn a_lost_pay_is_polled_never_sent_again() {
+    let mut s = all_methods();
+    let i = barcode(&mut s, PaymentMethod::ShouqianbaBarcode, "134567890123450000", NOW_MS);
+    let no = s.attempts[i as usize].order_no.clone();
+    // The object restarts while the pay is out: the stored call is marked sent.
+    let call = s.poll_call(NOW_MS).unwrap();
+    assert!(matches!(call.op, Op::ShouqianbaPay { .. }));
+    let mut s = evict(&s);
+    assert!(s.poll_call(NOW_MS + 1000).is_none(), "a sent pay is never sent again");
+    assert_eq!(s.poll_timeout(), Some(NOW_MS + CALL_LOST_MS));
+    s.handle(Input::Timer, NOW_MS + CALL_LOST_MS).unwrap();
+    assert_eq!(s.attempts[i as usize].state, AttemptState::Polling);
+    // The deadline has passed meanwhile: the next step cancels (2.4), never pays again.
+    let at = s.poll_timeout().unwrap();
+    s.handle(Input::Timer, at).unwrap();
+    let sent = drive(&mut s, at, |_| sqb_order("CANCEL_SUCCESS", &no, "CANCELED"));
+    assert!(matches!(&sent[..], [Op::ShouqianbaCancel { .. }]));
+    // A late answer to the lost call changes nothing.
+    s.handle(Input::Answer { call: call.id, answer: sqb_order("PAY_SUCCESS", &no, "PAID") }, at).unwrap();
+    assert_eq!(s.attempts[i as usize].state, AttemptState::Canceled);
+}
+
+#[test]
+fn a_cancel_that_fails_for_good_requires_attention() {
+    let mut s = all_methods();
+    let i = barcode(&mut s, PaymentMethod::ShouqianbaBarcode, "134567890123451001", NOW_MS);
+    let no = s.attempts[i as usize].order_no.clone();
+    drive(&mut s, NOW_MS, |_| sqb_order("PAY_IN_PROGRESS", &no, "CREATED"));
+    let mut now = NOW_MS;
+    for _ in 0..40 {
+        let Some(at) = s.poll_timeout() else { break };
+        now = at;
+        s.handle(Input::Timer, now).unwrap();
+        drive(&mut s, now, |op| match op {
+            Op::ShouqianbaQuery { .. } => sqb_order("SUCCESS", &no, "CREATED"),
+            Op::Webhook { .. } => Answer::Http { status: 200, body: vec![] },
+            _ => Answer::Http { status: 503, body: vec![] },
+        });
+    }
+    assert!(now > NOW_MS + DEFAULT_BARCODE_DEADLINE_SECS * 1000);
+    assert_eq!(s.attempts[i as usize].state, AttemptState::NeedsReview);
+    assert_eq!(s.status, SessionStatus::RequiresAttention);
+    assert!(s.poll_timeout().is_none(), "nothing left to do but for a person to look");
+}
+
+#[test]
+fn ezr_barcode_success_notpay_cancel_and_declines() {
+    let mut s = all_methods();
+    let i = barcode(&mut s, PaymentMethod::EzrBarcode, "284567890123450000", NOW_MS);
+    let no = s.attempts[i as usize].order_no.clone();
+    drive(&mut s, NOW_MS, |_| {
+        ezr(
+            serde_json::json!({"TradeNo": "WP1", "OutTradeNo": no, "TotalAmount": 12.34, "OrderState": "SUCCESS"}),
+        )
+    });
+    assert_eq!(s.status, SessionStatus::Paid);
+    assert_eq!(s.outbox[0].event.data.gateway_order_no.as_deref(), Some("WP1"));
+
+    // NOTPAY: canceled at once, by EZR's own order number.
+    let mut t = all_methods();
+    let i = barcode(&mut t, PaymentMethod::EzrBarcode, "284567890123453001", NOW_MS);
+    let no = t.attempts[i as usize].order_no.clone();
+    let sent = drive(&mut t, NOW_MS, |op| match op {
+        Op::EzrPay { .. } => ezr(
+            serde_json::json!({"TradeNo": "WP2", "OutTradeNo": no, "TotalAmount": 12.34, "OrderState": "NOTPAY"}),
+        ),
+        _ => ezr(
+            serde_json::json!({"TradeNo": "WP2", "ReCall": "N", "ReverseState": "SUCCESS", "ReverseDesc": "close"}),
+        ),
+    });
+    assert!(matches!(&sent[..], [Op::EzrPay { .. }, Op::EzrCancel { gateway_ref }] if gateway_ref == "WP2"));
+    assert_eq!(t.status_update().barcode.unwrap().state, BarcodeState::Canceled);
+
+    // A lost pay answer: the query learns EZR's number, and the deadline's cancel uses it.
+    let mut u = all_methods();
+    let i = barcode(&mut u, PaymentMethod::EzrBarcode, "284567890123451001", NOW_MS);
+    let no = u.attempts[i as usize].order_no.clone();
+    drive(&mut u, NOW_MS, |_| Answer::Lost("reset".into()));
+    assert_eq!(u.attempts[i as usize].state, AttemptState::Polling);
+    u.handle(Input::Timer, NOW_MS + BARCODE_POLL_MS).unwrap();
+    drive(&mut u, NOW_MS + BARCODE_POLL_MS, |_| {
+        ezr(
+            serde_json::json!({"TradeNo": "WP3", "OutTradeNo": no, "TotalAmount": 1234, "OrderState": "USERPAYING"}),
+        )
+    });
+    assert_eq!(u.attempts[i as usize].gateway_ref.as_deref(), Some("WP3"));
+
+    let mut v = all_methods();
+    barcode(&mut v, PaymentMethod::EzrBarcode, "284567890123452002", NOW_MS);
+    drive(&mut v, NOW_MS, |_| {
+        ezr(
+            serde_json::json!({"OutTradeNo": "x", "TotalAmount": 1234, "OrderState": "PAYERROR", "ErrorCode": "NOTENOUGH"}),
+        )
+    });
+    assert_eq!(v.status_update().barcode.unwrap().reason.as_deref(), Some("NOTENOUGH"));
+}
+
+#[test]
+fn browser_load_is_bounded() {
+    let mut s = all_methods();
+    for n in 0..MAX_BARCODES {
+        let i =
+            barcode(&mut s, PaymentMethod::ShouqianbaBarcode, "134567890123452002", NOW_MS + u64::from(n));
+        assert!(i < MAX_BARCODES);
+        // While one is in progress, another is refused.
+        let busy = s.handle(
+            Input::Barcode { method: PaymentMethod::ShouqianbaBarcode, code: "134567890123450000".into() },
+            NOW_MS,
+        );
+        assert_eq!(busy.unwrap_err().code, ErrorCode::RateLimited);
+        drive(&mut s, NOW_MS + u64::from(n), |_| {
+            sqb(serde_json::json!({"result_code": "PAY_FAIL", "error_code": "INSUFFICIENT_FUND"}))
+        });
+    }
+    let refusal = s
+        .handle(
+            Input::Barcode { method: PaymentMethod::ShouqianbaBarcode, code: "134567890123450000".into() },
+            NOW_MS,
+        )
+        .unwrap_err();
+    assert_eq!(refusal.code, ErrorCode::RateLimited);
+    assert!(refusal.retry_after.is_some());
+
+    let mut q = session_with(&[PaymentMethod::PayzeroQr]);
+    for n in 0..MAX_QR_ISSUES {
+        let wallet = if n % 2 == 0 { Channel::WechatPay } else { Channel::Alipay };
+        q.handle(Input::ShowQr { method: PaymentMethod::PayzeroQr, channel: wallet }, NOW_MS).unwrap();
+        let order_no = q.attempts[0].order_no.clone();
+        drive(&mut q, NOW_MS, |_| pz_qr(&order_no));
+    }
+    let refusal = q
+        .handle(Input::ShowQr { method: PaymentMethod::PayzeroQr, channel: Channel::Unionpay }, NOW_MS)
+        .unwrap_err();
+    assert_eq!(refusal.code, ErrorCode::RateLimited);
+}
+
+#[test]
+fn methods_not_offered_are_refused() {
+    let mut s = session_with(&[PaymentMethod::PayzeroQr]);
+    let refusal = s.handle(wechat(PaymentMethod::ShouqianbaQr), NOW_MS).unwrap_err();
+    assert_eq!(refusal.code, ErrorCode::MethodNotSupported);
+    let refusal = s
+        .handle(
+            Input::Barcode { method: PaymentMethod::EzrBarcode, code: "134567890123450000".into() },
+            NOW_MS,
+        )
+        .unwrap_err();
+    assert_eq!(refusal.code, ErrorCode::MethodNotSupported);
+    let refusal = s
+        .handle(
+            Input::ShowQr { method: PaymentMethod::PayzeroQr, channel: Channel::Unknown("BITCOIN".into()) },
+            NOW_MS,
+        )
+        .unwrap_err();
+    assert_eq!(refusal.code, ErrorCode::InvalidRequest);
+    assert_eq!(s.handle(Input::Simulate, NOW_MS).unwrap_err().code, ErrorCode::InvalidRequest);
+}
+
+// ----- webhooks and storage
+
+#[test]
+fn webhooks_are_retried_on_the_schedule_then_given_up() {
+    let mut s = session_with(&[PaymentMethod::PayzeroQr]);
+    s.handle(Input::Cancel, NOW_MS).unwrap();
+    let mut now = NOW_MS;
+    let mut tries = 0;
+    while let Some(at) = s.poll_timeout() {
+        now = at;
+        s.handle(Input::Timer, now).unwrap();
+        tries += drive(&mut s, now, |_| Answer::Http { status: 500, body: vec![] }).len();
+        s = evict(&s);
+    }
+    assert_eq!(tries, 1 + WEBHOOK_RETRY_DELAYS_SECS.len());
+    assert_eq!(now - NOW_MS, WEBHOOK_RETRY_DELAYS_SECS.iter().sum::<u64>() * 1000);
+    assert!(!s.outbox[0].delivered);
+    let mut ok = session_with(&[PaymentMethod::PayzeroQr]);
+    ok.handle(Input::Cancel, NOW_MS).unwrap();
+    drive(&mut ok, NOW_MS, |op| {
+        let Op::Webhook { event_id } = op else { panic!("{op:?}") };
+        assert!(event_id.starts_with("evt_"));
+        Answer::Http { status: 204, body: vec![] }
+    });
+    assert!(ok.outbox[0].delivered);
+    assert_eq!(ok.poll_timeout(), None);
+}
+
+#[test]
+fn without_notify_url_no_webhook_is_queued() {
+    let request = CreateSessionRequest::new(Fen(5), "Tea", "A1");
+    let params = validate(request, DEFAULT_BARCODE_DEADLINE_SECS).unwrap();
+    let mut s = Session::open(new_session_id([1; 12]), ClientSecret::new("x"), params, NOW);
+    s.handle(Input::Cancel, NOW_MS).unwrap();
+    assert!(s.outbox.is_empty());
+    assert_eq!(s.poll_timeout(), None);
+}
+
+#[test]
+fn sessions_stored_by_the_first_release_still_load() {
+    let open = load(include_bytes!("../../tests/stored-sessions/v1_open.json")).unwrap();
+    assert_eq!(open.schema, SCHEMA);
+    assert_eq!(open.status, SessionStatus::Open);
+    let a = &open.attempts[0];
+    assert_eq!(a.order_no, open.id, "the first release numbered its order with the session id");
+    assert_eq!((a.method, a.state, a.order_created), (Method::PayzeroQr, AttemptState::Open, true));
+    assert_eq!(open.params.methods, [Method::PayzeroQr]);
+    assert_eq!(open.client_secret.expose(), format!("{}_secret_{}", open.id, "3c".repeat(16)));
+    assert!(open.notice_recorded(&"ab".repeat(32)));
+    let view = open.checkout_view(true, open.created_at + 1);
+    let qr = view.qr.unwrap();
+    assert_eq!((qr.channel, qr.provider.as_deref()), (Channel::WechatPay, Some("EASYPAY")));
+    // It goes on working: a notice for its order is confirmed and pays it.
+    let mut open = open;
+    let order = serde_json::from_value(
+        serde_json::json!({"mchtOrderNo": open.id, "paymentAmount": 8800, "payStatus": "PAY_SUCCEED"}),
+    )
+    .unwrap();
+    let now = open.created_at * 1000 + 1000;
+    open.handle(Input::Notice { digest: "n".into(), msg_type: MsgType::PayStatusNotify, order }, now)
+        .unwrap();
+    let id = open.id.clone();
+    drive(&mut open, now, |_| pz_order(&id, "PAY_SUCCEED", 8800));
+    assert_eq!(open.status, SessionStatus::Paid);
+
+    let paid = load(include_bytes!("../../tests/stored-sessions/v1_paid.json")).unwrap();
+    assert_eq!(paid.status, SessionStatus::Paid);
+    assert_eq!(paid.paid_attempt, Some(0));
+    assert_eq!(paid.attempts[0].gateway_ref.as_deref(), Some("PZ20260101000001"));
+    // Its undelivered webhook is still due at the time it was scheduled.
+    assert_eq!(paid.poll_timeout(), Some(1_790_000_071_000));
+    assert!(
+        matches!(&paid.calls[0].op, Op::Webhook { event_id } if event_id == "evt_5a5a5a5a5a5a5a5a5a5a5a5a_2")
+    );
+    // A newer schema is refused rather than misread.
+    let newer = br#"{"schema": 99}"#;
+    assert!(load(newer).unwrap_err().to_string().contains("newer"));
+}
+
+#[test]
+fn views_never_show_secrets_or_payment_codes() {
+    let mut s = all_methods();
+    let code = "134567890123451001";
+    barcode(&mut s, PaymentMethod::ShouqianbaBarcode, code, NOW_MS);
+    let view = serde_json::to_string(&s.checkout_view(true, NOW)).unwrap();
+    assert!(!view.contains("secret") && !view.contains(&s.id) && !view.contains(code));
+    let status = serde_json::to_string(&s.status_update()).unwrap();
+    assert!(!status.contains(code));
+    assert!(!format!("{s:?}").contains(code));
+}
+
+// ----- validation and ids
+
+fn rejects(body: &str) -> Refusal {
+    parse_create_request(body.as_bytes(), DEFAULT_BARCODE_DEADLINE_SECS).unwrap_err()
+}
+
+#[test]
+fn a_valid_request_gets_defaults() {
+    let body = r#"{"amount":100,"currency":"CNY","subject":" Tea ","merchant_order_no":"A1","methods":["payzero_qr","ezr_barcode","payzero_qr"]}"#;
+    let params = parse_create_request(body.as_bytes(), 90).unwrap();
+    assert_eq!(params.subject, "Tea");
+    assert_eq!(params.methods, vec![Method::PayzeroQr, Method::EzrBarcode]);
+    assert_eq!(params.expires_in, DEFAULT_EXPIRES_IN);
+    assert_eq!(params.barcode_deadline, 90);
+    assert_eq!(params.locale, crate::api::Locale::ZhCn);
+    assert_eq!(barcode_deadline_setting(None), Ok(DEFAULT_BARCODE_DEADLINE_SECS));
+    assert_eq!(barcode_deadline_setting(Some("120")), Ok(120));
+    assert!(barcode_deadline_setting(Some("5")).is_err());
+    assert!(barcode_deadline_setting(Some("soon")).is_err());
+}
+
+#[test]
+fn invalid_requests_name_the_field() {
+    let base = r#""currency":"CNY","subject":"Tea","merchant_order_no":"A1","methods":["payzero_qr"]"#;
+    let cases: &[(String, ErrorCode, &str)] = &[
+        ("{".into(), ErrorCode::InvalidJson, "not a valid"),
+        (format!(r#"{{"amount":"1",{base}}}"#), ErrorCode::InvalidJson, "amount"),
+        (format!(r#"{{"amount":-1,{base}}}"#), ErrorCode::InvalidJson, "amount"),
+        (format!(r#"{{"amount":1.5,{base}}}"#), ErrorCode::InvalidJson, "amount"),
+        (format!(r#"{{"amount":1,"extra":1,{base}}}"#), ErrorCode::InvalidJson, "extra"),
+        (format!(r#"{{"amount":0,{base}}}"#), ErrorCode::InvalidRequest, "amount"),
+        (format!(r#"{{"amount":10000000000,{base}}}"#), ErrorCode::InvalidRequest, "amount"),
+        (
+            r#"{"amount":1,"currency":"USD","subject":"T","merchant_order_no":"A","methods":["payzero_qr"]}"#.into(),
+            ErrorCode::InvalidRequest,
+            "currency",
+        ),
+        (
+            r#"{"amount":1,"currency":"CNY","subject":"  ","merchant_order_no":"A","methods":["payzero_qr"]}"#.into(),
+            ErrorCode::InvalidRequest,
+            "subject",
+        ),
+        (
+            format!(r#"{{"amount":1,"currency":"CNY","subject":"T","merchant_order_no":"{}","methods":["payzero_qr"]}}"#, "x".repeat(65)),
+            ErrorCode::InvalidRequest,
+            "merchant_order_no",
+        ),
+        (
+            r#"{"amount":1,"currency":"CNY","subject":"T","merchant_order_no":"A","methods":[]}"#.into(),
+            ErrorCode::InvalidRequest,
+            "methods",
+        ),
+        (
+            r#"{"amount":1,"currency":"CNY","subject":"T","merchant_order_no":"A","methods":["bitcoin"]}"#.into(),
+            ErrorCode::InvalidRequest,
+            "methods[0]",
+        ),
+        (
+            r#"{"amount":1,"currency":"CNY","subject":"T","merchant_order_no":"A","methods":["payzero_qr","payzero_card"]}"#.into(),
+            ErrorCode::MethodNotSupported,
+            "methods[1]",
+        ),
+        (format!(r#"{{"amount":1,"notify_url":"ftp://x",{base}}}"#), ErrorCode::InvalidRequest, "notify_url"),
+        (format!(r#"{{"amount":1,"return_url":"https://",{base}}}"#), ErrorCode::InvalidRequest, "return_url"),
+        (format!(r#"{{"amount":1,"expires_in":59,{base}}}"#), ErrorCode::InvalidRequest, "expires_in"),
+        (format!(r#"{{"amount":1,"expires_in":86401,{base}}}"#), ErrorCode::InvalidRequest, "expires_in"),
+        (format!(r#"{{"amount":1,"locale":"fr",{base}}}"#), ErrorCode::InvalidRequest, "locale"),
+    ];
+    for (body, code, field) in cases {
+        let refusal = rejects(body);
+        assert_eq!(&refusal.code, code, "{body} → {}", refusal.message);
+        assert!(refusal.message.contains(field), "{body} → {}", refusal.message);
+    }
+    let big = format!(r#"{{"amount":1,"subject":"{}"}}"#, "x".repeat(MAX_BODY_BYTES));
+    assert_eq!(rejects(&big).code, ErrorCode::PayloadTooLarge);
+}
+
+#[test]
+fn ids_secrets_and_order_numbers_round_trip() {
+    let id = new_session_id([0xab; 12]);
+    assert_eq!(id, format!("sess_{}", "ab".repeat(12)));
+    assert!(is_session_id(&id));
+    let secret = new_client_secret(&id, [0x01; 16]);
+    assert_eq!(session_id_of_secret(&secret), Some(id.as_str()));
+    assert_eq!(session_id_of_secret(&format!("{secret}0")), None);
+    assert_eq!(session_id_of_secret("sess_x_secret_y"), None);
+    assert!(!is_session_id("sess_ABABABABABABABABABABABAB"));
+    let stored = ClientSecret::new(secret.clone());
+    assert!(stored.matches(&secret));
+    assert!(!stored.matches(&secret[..secret.len() - 1]));
+    assert!(!format!("{stored:?}").contains(&secret));
+    let order_no = attempt_order_no(&id, 12);
+    assert_eq!(session_id_of_order_no(&order_no), Some(id.as_str()));
+    assert_eq!(session_id_of_order_no(&id), Some(id.as_str()));
+    for bad in [
+        "",
+        "sess_",
+        "A1001",
+        &format!("{id}_"),
+        &format!("{id}_x"),
+        &format!("{id}x"),
+        &format!("{id}_1234567890"),
+    ] {
+        assert_eq!(session_id_of_order_no(bad), None, "{bad}");
+    }
+}
