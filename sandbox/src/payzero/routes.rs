@@ -1,6 +1,6 @@
-//! Payzero's HTTP face: the spec's paths under `/payzero`, Bearer-token checks (403 when missing,
-//! unknown or expired), JSON decoding with the spec's error envelope, and the answers of the
-//! state machine in `{success, errorCode, errorMsg, data}`.
+//! Payzero's HTTP face: the spec's paths under `/payzero`, Bearer-token checks (401 for a bad,
+//! revoked or expired token, 403 when none is sent), JSON decoding with the spec's error envelope,
+//! and the answers of the state machine in `{success, errorCode, errorMsg, data}`.
 
 use super::PzError;
 use crate::state::Shared;
@@ -76,7 +76,7 @@ fn answer_text(result: Result<String, PzError>) -> Response {
     result.map_or_else(fail, ok_text)
 }
 
-/// The Spring-style error body Payzero's framework gives for 403/404.
+/// The Spring-style error body Payzero's framework gives for 401/403/404.
 fn spring_error(status: StatusCode, path: &str, message: &str) -> Response {
     let body = serde_json::json!({
         "timestamp": timefmt::iso_utc(now_real_ms()),
@@ -164,14 +164,16 @@ async fn login(State(shared): Shd, bytes: Bytes) -> Response {
     ok(LoginResponse { username: req.username, token })
 }
 
+/// The spec's status table (返回格式说明) gives 401 for an incorrect access_token and 403 for
+/// "insufficient permission", telling the caller to check that the Authorization header was sent
+/// as required. So a request that sends no header at all is refused with 403, and any token that
+/// is sent but not good (not `Bearer …`, not a JWT, bad signature, revoked, expired) with 401. The
+/// sandbox has no per-endpoint permissions: every good token may call every endpoint.
 async fn require_token(State(shared): Shd, request: Request, next: Next) -> Response {
-    let token = request
-        .headers()
-        .get(header::AUTHORIZATION)
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.strip_prefix("Bearer "))
-        .map(str::trim)
-        .map(str::to_owned);
+    let Some(value) = request.headers().get(header::AUTHORIZATION) else {
+        return spring_error(StatusCode::FORBIDDEN, request.uri().path(), "Access Denied");
+    };
+    let token = value.to_str().ok().and_then(|v| v.strip_prefix("Bearer ")).map(str::trim).map(str::to_owned);
     let valid = match token {
         Some(t) => {
             let st = shared.state.lock().await;
@@ -180,7 +182,7 @@ async fn require_token(State(shared): Shd, request: Request, next: Next) -> Resp
         None => false,
     };
     if !valid {
-        return spring_error(StatusCode::FORBIDDEN, request.uri().path(), "Access Denied");
+        return spring_error(StatusCode::UNAUTHORIZED, request.uri().path(), "Unauthorized");
     }
     next.run(request).await
 }

@@ -22,36 +22,65 @@ async fn login_issues_a_four_hour_token_and_refuses_bad_credentials() {
         .await;
     assert_eq!(r.status, 401);
     assert_eq!(r.json()["success"], false);
+    assert_eq!(r.json()["errorCode"], "40001");
     let r = env.post_raw("/payzero/auth/login", "{not json", &[]).await;
     assert_eq!(r.status, 400);
     assert_eq!(r.json()["errorCode"], "30001");
 }
 
 #[tokio::test]
-async fn missing_unknown_and_expired_tokens_get_403() {
+async fn bad_expired_and_revoked_tokens_get_401_and_a_fresh_login_works() {
     let env = Env::start().await;
     let path = "/order/queryOrder?mchtOrderNo=X";
-    assert_eq!(env.get_raw(&format!("/payzero{path}"), &[]).await.status, 403);
-    assert_eq!(env.pz_get("eyJhbGciOiJIUzI1NiJ9.e30.AAAA", path).await.status, 403);
+    let garbage = env.pz_get("not-a-jwt", path).await;
+    assert_eq!(garbage.status, 401);
+    let body = garbage.json();
+    assert_eq!(body["status"], 401);
+    assert_eq!(body["error"], "Unauthorized");
+    // The path as Payzero itself sees it (the sandbox mounts it under /payzero).
+    assert_eq!(body["path"], "/order/queryOrder");
+    assert_eq!(env.pz_get("eyJhbGciOiJIUzI1NiJ9.e30.AAAA", path).await.status, 401);
     let token = env.pz_login().await;
+    // A token sent without the Bearer scheme is an incorrect access_token, not a missing one.
+    let basic =
+        env.get_raw(&format!("/payzero{path}"), &[("authorization", &format!("Basic {token}"))]).await;
+    assert_eq!(basic.status, 401);
     // A byte changed in the token's signature makes it unknown.
     let mut forged = token.clone().into_bytes();
     let last = forged.len() - 2;
     forged[last] = if forged[last] == b'A' { b'B' } else { b'A' };
-    assert_eq!(env.pz_get(&String::from_utf8(forged).unwrap(), path).await.status, 403);
+    assert_eq!(env.pz_get(&String::from_utf8(forged).unwrap(), path).await.status, 401);
 
     assert_eq!(env.pz_get(&token, path).await.status, 200);
     env.advance(4 * 3600 - 60).await;
     assert_eq!(env.pz_get(&token, path).await.status, 200, "still valid a minute before exp");
     env.advance(60).await;
     let r = env.pz_get(&token, path).await;
-    assert_eq!(r.status, 403, "expired at exp");
-    assert_eq!(r.json()["status"], 403);
-    // A new login works again; revoking makes every token unknown.
+    assert_eq!(r.status, 401, "expired at exp");
+    assert_eq!(r.json()["status"], 401);
+    // A new login works again; revoking makes every token unknown, and logging in after that
+    // works too (what the edge does on a 401).
     let fresh = env.pz_login().await;
     assert_eq!(env.pz_get(&fresh, path).await.status, 200);
     assert_eq!(env.admin("/payzero/tokens/revoke", json!({})).await.status, 204);
-    assert_eq!(env.pz_get(&fresh, path).await.status, 403);
+    assert_eq!(env.pz_get(&fresh, path).await.status, 401, "revoked");
+    let after_revoke = env.pz_login().await;
+    let q = env.pz_get(&after_revoke, path).await;
+    assert_eq!(q.status, 200);
+    assert_eq!(q.json()["errorCode"], "30003", "the token works; the order is unknown");
+}
+
+#[tokio::test]
+async fn a_request_without_authorization_gets_403() {
+    // The spec's 403 row: "check that the Authorization header was added as required".
+    let env = Env::start().await;
+    let r = env.get_raw("/payzero/order/queryOrder?mchtOrderNo=X", &[]).await;
+    assert_eq!(r.status, 403);
+    let body = r.json();
+    assert_eq!(body["status"], 403);
+    assert_eq!(body["error"], "Forbidden");
+    let r = env.post_raw("/payzero/order/createAndQrCode", json!({}).to_string(), &[]).await;
+    assert_eq!(r.status, 403);
 }
 
 #[tokio::test]
