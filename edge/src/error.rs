@@ -4,6 +4,7 @@
 
 use checkout_shared::api::{ErrorBody, ErrorCode, SessionStatus};
 use checkout_shared::session::{Rejection, UpstreamFailure};
+use checkout_shared::terminal::TerminalError;
 use worker::{Response, console_error, console_warn};
 
 /// Every way a request can fail in the edge.
@@ -33,6 +34,13 @@ pub(crate) enum EdgeError {
     NotConfirmed(String),
     #[error("upstream: {0}")]
     Upstream(UpstreamFailure),
+    /// A Shouqianba terminal call failed (`UpstreamFailure` speaks for Payzero).
+    #[error("shouqianba terminal: {0}")]
+    Shouqianba(#[from] TerminalError),
+    /// An error answer from another Durable Object, which already classified and logged it:
+    /// passed on as it is.
+    #[error("relayed HTTP {status}: {code} {message}")]
+    Relayed { status: u16, code: ErrorCode, message: String },
     #[error("configuration: {0}")]
     Config(String),
     #[error("internal: {0}")]
@@ -99,6 +107,24 @@ fn classify(error: &EdgeError) -> (u16, ErrorCode, String) {
             console_error!("upstream failure: {failure}");
             (502, ErrorCode::UpstreamError, "the payment gateway is not available; try again".into())
         }
+        EdgeError::Shouqianba(TerminalError::NotTradePath(_)) => {
+            console_error!("{error}");
+            (500, ErrorCode::Internal, "something went wrong on our side; nothing was changed".into())
+        }
+        EdgeError::Shouqianba(failure) => {
+            console_error!("{error}");
+            match failure.refusal_code() {
+                Some(code) => (
+                    502,
+                    ErrorCode::UpstreamRejected,
+                    format!("the payment gateway refused the request (code {code})"),
+                ),
+                None => {
+                    (502, ErrorCode::UpstreamError, "the payment gateway is not available; try again".into())
+                }
+            }
+        }
+        EdgeError::Relayed { status, code, message } => (*status, code.clone(), message.clone()),
         EdgeError::Config(_) | EdgeError::Internal(_) | EdgeError::Worker(_) => {
             console_error!("{error}");
             (500, ErrorCode::Internal, "something went wrong on our side; nothing was changed".into())

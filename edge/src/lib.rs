@@ -7,13 +7,15 @@ mod error;
 mod payzero_auth;
 mod routes;
 mod session_do;
+mod terminal_do;
 mod upstream;
 
 pub use payzero_auth::PayzeroAuth;
 pub use session_do::CheckoutSession;
+pub use terminal_do::ShouqianbaTerminal;
 
 use error::EdgeError;
-use routes::{assets, checkout, notify, sessions};
+use routes::{assets, checkout, notify, sessions, terminals};
 use worker::{Context, Env, Method, Request, Response, Router, event};
 
 const CHECKOUT_PREFIX: &str = "/v1/checkout/";
@@ -55,6 +57,7 @@ fn router() -> Router<'static, ()> {
         .post_async("/v1/sessions", sessions::create)
         .get_async("/v1/sessions/:id", sessions::get)
         .post_async("/v1/sessions/:id/cancel", sessions::cancel)
+        .post_async("/v1/shouqianba/terminal/checkin", terminals::checkin)
         .get_async("/v1/checkout/:secret", checkout::view)
         .post_async("/v1/checkout/:secret/qr", checkout::qr)
         .get_async("/v1/checkout/:secret/status", checkout::status)

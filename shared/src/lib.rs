@@ -15,5 +15,6 @@ pub mod payzero;
 pub mod session;
 pub mod shouqianba;
 pub mod sign;
+pub mod terminal;
 
 pub use money::Fen;

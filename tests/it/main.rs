@@ -5,6 +5,7 @@
 mod api;
 mod browser;
 mod secrets;
+mod terminal;
 
 use checkout_tests::Stack;
 use std::rc::Rc;

@@ -120,6 +120,10 @@ pub struct Credentials {
     pub payzero_app_id: String,
     pub payzero_app_key: String,
     pub payzero_sign_token: String,
+    pub sqb_vendor_sn: String,
+    pub sqb_vendor_key: String,
+    pub sqb_app_id: String,
+    pub sqb_activation_code: String,
 }
 
 impl Credentials {
@@ -130,12 +134,23 @@ impl Credentials {
             payzero_app_id: format!("app-{}", random_hex(6)?),
             payzero_app_key: format!("appkey-{}", random_hex(16)?),
             payzero_sign_token: format!("signtoken-{}", random_hex(16)?),
+            sqb_vendor_sn: format!("vendor-{}", random_hex(6)?),
+            sqb_vendor_key: format!("vendorkey-{}", random_hex(16)?),
+            sqb_app_id: format!("sqbapp-{}", random_hex(6)?),
+            sqb_activation_code: random_hex(8)?,
         })
     }
 
     /// Every value that must never reach a browser.
     pub fn secrets(&self) -> Vec<&str> {
-        vec![&self.merchant_key, &self.webhook_secret, &self.payzero_app_key, &self.payzero_sign_token]
+        vec![
+            &self.merchant_key,
+            &self.webhook_secret,
+            &self.payzero_app_key,
+            &self.payzero_sign_token,
+            &self.sqb_vendor_key,
+            &self.sqb_activation_code,
+        ]
     }
 }
 
@@ -175,7 +190,10 @@ impl Stack {
                 .args(["--port", "0"])
                 .env("SANDBOX_PAYZERO_APP_ID", &creds.payzero_app_id)
                 .env("SANDBOX_PAYZERO_APP_KEY", &creds.payzero_app_key)
-                .env("SANDBOX_PAYZERO_SIGN_TOKEN", &creds.payzero_sign_token),
+                .env("SANDBOX_PAYZERO_SIGN_TOKEN", &creds.payzero_sign_token)
+                .env("SANDBOX_SQB_VENDOR_SN", &creds.sqb_vendor_sn)
+                .env("SANDBOX_SQB_VENDOR_KEY", &creds.sqb_vendor_key)
+                .env("SANDBOX_SQB_ACTIVATION_CODE", &creds.sqb_activation_code),
             &state_dir,
         )?;
         let line = sandbox.wait_for("sandbox listening on", Duration::from_secs(30))?;
@@ -188,12 +206,17 @@ impl Stack {
         fs::write(
             &env_file,
             format!(
-                "MERCHANT_SECRET_KEY={}\nWEBHOOK_SECRET={}\nPAYZERO_APP_ID={}\nPAYZERO_APP_KEY={}\nPAYZERO_SIGN_TOKEN={}\n",
+                "MERCHANT_SECRET_KEY={}\nWEBHOOK_SECRET={}\nPAYZERO_APP_ID={}\nPAYZERO_APP_KEY={}\nPAYZERO_SIGN_TOKEN={}\n\
+                 SHOUQIANBA_VENDOR_SN={}\nSHOUQIANBA_VENDOR_KEY={}\nSHOUQIANBA_APP_ID={}\nSHOUQIANBA_ACTIVATION_CODE={}\n",
                 creds.merchant_key,
                 creds.webhook_secret,
                 creds.payzero_app_id,
                 creds.payzero_app_key,
-                creds.payzero_sign_token
+                creds.payzero_sign_token,
+                creds.sqb_vendor_sn,
+                creds.sqb_vendor_key,
+                creds.sqb_app_id,
+                creds.sqb_activation_code
             ),
         )?;
         let tools = root.join("tools/node_modules");
@@ -214,6 +237,8 @@ impl Stack {
             .args(["--var", "CHECKOUT_MODE:test"])
             .arg("--var")
             .arg(format!("PAYZERO_API_URL:{sandbox_url}/payzero"))
+            .arg("--var")
+            .arg(format!("SHOUQIANBA_API_URL:{sandbox_url}/shouqianba"))
             .arg("--var")
             .arg(format!("SANDBOX_ADMIN_URL:{sandbox_url}/__admin"))
             .arg("--var")

@@ -87,16 +87,44 @@ pub(crate) fn run() -> Result<()> {
 /// keys the first time. It holds secrets, so it is git-ignored and never printed whole.
 pub(crate) fn dev_vars(root: &Path) -> Result<BTreeMap<String, String>> {
     let path = root.join("edge/.dev.vars");
-    if !path.exists() {
-        let example = fs::read_to_string(root.join("edge/.dev.vars.example"))
-            .context("reading edge/.dev.vars.example")?;
-        let text = example
+    let example =
+        fs::read_to_string(root.join("edge/.dev.vars.example")).context("reading edge/.dev.vars.example")?;
+    let fill = |text: &str| -> Result<String> {
+        Ok(text
             .replace("sk_test_change_me", &format!("sk_test_{}", random_hex(16)?))
-            .replace("whsec_change_me", &format!("whsec_{}", random_hex(16)?));
-        fs::write(&path, text).context("writing edge/.dev.vars")?;
+            .replace("whsec_change_me", &format!("whsec_{}", random_hex(16)?)))
+    };
+    if !path.exists() {
+        fs::write(&path, fill(&example)?).context("writing edge/.dev.vars")?;
         step("created edge/.dev.vars with a new local merchant key");
+    } else {
+        // A .dev.vars made before a setting existed lacks it, and the edge would refuse to work
+        // without it: add the example's line, keeping every value the developer has.
+        let current = fs::read_to_string(&path)?;
+        let missing = missing_lines(&example, &current);
+        if !missing.is_empty() {
+            let names: Vec<&str> = missing.iter().filter_map(|l| l.split_once('=')).map(|(k, _)| k).collect();
+            let mut text = current.clone();
+            if !text.is_empty() && !text.ends_with('\n') {
+                text.push('\n');
+            }
+            text.push_str(&fill(&missing.join("\n"))?);
+            text.push('\n');
+            fs::write(&path, text).context("writing edge/.dev.vars")?;
+            step(&format!("added {} to edge/.dev.vars from the example", names.join(", ")));
+        }
     }
     Ok(parse_vars(&fs::read_to_string(&path)?))
+}
+
+/// The `KEY=value` lines of `example` whose key `current` does not set.
+fn missing_lines<'a>(example: &'a str, current: &str) -> Vec<&'a str> {
+    let have = parse_vars(current);
+    example
+        .lines()
+        .filter(|l| !l.trim().is_empty() && !l.trim_start().starts_with('#'))
+        .filter(|l| l.split_once('=').is_some_and(|(k, _)| !have.contains_key(k.trim())))
+        .collect()
 }
 
 /// `KEY=value` lines (optionally quoted), comments and blanks ignored – the `.dev.vars` format.
@@ -126,5 +154,12 @@ mod tests {
         assert_eq!(vars.get("A").map(String::as_str), Some("1"));
         assert_eq!(vars.get("B").map(String::as_str), Some("two"));
         assert_eq!(vars.len(), 2);
+    }
+
+    #[test]
+    fn finds_settings_an_older_dev_vars_lacks() {
+        let example = "# a\nA=1\n# b\nB=2\nC=3\n";
+        assert_eq!(missing_lines(example, "A=mine\nC = \"x\"\n"), vec!["B=2"]);
+        assert!(missing_lines(example, "A=1\nB=2\nC=3").is_empty());
     }
 }
