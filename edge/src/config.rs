@@ -26,6 +26,11 @@ pub(crate) fn var(env: &Env, name: &str) -> Result<String, EdgeError> {
         .map_err(|_| EdgeError::Config(format!("the variable {name} is not set")))
 }
 
+/// A plain `[vars]` setting that may be left unset.
+pub(crate) fn optional_var(env: &Env, name: &str) -> Option<String> {
+    env.var(name).ok().map(|v| v.to_string())
+}
+
 /// The merchant origins in `ALLOWED_ORIGINS` (comma-separated), read by one rule for both CORS
 /// and the hosted page's `frame-ancestors`: trimmed, without a trailing `/`, and only `http(s)`
 /// origins with no space, quote or semicolon, since each one is copied into a header.

@@ -2,8 +2,8 @@
 //! message; internal details (upstream answers, binding failures) go to the log only. Nothing
 //! here ever holds a credential, a token or a signature, so logging an `EdgeError` is safe.
 
-use checkout_shared::api::{ErrorBody, ErrorCode, SessionStatus};
-use checkout_shared::session::{Rejection, UpstreamFailure};
+use checkout_shared::api::{ErrorBody, ErrorCode};
+use checkout_shared::session::Refusal;
 use checkout_shared::terminal::TerminalError;
 use worker::{Response, console_error, console_warn};
 
@@ -21,8 +21,6 @@ pub(crate) enum EdgeError {
     NoRoute,
     #[error("method not allowed")]
     MethodNotAllowed,
-    #[error("the session is {0}")]
-    SessionClosed(SessionStatus),
     /// A callback did not verify; the reason is for the log.
     #[error("callback rejected: {0}")]
     InvalidSignature(String),
@@ -32,9 +30,13 @@ pub(crate) enum EdgeError {
     /// does not confirm): answered as a failure so the gateway retries.
     #[error("not confirmed upstream: {0}")]
     NotConfirmed(String),
+    /// The core refused the request; its code and message are the client's.
+    #[error("{0}")]
+    Refused(Refusal),
+    /// An upstream call gave no usable answer; the reason is for the log.
     #[error("upstream: {0}")]
-    Upstream(UpstreamFailure),
-    /// A Shouqianba terminal call failed (`UpstreamFailure` speaks for Payzero).
+    Upstream(String),
+    /// A Shouqianba terminal call failed.
     #[error("shouqianba terminal: {0}")]
     Shouqianba(#[from] TerminalError),
     /// An error answer from another Durable Object, which already classified and logged it:
@@ -49,15 +51,9 @@ pub(crate) enum EdgeError {
     Worker(#[from] worker::Error),
 }
 
-impl From<Rejection> for EdgeError {
-    fn from((code, message): Rejection) -> Self {
-        EdgeError::Invalid(code, message)
-    }
-}
-
-impl From<UpstreamFailure> for EdgeError {
-    fn from(failure: UpstreamFailure) -> Self {
-        EdgeError::Upstream(failure)
+impl From<Refusal> for EdgeError {
+    fn from(refusal: Refusal) -> Self {
+        EdgeError::Refused(refusal)
     }
 }
 
@@ -81,9 +77,6 @@ fn classify(error: &EdgeError) -> (u16, ErrorCode, String) {
         EdgeError::MethodNotAllowed => {
             (405, ErrorCode::MethodNotAllowed, "this endpoint does not accept that HTTP method".into())
         }
-        EdgeError::SessionClosed(status) => {
-            (409, ErrorCode::SessionClosed, format!("the checkout session is {status}"))
-        }
         EdgeError::InvalidSignature(reason) => {
             console_warn!("callback rejected: {reason}");
             (400, ErrorCode::InvalidSignature, "the callback's signature does not verify".into())
@@ -95,13 +88,26 @@ fn classify(error: &EdgeError) -> (u16, ErrorCode, String) {
             console_warn!("not confirmed upstream: {reason}");
             (503, ErrorCode::UpstreamError, "the payment could not be confirmed yet; retry later".into())
         }
-        EdgeError::Upstream(UpstreamFailure::Rejected { code, message }) => {
-            console_error!("Payzero refused: {code} {message}");
-            (
-                502,
-                ErrorCode::UpstreamRejected,
-                format!("the payment gateway refused the request (code {code})"),
-            )
+        EdgeError::Refused(refusal) => {
+            let status = match refusal.code {
+                ErrorCode::PayloadTooLarge => 413,
+                ErrorCode::NotFound => 404,
+                ErrorCode::SessionClosed => 409,
+                ErrorCode::RateLimited => 429,
+                ErrorCode::UpstreamError | ErrorCode::UpstreamRejected => {
+                    console_error!("upstream: {}", refusal.message);
+                    502
+                }
+                ErrorCode::Internal => 500,
+                _ => 400,
+            };
+            let message = match refusal.code {
+                // The gateway's own words go to the log; the client gets a stable sentence.
+                ErrorCode::UpstreamError => "the payment gateway is not available; try again".to_owned(),
+                ErrorCode::UpstreamRejected => "the payment gateway refused the request".to_owned(),
+                _ => refusal.message.clone(),
+            };
+            (status, refusal.code.clone(), message)
         }
         EdgeError::Upstream(failure) => {
             console_error!("upstream failure: {failure}");
@@ -136,7 +142,11 @@ fn classify(error: &EdgeError) -> (u16, ErrorCode, String) {
 pub(crate) fn respond(error: EdgeError) -> Response {
     let (status, code, message) = classify(&error);
     let body = serde_json::to_vec(&ErrorBody::new(code, message)).unwrap_or_default();
-    json_bytes(body, status)
+    let mut response = json_bytes(body, status);
+    if let EdgeError::Refused(Refusal { retry_after: Some(secs), .. }) = &error {
+        let _ = response.headers_mut().set("Retry-After", &secs.to_string());
+    }
+    response
 }
 
 /// The answer a gateway callback gets: plain `OK` once recorded, plain `FAIL` (with the status

@@ -60,6 +60,7 @@ fn router() -> Router<'static, ()> {
         .post_async("/v1/shouqianba/terminal/checkin", terminals::checkin)
         .get_async("/v1/checkout/:secret", checkout::view)
         .post_async("/v1/checkout/:secret/qr", checkout::qr)
+        .post_async("/v1/checkout/:secret/barcode", checkout::barcode)
         .get_async("/v1/checkout/:secret/status", checkout::status)
         .post_async("/v1/checkout/:secret/simulate", checkout::simulate)
         .post_async("/v1/notify/payzero", notify::payzero)

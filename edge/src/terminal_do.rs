@@ -10,7 +10,7 @@ use crate::config;
 use crate::error::{self, EdgeError};
 use crate::upstream::{self, UpstreamResponse};
 use checkout_shared::api::ErrorBody;
-use checkout_shared::session::{UpstreamFailure, UpstreamRequest};
+use checkout_shared::gateway::UpstreamRequest;
 use checkout_shared::terminal::{
     self, CheckInInfo, Prepare, TerminalError, TerminalState, TradeStep, VendorCredentials,
 };
@@ -195,10 +195,7 @@ impl ShouqianbaTerminal {
 
 /// `upstream::send`, its failure worded as Shouqianba's.
 async fn send_upstream(request: &UpstreamRequest) -> Result<UpstreamResponse, TerminalError> {
-    upstream::send(request).await.map_err(|failure| match failure {
-        UpstreamFailure::Unreachable(reason) => TerminalError::Unreachable(reason),
-        other => TerminalError::Unreachable(other.to_string()),
-    })
+    upstream::send(request).await.map_err(TerminalError::Unreachable)
 }
 
 fn device_id(env: &Env) -> Result<String, EdgeError> {
@@ -234,7 +231,6 @@ async fn relayed_error(mut answer: Response) -> EdgeError {
 /// Sends a Shouqianba trade call (`path` such as `/upay/v2/pay`, `body` its JSON fields without
 /// `terminal_sn`, which the terminal adds) through the terminal object, and returns Shouqianba's
 /// HTTP status and body as they came. Refused for any path outside `/upay/`.
-#[expect(dead_code, reason = "the Shouqianba payment flows, being written, are its callers")]
 pub(crate) async fn send(
     env: &Env,
     path: &str,

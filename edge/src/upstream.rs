@@ -1,8 +1,8 @@
 //! The only place an outbound call happens: an `UpstreamRequest` (built by the pure functions of
-//! `checkout_shared::session`) becomes a `fetch`, bounded by a timeout. Nothing here logs a
+//! `checkout_shared::gateway`) becomes a `fetch`, bounded by a timeout. Nothing here logs a
 //! header, a body or a URL's query, since they carry tokens and passwords.
 
-use checkout_shared::session::{HttpMethod, UpstreamFailure, UpstreamRequest, url_for_log};
+use checkout_shared::gateway::{Answer, HttpMethod, UpstreamRequest, url_for_log};
 use futures_util::future::{Either, select};
 use std::pin::pin;
 use std::time::Duration;
@@ -20,13 +20,17 @@ pub(crate) struct UpstreamResponse {
 }
 
 impl UpstreamResponse {
+    pub(crate) fn into_answer(self) -> Answer {
+        Answer::Http { status: self.status, body: self.body }
+    }
+
     pub(crate) fn is_success(&self) -> bool {
         (200..300).contains(&self.status)
     }
 }
 
 /// Sends one request and reads the whole answer, or fails after `TIMEOUT`.
-pub(crate) async fn send(request: &UpstreamRequest) -> Result<UpstreamResponse, UpstreamFailure> {
+pub(crate) async fn send(request: &UpstreamRequest) -> Result<UpstreamResponse, String> {
     let controller = AbortController::default();
     let signal = controller.signal();
     let exchange = pin!(exchange(request, &signal));
@@ -35,24 +39,17 @@ pub(crate) async fn send(request: &UpstreamRequest) -> Result<UpstreamResponse, 
         Either::Left((result, _)) => result,
         Either::Right(((), _)) => {
             controller.abort();
-            Err(UpstreamFailure::Unreachable(format!(
-                "{:?}: no answer within {} s",
-                request,
-                TIMEOUT.as_secs()
-            )))
+            Err(format!("{:?}: no answer within {} s", request, TIMEOUT.as_secs()))
         }
     }
 }
 
-async fn exchange(
-    request: &UpstreamRequest,
-    signal: &AbortSignal,
-) -> Result<UpstreamResponse, UpstreamFailure> {
+async fn exchange(request: &UpstreamRequest, signal: &AbortSignal) -> Result<UpstreamResponse, String> {
     // `Debug` of a request shows only its method and URL without the query; the runtime's own
     // message may quote the full URL, so that is cut down the same way.
     let unreachable = |e: worker::Error| {
         let message = e.to_string().replace(&request.url, &url_for_log(&request.url));
-        UpstreamFailure::Unreachable(format!("{request:?}: {message}"))
+        format!("{request:?}: {message}")
     };
     let headers = Headers::new();
     for (name, value) in &request.headers {

@@ -302,11 +302,28 @@ async fn revoke_tokens(State(shared): Shd) -> Response {
 // ---------------------------------------------------------------------------------------------
 // Shouqianba
 
-async fn sqb_pay(State(shared): Shd, Path(id): Path<String>) -> Response {
+/// Optional body of the Shouqianba pay control: `{"amount": N}` makes the gateway report N fen
+/// paid instead of the order's amount — a misbehaving gateway, for the edge's mismatch handling.
+#[derive(serde::Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+struct PayOptions {
+    #[serde(default)]
+    amount: Option<u64>,
+}
+
+async fn sqb_pay(State(shared): Shd, Path(id): Path<String>, bytes: Bytes) -> Response {
+    let options: PayOptions = if bytes.iter().all(u8::is_ascii_whitespace) {
+        PayOptions::default()
+    } else {
+        match json_body(&bytes) {
+            Ok(options) => options,
+            Err(response) => return response,
+        }
+    };
     let result = shared
         .with_state(|st, now| {
             let st = &mut *st;
-            st.sqb.shopper_pay(&id, now, &mut st.rng)
+            st.sqb.shopper_pay(&id, now, &mut st.rng, options.amount.map(checkout_shared::Fen))
         })
         .await;
     result.map_or_else(admin_error, |r| Json(r).into_response())

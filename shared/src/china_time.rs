@@ -54,7 +54,7 @@ pub fn china(ms: u64) -> Civil {
 /// The China calendar day number of an instant: it changes at midnight Beijing time, which is
 /// when a Shouqianba terminal key goes stale.
 pub fn china_day(ms: u64) -> u64 {
-    (ms / 1000 + CST_OFFSET_S) / 86_400
+    (ms / 1000).saturating_add(CST_OFFSET_S) / 86_400
 }
 
 /// `yyyyMMddHHmmss` (Payzero `paymentDatetime`, EZR timestamps).

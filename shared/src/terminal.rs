@@ -7,7 +7,7 @@
 //! (the old one dies at once), so it is sealed in `TerminalState`: nothing outside this module can
 //! read it, and only the functions here sign with it.
 
-use crate::session::{HttpMethod, UpstreamRequest};
+use crate::gateway::{HttpMethod, UpstreamRequest};
 use crate::shouqianba::{ActivateRequest, CheckinRequest, CommErrorCode, CommResult, Response};
 use crate::sign::{self, Secret};
 use serde::de::Deserializer;
@@ -22,16 +22,8 @@ pub const STATE_VERSION: u32 = 1;
 pub const ACTIVATE_PATH: &str = "/terminal/activate";
 pub const CHECKIN_PATH: &str = "/terminal/checkin";
 
-/// China Standard Time is UTC+8 all year (no daylight saving), so a calendar day there is a
-/// fixed 24 h window starting at 16:00 UTC.
-const CHINA_OFFSET_MS: u64 = 8 * 60 * 60 * 1000;
-const DAY_MS: u64 = 24 * 60 * 60 * 1000;
-
-/// The China (UTC+8) calendar day of a unix-millisecond instant, as days since 1970-01-01 CST.
-/// A terminal key is good for trade calls on the day it was issued only.
-pub fn china_day(unix_ms: u64) -> u64 {
-    unix_ms.saturating_add(CHINA_OFFSET_MS) / DAY_MS
-}
+/// A terminal key is good for trade calls on the China (UTC+8) calendar day it was issued only.
+pub use crate::china_time::china_day;
 
 // ---------------------------------------------------------------------------------------------
 // State

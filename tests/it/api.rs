@@ -6,7 +6,7 @@ use crate::with_stack;
 use anyhow::{Context, Result, ensure};
 use checkout_shared::Fen;
 use checkout_shared::api::{
-    CheckoutView, CreateSessionRequest, ErrorBody, ErrorCode, QrResponse, SessionCreated, StatusUpdate,
+    CheckoutView, CreateSessionRequest, ErrorBody, ErrorCode, QrView, SessionCreated, StatusUpdate,
 };
 use checkout_shared::sign::payzero_notification_signature;
 use checkout_tests::Stack;
@@ -40,7 +40,7 @@ pub(crate) async fn checkout_view(stack: &Stack, client_secret: &str) -> Result<
     Ok(r.json().await?)
 }
 
-pub(crate) async fn request_qr(stack: &Stack, client_secret: &str, channel: &str) -> Result<QrResponse> {
+pub(crate) async fn request_qr(stack: &Stack, client_secret: &str, channel: &str) -> Result<QrView> {
     let r = http()
         .post(format!("{}/v1/checkout/{client_secret}/qr", stack.edge_url))
         .json(&json!({"method": "payzero_qr", "channel": channel}))
@@ -172,13 +172,13 @@ fn bad_merchant_input_gets_stable_errors() {
         let session = create_session(&stack, 100, "BAD-2").await?;
         let r = http()
             .post(format!("{}/v1/checkout/{}/qr", stack.edge_url, session.client_secret))
-            .json(&json!({"method": "payzero_qr", "channel": "WECHATPAY", "amount": 1}))
+            .json(&json!({"method": "payzero_qr", "channel": "wechat_pay", "amount": 1}))
             .send()
             .await?;
         expect_error(r, 400, ErrorCode::InvalidJson).await?;
         let r = http()
             .post(format!("{}/v1/checkout/{}/qr", stack.edge_url, session.client_secret))
-            .json(&json!({"method": "payzero_qr", "channel": "PAYPAL"}))
+            .json(&json!({"method": "payzero_qr", "channel": "paypal"}))
             .send()
             .await?;
         ensure!(r.status().is_client_error(), "an unknown channel answered {}", r.status());
@@ -193,10 +193,11 @@ fn forged_unconfirmed_and_replayed_notifications_change_nothing() {
     with_stack(|stack| async move {
         let session = create_session(&stack, 2500, "NOTIFY-1").await?;
         let cs = &session.client_secret;
-        request_qr(&stack, cs, "ALIPAY").await?;
+        request_qr(&stack, cs, "alipay").await?;
         let before = checkout_view(&stack, cs).await?;
         let notify_url = format!("{}/v1/notify/payzero", stack.edge_url);
-        let msg_body = json!({"mchtOrderNo": session.id, "paymentAmount": 2500, "payStatus": "PAY_SUCCEED",
+        let order_no = format!("{}_0", session.id);
+        let msg_body = json!({"mchtOrderNo": order_no, "paymentAmount": 2500, "payStatus": "PAY_SUCCEED",
             "paymentOrderNo": "FORGED-1", "paymentDatetime": "20261123120000"})
         .to_string();
         let timestamp = 1_763_000_000_000u64;
@@ -226,7 +227,7 @@ fn forged_unconfirmed_and_replayed_notifications_change_nothing() {
 
         // The shopper pays; the sandbox sends its signed notification; the long-poll sees it.
         let r = http()
-            .post(format!("{}/__admin/payzero/orders/{}/pay", stack.sandbox_url, session.id))
+            .post(format!("{}/__admin/payzero/orders/{order_no}/pay", stack.sandbox_url))
             .send()
             .await?;
         ensure!(r.status().is_success(), "sandbox pay answered {}: {}", r.status(), r.text().await?);

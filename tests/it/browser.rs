@@ -27,11 +27,14 @@ async fn save_screenshot(client: &Client, name: &str) -> Result<()> {
 }
 
 /// Picks WeChat Pay on an open hosted page and checks the QR on screen against the sandbox.
+/// The session's first attempt is its first Payzero order, `{session id}_0`.
 async fn pick_wechat_and_check_qr(
     client: &Client,
     stack: &checkout_tests::Stack,
-    order_no: &str,
+    session_id: &str,
 ) -> Result<()> {
+    let order_no = format!("{session_id}_0");
+    let order_no = order_no.as_str();
     wait_for(client, "button[data-channel=\"WECHATPAY\"]", Duration::from_secs(15)).await?.click().await?;
     let qr = wait_for(client, "[data-testid=\"qr\"] svg", Duration::from_secs(15)).await?;
     let png = qr.screenshot().await?;

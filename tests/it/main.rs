@@ -4,6 +4,7 @@
 
 mod api;
 mod browser;
+mod gateways;
 mod secrets;
 mod terminal;
 

@@ -49,7 +49,7 @@ fn nothing_a_browser_receives_holds_a_secret() {
 
         let session = create_session(&stack, 990, "SECRET-1").await?;
         let cs = &session.client_secret;
-        let qr = request_qr(&stack, cs, "WECHATPAY").await?;
+        let qr = request_qr(&stack, cs, "wechat_pay").await?;
         scan("the QR answer", serde_json::to_string(&qr)?.as_bytes(), &secrets)?;
         let edge = &stack.edge_url;
         let paths = [
@@ -84,7 +84,7 @@ fn nothing_a_browser_receives_holds_a_secret() {
         for body in [
             "{",
             "{\"method\":\"payzero_qr\",\"channel\":\"NOPE\"}",
-            "{\"method\":\"barcode\",\"channel\":\"WECHATPAY\"}",
+            "{\"method\":\"bitcoin\",\"channel\":\"wechat_pay\"}",
         ] {
             let r = http().post(format!("{edge}/v1/checkout/{cs}/qr")).body(body).send().await?;
             scan("a QR error", &r.bytes().await?, &secrets)?;
@@ -97,7 +97,7 @@ fn nothing_a_browser_receives_holds_a_secret() {
             .await?;
         let r = http()
             .post(format!("{edge}/v1/checkout/{cs}/qr"))
-            .json(&serde_json::json!({"method": "payzero_qr", "channel": "ALIPAY"}))
+            .json(&serde_json::json!({"method": "payzero_qr", "channel": "alipay"}))
             .send()
             .await?;
         scan("an upstream failure", &r.bytes().await?, &secrets)?;

@@ -124,6 +124,7 @@ pub struct Credentials {
     pub sqb_vendor_key: String,
     pub sqb_app_id: String,
     pub sqb_activation_code: String,
+    pub ezr_token: String,
 }
 
 impl Credentials {
@@ -138,6 +139,7 @@ impl Credentials {
             sqb_vendor_key: format!("vendorkey-{}", random_hex(16)?),
             sqb_app_id: format!("sqbapp-{}", random_hex(6)?),
             sqb_activation_code: random_hex(8)?,
+            ezr_token: format!("ezrtoken-{}", random_hex(16)?),
         })
     }
 
@@ -150,6 +152,7 @@ impl Credentials {
             &self.payzero_sign_token,
             &self.sqb_vendor_key,
             &self.sqb_activation_code,
+            &self.ezr_token,
         ]
     }
 }
@@ -193,7 +196,8 @@ impl Stack {
                 .env("SANDBOX_PAYZERO_SIGN_TOKEN", &creds.payzero_sign_token)
                 .env("SANDBOX_SQB_VENDOR_SN", &creds.sqb_vendor_sn)
                 .env("SANDBOX_SQB_VENDOR_KEY", &creds.sqb_vendor_key)
-                .env("SANDBOX_SQB_ACTIVATION_CODE", &creds.sqb_activation_code),
+                .env("SANDBOX_SQB_ACTIVATION_CODE", &creds.sqb_activation_code)
+                .env("SANDBOX_EZR_TOKEN", &creds.ezr_token),
             &state_dir,
         )?;
         let line = sandbox.wait_for("sandbox listening on", Duration::from_secs(30))?;
@@ -207,7 +211,8 @@ impl Stack {
             &env_file,
             format!(
                 "MERCHANT_SECRET_KEY={}\nWEBHOOK_SECRET={}\nPAYZERO_APP_ID={}\nPAYZERO_APP_KEY={}\nPAYZERO_SIGN_TOKEN={}\n\
-                 SHOUQIANBA_VENDOR_SN={}\nSHOUQIANBA_VENDOR_KEY={}\nSHOUQIANBA_APP_ID={}\nSHOUQIANBA_ACTIVATION_CODE={}\n",
+                 SHOUQIANBA_VENDOR_SN={}\nSHOUQIANBA_VENDOR_KEY={}\nSHOUQIANBA_APP_ID={}\nSHOUQIANBA_ACTIVATION_CODE={}\n\
+                 EZR_TOKEN={}\n",
                 creds.merchant_key,
                 creds.webhook_secret,
                 creds.payzero_app_id,
@@ -216,7 +221,8 @@ impl Stack {
                 creds.sqb_vendor_sn,
                 creds.sqb_vendor_key,
                 creds.sqb_app_id,
-                creds.sqb_activation_code
+                creds.sqb_activation_code,
+                creds.ezr_token
             ),
         )?;
         let tools = root.join("tools/node_modules");
@@ -239,6 +245,11 @@ impl Stack {
             .arg(format!("PAYZERO_API_URL:{sandbox_url}/payzero"))
             .arg("--var")
             .arg(format!("SHOUQIANBA_API_URL:{sandbox_url}/shouqianba"))
+            .arg("--var")
+            .arg(format!("EZR_API_URL:{sandbox_url}/ezr"))
+            // The shortest deadline allowed, so a cashier payment left unconfirmed is canceled
+            // within a test's patience.
+            .args(["--var", "BARCODE_DEADLINE_SECS:30"])
             .arg("--var")
             .arg(format!("SANDBOX_ADMIN_URL:{sandbox_url}/__admin"))
             .arg("--var")
@@ -403,4 +414,81 @@ pub fn gzip_len(bytes: &[u8]) -> usize {
     let mut enc = GzEncoder::new(Vec::new(), Compression::best());
     let _ = enc.write_all(bytes);
     enc.finish().map(|v| v.len()).unwrap_or(0)
+}
+
+/// A merchant's webhook endpoint on a free loopback port: it answers `200` and keeps each
+/// request's `Checkout-Signature` header and body, so a test can read what the edge sent.
+pub struct WebhookSink {
+    pub url: String,
+    received: std::sync::Arc<std::sync::Mutex<Vec<(String, Vec<u8>)>>>,
+}
+
+impl WebhookSink {
+    /// Starts accepting on the current tokio runtime.
+    pub async fn start() -> Result<WebhookSink> {
+        use tokio::io::{AsyncReadExt, AsyncWriteExt};
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
+        let url = format!("http://{}/webhook", listener.local_addr()?);
+        let received = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
+        let store = received.clone();
+        tokio::spawn(async move {
+            while let Ok((mut socket, _)) = listener.accept().await {
+                let store = store.clone();
+                tokio::spawn(async move {
+                    let mut data = Vec::new();
+                    let mut buf = [0u8; 4096];
+                    // Bounded: a webhook is a few kilobytes.
+                    while data.len() < 1 << 20 {
+                        let Ok(n) = socket.read(&mut buf).await else { return };
+                        if n == 0 {
+                            break;
+                        }
+                        data.extend_from_slice(&buf[..n]);
+                        if let Some((headers, body)) = split_request(&data)
+                            && body.len() >= content_length(&headers)
+                        {
+                            let signature = header(&headers, "checkout-signature").unwrap_or_default();
+                            if let Ok(mut all) = store.lock() {
+                                all.push((signature, body.to_vec()));
+                            }
+                            let _ = socket
+                                .write_all(
+                                    b"HTTP/1.1 200 OK\r\ncontent-length: 0\r\nconnection: close\r\n\r\n",
+                                )
+                                .await;
+                            return;
+                        }
+                    }
+                });
+            }
+        });
+        Ok(WebhookSink { url, received })
+    }
+
+    /// The events received so far, as JSON, oldest first.
+    pub fn events(&self) -> Vec<serde_json::Value> {
+        let all = self.received.lock().map(|all| all.clone()).unwrap_or_default();
+        all.iter().filter_map(|(_, body)| serde_json::from_slice(body).ok()).collect()
+    }
+
+    /// Every request received: the signature header and the raw body.
+    pub fn requests(&self) -> Vec<(String, Vec<u8>)> {
+        self.received.lock().map(|all| all.clone()).unwrap_or_default()
+    }
+}
+
+fn split_request(data: &[u8]) -> Option<(String, &[u8])> {
+    let at = data.windows(4).position(|w| w == b"\r\n\r\n")?;
+    Some((String::from_utf8_lossy(&data[..at]).into_owned(), &data[at + 4..]))
+}
+
+fn header(headers: &str, name: &str) -> Option<String> {
+    headers.lines().find_map(|line| {
+        let (key, value) = line.split_once(':')?;
+        key.trim().eq_ignore_ascii_case(name).then(|| value.trim().to_owned())
+    })
+}
+
+fn content_length(headers: &str) -> usize {
+    header(headers, "content-length").and_then(|v| v.parse().ok()).unwrap_or(0)
 }

@@ -1,15 +1,17 @@
 //! The checkout API the widget uses, authorised by a session's `client_secret` alone: the public
-//! view, QR codes, the status long-poll and (test mode) simulated payment. No endpoint here takes
-//! an amount: the session decides it.
+//! view, QR codes, cashier barcode payments, the status long-poll and (test mode) simulated
+//! payment. No endpoint here takes an amount: the session decides it, and none cancels or
+//! refunds: only the merchant and the session's own deadlines do.
 
 use super::{read_body, relay};
 use crate::config;
 use crate::error::{self, EdgeError};
 use crate::session_do::{self, SessionCall};
+use checkout_shared::json::decode;
 use checkout_shared::session;
 use worker::{Request, Response, RouteContext};
 
-/// The largest body the widget sends (a `QrRequest` is a few dozen bytes). This is the only
+/// The largest body the widget sends (a `QrRequest` or `BarcodeRequest` is a few dozen bytes). This is the only
 /// check: the session object is reachable only through its Durable Object binding, which only
 /// this worker holds (no other script binds it, and objects have no public URL), so every body
 /// it sees has passed here.
@@ -28,7 +30,7 @@ pub(crate) async fn view(_req: Request, ctx: RouteContext<()>) -> worker::Result
     error::handle(
         async {
             let (secret, id) = secret_of(&ctx)?;
-            relay(session_do::call(&ctx.env, &id, SessionCall::View { secret: &secret }).await?).await
+            relay(session_do::call(&ctx.env, &id, &SessionCall::View { secret }).await?).await
         }
         .await,
     )
@@ -39,12 +41,28 @@ pub(crate) async fn qr(mut req: Request, ctx: RouteContext<()>) -> worker::Resul
     error::handle(
         async {
             let (secret, id) = secret_of(&ctx)?;
-            let body = read_body(&mut req, MAX_BODY).await?;
-            let call = SessionCall::Qr { secret: &secret, body };
-            relay(session_do::call(&ctx.env, &id, call).await?).await
+            let request = parse(&read_body(&mut req, MAX_BODY).await?, "QR request")?;
+            relay(session_do::call(&ctx.env, &id, &SessionCall::Qr { secret, request }).await?).await
         }
         .await,
     )
+}
+
+/// `POST /v1/checkout/{client_secret}/barcode` (cashier mode): `202` with the payment's progress.
+pub(crate) async fn barcode(mut req: Request, ctx: RouteContext<()>) -> worker::Result<Response> {
+    error::handle(
+        async {
+            let (secret, id) = secret_of(&ctx)?;
+            let request = parse(&read_body(&mut req, MAX_BODY).await?, "barcode request")?;
+            relay(session_do::call(&ctx.env, &id, &SessionCall::Barcode { secret, request }).await?).await
+        }
+        .await,
+    )
+}
+
+fn parse<T: serde::de::DeserializeOwned>(body: &[u8], what: &str) -> Result<T, EdgeError> {
+    decode(body)
+        .map_err(|e| EdgeError::Invalid(checkout_shared::api::ErrorCode::InvalidJson, e.describe(what)))
 }
 
 /// `GET /v1/checkout/{client_secret}/status?since={version}`: the long-poll.
@@ -65,8 +83,7 @@ pub(crate) async fn status(req: Request, ctx: RouteContext<()>) -> worker::Resul
                     )
                 })?
                 .unwrap_or(0);
-            let call = SessionCall::Status { secret: &secret, since };
-            relay(session_do::call(&ctx.env, &id, call).await?).await
+            relay(session_do::call(&ctx.env, &id, &SessionCall::Status { secret, since }).await?).await
         }
         .await,
     )
@@ -80,7 +97,7 @@ pub(crate) async fn simulate(_req: Request, ctx: RouteContext<()>) -> worker::Re
                 return Err(EdgeError::NotAvailable);
             }
             let (secret, id) = secret_of(&ctx)?;
-            relay(session_do::call(&ctx.env, &id, SessionCall::Simulate { secret: &secret }).await?).await
+            relay(session_do::call(&ctx.env, &id, &SessionCall::Simulate { secret }).await?).await
         }
         .await,
     )

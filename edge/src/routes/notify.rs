@@ -29,10 +29,17 @@ async fn payzero_inner(req: &mut Request, env: &Env) -> Result<Response, EdgeErr
     let order = verified
         .order_result()
         .map_err(|e| EdgeError::InvalidSignature(format!("signed but unreadable msgBody: {e}")))?;
-    // Our orders are numbered by session id; anything else is not ours, and saying OK would
-    // hide the error from Payzero's retry report.
-    if !session::is_session_id(&order.mcht_order_no) {
-        return Err(EdgeError::NotFound);
-    }
-    relay(session_do::call(env, &order.mcht_order_no, SessionCall::Notify { raw }).await?).await
+    // Our orders are numbered `{session id}_{n}` (the first release: the session id). A verified
+    // notice for any other order (one made in Payzero's back office, say) is acknowledged and
+    // logged: retrying it would change nothing.
+    let Some(session_id) = session::session_id_of_order_no(&order.mcht_order_no) else {
+        worker::console_log!(
+            "Payzero notice for order {} not made by the checkout: acknowledged",
+            order.mcht_order_no
+        );
+        return Ok(error::text("OK", 200));
+    };
+    let raw =
+        String::from_utf8(raw).map_err(|_| EdgeError::InvalidSignature("the body is not UTF-8".into()))?;
+    relay(session_do::call(env, session_id, &SessionCall::Notify { raw }).await?).await
 }

@@ -16,11 +16,14 @@ pub(crate) async fn create(mut req: Request, ctx: RouteContext<()>) -> worker::R
 async fn create_inner(req: &mut Request, env: &Env) -> Result<Response, EdgeError> {
     authorize_merchant(req, env)?;
     let body = read_body(req, MAX_BODY_BYTES).await?;
-    let params = session::parse_create_request(&body)?;
+    let deadline =
+        session::barcode_deadline_setting(config::optional_var(env, "BARCODE_DEADLINE_SECS").as_deref())
+            .map_err(EdgeError::Config)?;
+    let params = session::parse_create_request(&body, deadline)?;
     let id = session::new_session_id(config::random()?);
     let secret = ClientSecret::new(session::new_client_secret(&id, config::random()?));
     let new = Session::open(id.clone(), secret, params, config::now_ms() / 1000);
-    relay(session_do::call(env, &id, SessionCall::Create(&new)).await?).await
+    relay(session_do::call(env, &id, &SessionCall::Create { session: Box::new(new) }).await?).await
 }
 
 /// `GET /v1/sessions/{id}`.
@@ -33,11 +36,11 @@ pub(crate) async fn cancel(req: Request, ctx: RouteContext<()>) -> worker::Resul
     error::handle(by_id(&req, &ctx, SessionCall::Cancel).await)
 }
 
-async fn by_id(req: &Request, ctx: &RouteContext<()>, call: SessionCall<'_>) -> Result<Response, EdgeError> {
+async fn by_id(req: &Request, ctx: &RouteContext<()>, call: SessionCall) -> Result<Response, EdgeError> {
     authorize_merchant(req, &ctx.env)?;
     let id = ctx.param("id").map(String::as_str).unwrap_or_default();
     if !session::is_session_id(id) {
         return Err(EdgeError::NotFound);
     }
-    relay(session_do::call(&ctx.env, id, call).await?).await
+    relay(session_do::call(&ctx.env, id, &call).await?).await
 }

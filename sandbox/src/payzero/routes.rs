@@ -13,10 +13,10 @@ use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::{Json, Router};
+use checkout_shared::json::decode;
 use checkout_shared::payzero::{
     AgreeApplyRequest, AgreeConfirmRequest, ConfirmQuickpayRequest, DeclareRequest, Envelope, LoginRequest,
     LoginResponse, NoObject, Order, QrCodeType, RedoMockpayRequest, RedoQuickpayRequest, RefundRequest,
-    decode,
 };
 use checkout_shared::sign::bytes_eq;
 use serde::Serialize;

@@ -565,6 +565,7 @@ impl Shouqianba {
         id: &str,
         now_ms: u64,
         rng: &mut impl Rng,
+        reported_amount: Option<Fen>,
     ) -> Result<OrderData, crate::payzero::AdminError> {
         let o = self.admin_order(id)?;
         if o.order_status != OrderStatus::Created {
@@ -574,6 +575,10 @@ impl Shouqianba {
             return Err(crate::payzero::AdminError::Conflict(format!(
                 "the QR code of order {id} has expired"
             )));
+        }
+        if let Some(amount) = reported_amount {
+            o.total = amount;
+            o.net = amount;
         }
         o.mark_paid(now_ms, rng);
         Ok(o.data())
