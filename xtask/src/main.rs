@@ -16,7 +16,8 @@ usage: cargo xtask <task>
 
 tasks:
   dev      set up, build, start the sandbox + edge (wrangler dev) + demo shop; print the demo URL
-  test     set up (incl. Chromium), build, run every test: native, widget-in-browser, end-to-end
+  test     set up (incl. Chromium), fmt + clippy (native, wasm32), build, run every test:
+           native, widget-in-browser, end-to-end
   bench    print widget/worker transfer sizes and the median navigation → visible QR time
   build    build the widget (www/pkg) and the worker (edge/build)
   setup    install or check the toolchain: wasm target, wasm-bindgen-cli, worker-build, npm tools

@@ -1,10 +1,12 @@
-//! `cargo xtask test`: every test the project has, in one command – formatting, the native tests
-//! (pure core, sandbox, demo, xtask), the widget's tests in headless Chromium, and the end-to-end
-//! tests through wrangler dev with the sandbox upstream and Chromium as the shopper.
+//! `cargo xtask test`: every test the project has, in one command – formatting, clippy (native
+//! and wasm32), the native tests (pure core, sandbox, demo, xtask), the widget's tests in headless
+//! Chromium, and the end-to-end tests through wrangler dev with the sandbox upstream and Chromium
+//! as the shopper.
 
 use crate::proc::{check, tools_path};
 use crate::{build, root, setup, step};
 use anyhow::Result;
+use std::path::Path;
 use std::process::Command;
 
 pub(crate) fn run() -> Result<()> {
@@ -12,6 +14,7 @@ pub(crate) fn run() -> Result<()> {
     setup::run(&setup::Needs { browser: true })?;
     step("checking formatting");
     check(Command::new("cargo").args(["fmt", "--all", "--", "--check"]).current_dir(&root))?;
+    clippy(&root)?;
     build::all()?;
     step("native tests: shared core, sandbox, demo shop, xtask, widget state");
     check(
@@ -43,4 +46,46 @@ pub(crate) fn run() -> Result<()> {
     )?;
     step("all tests passed");
     Ok(())
+}
+
+/// Clippy with warnings as errors, before the release builds, so a lint stops the run before the
+/// long browser and end-to-end steps. Two passes because the crates live on two targets: the
+/// worker is wasm-only (so it is left out natively), and the widget's browser tests compile only
+/// for wasm32. `setup::run` has already added the wasm32 target.
+fn clippy(root: &Path) -> Result<()> {
+    step("clippy, native: every crate but the worker, incl. tests (-D warnings)");
+    check(
+        Command::new("cargo")
+            .args([
+                "clippy",
+                "--workspace",
+                "--exclude",
+                "checkout-edge",
+                "--all-targets",
+                "--",
+                "-D",
+                "warnings",
+            ])
+            .current_dir(root),
+    )?;
+    step("clippy, wasm32: shared, widget (incl. its browser tests), worker (-D warnings)");
+    check(
+        Command::new("cargo")
+            .args([
+                "clippy",
+                "--target",
+                "wasm32-unknown-unknown",
+                "-p",
+                "checkout-shared",
+                "-p",
+                "checkout-widget",
+                "-p",
+                "checkout-edge",
+                "--all-targets",
+                "--",
+                "-D",
+                "warnings",
+            ])
+            .current_dir(root),
+    )
 }
