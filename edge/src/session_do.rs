@@ -392,7 +392,7 @@ impl CheckoutSession {
         }
         let digest = session::notice_digest(raw);
         let msg_type: MsgType = verified.get().msg_type.clone();
-        let accepted = self.step(Input::Notice { digest: digest.clone(), msg_type, order }).await?;
+        let accepted = self.step(Input::Notice { digest: digest.clone(), msg_type, order: Box::new(order) }).await?;
         if accepted == Accepted::Confirming && !self.read(|s| s.notice_recorded(&digest))? {
             // Not recorded: Payzero retries, and by then queryOrder may agree.
             return Err(EdgeError::NotConfirmed("queryOrder does not report the payment yet".into()));

@@ -61,8 +61,10 @@ async fn barcode(stack: &Stack, cs: &str, method: &str, code: &str) -> Result<Ba
 
 async fn admin(stack: &Stack, path: &str, body: Value) -> Result<Value> {
     let r = http().post(format!("{}/__admin{path}", stack.sandbox_url)).json(&body).send().await?;
-    ensure!(r.status().is_success(), "admin {path} answered {}: {}", r.status(), r.text().await?);
-    Ok(r.json().await?)
+    let (code, text) = (r.status(), r.text().await?);
+    ensure!(code.is_success(), "admin {path} answered {code}: {text}");
+    // Some controls answer with no body.
+    Ok(serde_json::from_str(&text).unwrap_or(Value::Null))
 }
 
 /// Long-polls until `done` holds or `limit` passes (each poll is bounded by the edge's wait).
@@ -339,4 +341,28 @@ fn a_session_offering_every_method_is_paid_once_after_switching() {
 
 fn unix_now() -> u64 {
     std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_secs()).unwrap_or(0)
+}
+
+#[test]
+fn a_revoked_payzero_token_is_replaced_without_the_shopper_noticing() {
+    with_stack(|stack| async move {
+        let session = create(&stack, "RELOGIN-1", &[PaymentMethod::PayzeroQr], None).await?;
+        let cs = &session.client_secret;
+        qr(&stack, cs, "payzero_qr", "wechat_pay").await?;
+        // Every token issued so far is now unknown to Payzero: it answers 401 (spec: bad token).
+        admin(&stack, "/payzero/tokens/revoke", json!({})).await?;
+        let code = qr(&stack, cs, "payzero_qr", "alipay").await?;
+        ensure!(code.qr_content.starts_with("https://qr.alipay.com/"), "{code:?}");
+        let log: Value = http()
+            .get(format!("{}/__admin/requests?path=/payzero/auth/login", stack.sandbox_url))
+            .send()
+            .await?
+            .json()
+            .await?;
+        ensure!(
+            log.as_array().is_some_and(|l| l.len() == 2),
+            "one login, then one more after the 401: {log}"
+        );
+        Ok(())
+    });
 }

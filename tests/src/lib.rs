@@ -420,8 +420,11 @@ pub fn gzip_len(bytes: &[u8]) -> usize {
 /// request's `Checkout-Signature` header and body, so a test can read what the edge sent.
 pub struct WebhookSink {
     pub url: String,
-    received: std::sync::Arc<std::sync::Mutex<Vec<(String, Vec<u8>)>>>,
+    received: Received,
 }
+
+/// Each request's `Checkout-Signature` header and raw body, shared with the accepting task.
+type Received = std::sync::Arc<std::sync::Mutex<Vec<(String, Vec<u8>)>>>;
 
 impl WebhookSink {
     /// Starts accepting on the current tokio runtime.
@@ -429,7 +432,7 @@ impl WebhookSink {
         use tokio::io::{AsyncReadExt, AsyncWriteExt};
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
         let url = format!("http://{}/webhook", listener.local_addr()?);
-        let received = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
+        let received: Received = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
         let store = received.clone();
         tokio::spawn(async move {
             while let Ok((mut socket, _)) = listener.accept().await {

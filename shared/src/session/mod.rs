@@ -103,7 +103,7 @@ pub enum Input {
     /// Test mode: the sandbox should pay the QR on screen, as a shopper's phone would.
     Simulate,
     /// A verified Payzero notification; `digest` is `notice_digest` of its raw body.
-    Notice { digest: String, msg_type: MsgType, order: OrderResult },
+    Notice { digest: String, msg_type: MsgType, order: Box<OrderResult> },
     /// The answer to call `call`.
     Answer { call: u64, answer: Answer },
     /// Only the clock moved (an alarm).
@@ -272,7 +272,7 @@ impl Session {
             }
             Input::Cancel => self.cancel(now_ms),
             Input::Simulate => self.simulate(now_ms),
-            Input::Notice { digest, msg_type, order } => Ok(self.notice(digest, &msg_type, order, now_ms)),
+            Input::Notice { digest, msg_type, order } => Ok(self.notice(digest, &msg_type, *order, now_ms)),
             Input::Answer { call, answer } => {
                 self.answer(call, &answer, now_ms);
                 Ok(Accepted::Done)

@@ -215,7 +215,7 @@ fn notices_are_confirmed_recorded_and_deduplicated() {
     let notice = |digest: &str, status: &str| Input::Notice {
         digest: digest.into(),
         msg_type: MsgType::PayStatusNotify,
-        order: order(status),
+        order: Box::new(order(status)),
     };
     // Claimed paid but the query does not agree yet: not recorded, so Payzero sends it again.
     assert_eq!(s.handle(notice("d1", "PAY_SUCCEED"), NOW_MS).unwrap(), Accepted::Confirming);
@@ -271,7 +271,7 @@ fn expiry_asks_the_gateway_first_and_a_late_payment_still_wins() {
         serde_json::json!({"mchtOrderNo": order_no, "paymentAmount": 1234, "payStatus": "PAY_SUCCEED"}),
     )
     .unwrap();
-    s.handle(Input::Notice { digest: "late".into(), msg_type: MsgType::PayStatusNotify, order }, at + 5000)
+    s.handle(Input::Notice { digest: "late".into(), msg_type: MsgType::PayStatusNotify, order: Box::new(order) }, at + 5000)
         .unwrap();
     drive(&mut s, at + 5000, |op| match op {
         Op::Webhook { .. } => Answer::Http { status: 200, body: vec![] },
@@ -729,7 +729,7 @@ fn sessions_stored_by_the_first_release_still_load() {
     )
     .unwrap();
     let now = open.created_at * 1000 + 1000;
-    open.handle(Input::Notice { digest: "n".into(), msg_type: MsgType::PayStatusNotify, order }, now)
+    open.handle(Input::Notice { digest: "n".into(), msg_type: MsgType::PayStatusNotify, order: Box::new(order) }, now)
         .unwrap();
     let id = open.id.clone();
     drive(&mut open, now, |_| pz_order(&id, "PAY_SUCCEED", 8800));
