@@ -7,7 +7,7 @@
 //! (the old one dies at once), so it is sealed in `TerminalState`: nothing outside this module can
 //! read it, and only the functions here sign with it.
 
-use crate::gateway::{HttpMethod, UpstreamRequest};
+use crate::gateway::UpstreamRequest;
 use crate::shouqianba::{ActivateRequest, CheckinRequest, CommErrorCode, CommResult, Response};
 use crate::sign::{self, Secret};
 use serde::de::Deserializer;
@@ -152,24 +152,11 @@ pub struct VendorCredentials {
     pub activation_code: Secret,
 }
 
-fn endpoint(api_url: &str, path: &str) -> String {
-    format!("{}{}", api_url.trim_end_matches('/'), path)
-}
-
 /// A JSON `POST` of exactly `body`, signed over those bytes: `Authorization: {sn} {md5(body ++
 /// key)}`. Signing and sending the same bytes is the point: re-serialising later would break it.
 fn signed_post(url: String, body: Vec<u8>, signer_sn: &str, key: &Secret) -> UpstreamRequest {
     let authorization = sign::shouqianba_authorization(signer_sn, &body, key.expose());
-    UpstreamRequest {
-        method: HttpMethod::Post,
-        url,
-        headers: vec![
-            ("Accept".into(), "application/json".into()),
-            ("Content-Type".into(), "application/json".into()),
-            ("Authorization".into(), authorization),
-        ],
-        body: Some(body),
-    }
+    UpstreamRequest::post_bytes(url, body).with_header("Authorization", authorization)
 }
 
 fn to_json_bytes<T: Serialize>(value: &T) -> Vec<u8> {
@@ -183,7 +170,7 @@ fn to_json_bytes<T: Serialize>(value: &T) -> Vec<u8> {
 pub fn activate_request(api_url: &str, vendor: &VendorCredentials, device_id: &str) -> UpstreamRequest {
     let request = ActivateRequest::new(vendor.app_id.expose(), vendor.activation_code.expose(), device_id);
     signed_post(
-        endpoint(api_url, ACTIVATE_PATH),
+        crate::gateway::join(api_url, ACTIVATE_PATH),
         to_json_bytes(&request),
         vendor.vendor_sn.expose(),
         &vendor.vendor_key,
@@ -207,7 +194,12 @@ impl TerminalState {
     /// be from an earlier day: that is what a check-in is for).
     pub fn checkin_request(&self, api_url: &str) -> UpstreamRequest {
         let request = CheckinRequest::new(&self.terminal_sn, &self.device_id);
-        signed_post(endpoint(api_url, CHECKIN_PATH), to_json_bytes(&request), &self.terminal_sn, &self.key.0)
+        signed_post(
+            crate::gateway::join(api_url, CHECKIN_PATH),
+            to_json_bytes(&request),
+            &self.terminal_sn,
+            &self.key.0,
+        )
     }
 
     /// A trade call (`path` such as `/upay/v2/pay`) with `body` plus this terminal's
@@ -224,7 +216,12 @@ impl TerminalState {
         }
         let mut body = body.clone();
         body.insert("terminal_sn".into(), Value::String(self.terminal_sn.clone()));
-        Ok(signed_post(endpoint(api_url, path), to_json_bytes(&body), &self.terminal_sn, &self.key.0))
+        Ok(signed_post(
+            crate::gateway::join(api_url, path),
+            to_json_bytes(&body),
+            &self.terminal_sn,
+            &self.key.0,
+        ))
     }
 
     /// What the merchant API may say about this terminal.
@@ -351,6 +348,7 @@ pub fn after_trade_answer(body: &[u8], attempt: u32) -> TradeStep {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::gateway::HttpMethod;
     use serde_json::json;
 
     const API: &str = "http://127.0.0.1:8790/shouqianba/";

@@ -65,8 +65,13 @@ fn refusal<T>(response: &wire::Response<T>) -> Outcome {
     }
 }
 
-fn is_not_found(message: Option<&str>) -> bool {
-    message.is_some_and(|m| m.contains("订单不存在"))
+/// A failed query or cancel: "订单不存在" (no such order) is an answer, anything else a refusal.
+fn not_found_or_refusal<T>(response: &wire::Response<T>) -> Outcome {
+    if response.msg.as_deref().is_some_and(|m| m.contains("订单不存在")) {
+        Outcome::NotFound
+    } else {
+        refusal(response)
+    }
 }
 
 /// pay (1). `expected` is the amount asked for: EZR's pay answer may write it in yuan, and an
@@ -99,12 +104,7 @@ pub fn interpret_query(status: u16, body: &[u8]) -> Outcome {
         Ok(r) => r,
         Err(outcome) => return outcome,
     };
-    let Some(result) = response.ok() else {
-        if is_not_found(response.msg.as_deref()) {
-            return Outcome::NotFound;
-        }
-        return refusal(&response);
-    };
+    let Some(result) = response.ok() else { return not_found_or_refusal(&response) };
     let order_no = result.out_trade_no.clone().unwrap_or_default();
     state_outcome(&result.order_state, &order_no, result.total_amount.fen(), result.trade_no.clone(), None)
 }
@@ -145,12 +145,7 @@ pub fn interpret_cancel(status: u16, body: &[u8]) -> Outcome {
         Ok(r) => r,
         Err(outcome) => return outcome,
     };
-    let Some(result) = response.ok() else {
-        if is_not_found(response.msg.as_deref()) {
-            return Outcome::NotFound;
-        }
-        return refusal(&response);
-    };
+    let Some(result) = response.ok() else { return not_found_or_refusal(&response) };
     if result.re_call == Some(ReCall::Yes) {
         return failed("EZR asks for the cancel to be sent again (ReCall Y)");
     }
