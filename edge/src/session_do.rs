@@ -15,7 +15,7 @@ use checkout_shared::gateway::{self, Answer, Op, Upstream};
 use checkout_shared::payzero::MsgType;
 use checkout_shared::session::{
     self, Accepted, Event, Input, LONG_POLL_MS, MAX_STATUS_WAITS, Outgoing, QUERY_INTERVAL_MS, Refusal,
-    Session,
+    Session, Status,
 };
 use checkout_shared::sign;
 use futures_util::future::select;
@@ -153,10 +153,10 @@ impl CheckoutSession {
             SessionCall::Cancel => {
                 self.current().await?;
                 self.step(Input::Cancel).await?;
-                let status = self.read(|s| s.status.clone())?;
+                let status = self.read(|s| s.status)?;
                 // A shopper paid just before: the cancel is answered as refused.
-                if status == checkout_shared::api::SessionStatus::Paid {
-                    return Err(Refusal::closed(&status).into());
+                if status == Status::Paid {
+                    return Err(Refusal::closed(status).into());
                 }
                 self.merchant_view(200)
             }
@@ -392,7 +392,8 @@ impl CheckoutSession {
         }
         let digest = session::notice_digest(raw);
         let msg_type: MsgType = verified.get().msg_type.clone();
-        let accepted = self.step(Input::Notice { digest: digest.clone(), msg_type, order: Box::new(order) }).await?;
+        let accepted =
+            self.step(Input::Notice { digest: digest.clone(), msg_type, order: Box::new(order) }).await?;
         if accepted == Accepted::Confirming && !self.read(|s| s.notice_recorded(&digest))? {
             // Not recorded: Payzero retries, and by then queryOrder may agree.
             return Err(EdgeError::NotConfirmed("queryOrder does not report the payment yet".into()));

@@ -178,7 +178,7 @@ pub enum Op {
     },
     /// Test mode: the sandbox plays the shopper and pays `order_no`.
     SandboxPay {
-        gateway: GatewayName,
+        gateway: Gateway,
         order_no: String,
     },
     /// Deliver the merchant event `event_id` from the outbox.
@@ -296,12 +296,22 @@ impl Strategy {
     }
 }
 
-crate::wire_enum! {
-    /// A gateway's name, as stored and as shown to merchants.
-    pub enum GatewayName {
-        Payzero = "payzero",
-        Shouqianba = "shouqianba",
-        Ezr = "ezr",
+/// A gateway, as stored and as named in the sandbox's controls.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Gateway {
+    Payzero,
+    Shouqianba,
+    Ezr,
+}
+
+impl Gateway {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Gateway::Payzero => "payzero",
+            Gateway::Shouqianba => "shouqianba",
+            Gateway::Ezr => "ezr",
+        }
     }
 }
 

@@ -3,7 +3,7 @@
 
 use super::params::Method;
 use crate::api::{BarcodeState, BarcodeView, QrView};
-use crate::gateway::{GatewayName, Wallet};
+use crate::gateway::{Gateway, Wallet};
 use serde::{Deserialize, Serialize};
 
 /// Where an attempt stands.
@@ -124,11 +124,11 @@ impl Attempt {
         }
     }
 
-    pub fn gateway(&self) -> GatewayName {
+    pub fn gateway(&self) -> Gateway {
         match self.method {
-            Method::PayzeroQr => GatewayName::Payzero,
-            Method::ShouqianbaQr | Method::ShouqianbaBarcode => GatewayName::Shouqianba,
-            Method::EzrBarcode => GatewayName::Ezr,
+            Method::PayzeroQr => Gateway::Payzero,
+            Method::ShouqianbaQr | Method::ShouqianbaBarcode => Gateway::Shouqianba,
+            Method::EzrBarcode => Gateway::Ezr,
         }
     }
 

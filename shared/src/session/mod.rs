@@ -24,7 +24,7 @@ use crate::api::{
     Channel, CheckoutView, ErrorCode, PaymentMethod, SessionCreated, SessionStatus, StatusUpdate,
     WebhookEvent, WebhookSession,
 };
-use crate::gateway::{self, Answer, GatewayName, Op, Outcome, PayState, PaymentFact, Wallet};
+use crate::gateway::{self, Answer, Gateway, Op, Outcome, PayState, PaymentFact, Wallet};
 use crate::payzero::{MsgType, OrderResult, PayStatus};
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
@@ -64,6 +64,30 @@ pub const MAX_SEEN_NOTICES: usize = 32;
 // ---------------------------------------------------------------------------------------------
 // Inputs, refusals, events
 
+/// Where a session stands. Closed: `api::SessionStatus` is its wire form.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Status {
+    Open,
+    Paid,
+    Expired,
+    Canceled,
+    /// Money moved in a way a person must look at.
+    RequiresAttention,
+}
+
+impl Status {
+    pub fn wire(self) -> SessionStatus {
+        match self {
+            Status::Open => SessionStatus::Open,
+            Status::Paid => SessionStatus::Paid,
+            Status::Expired => SessionStatus::Expired,
+            Status::Canceled => SessionStatus::Canceled,
+            Status::RequiresAttention => SessionStatus::RequiresAttention,
+        }
+    }
+}
+
 /// One refusal a client can act on: the stable code, a message naming the field or the state,
 /// and when a rate-limited request may be tried again.
 #[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
@@ -80,8 +104,8 @@ impl Refusal {
         Refusal { code, message: message.into(), retry_after: None }
     }
 
-    pub fn closed(status: &SessionStatus) -> Refusal {
-        Refusal::new(ErrorCode::SessionClosed, format!("the session is {status}"))
+    pub fn closed(status: Status) -> Refusal {
+        Refusal::new(ErrorCode::SessionClosed, format!("the session is {}", status.wire()))
     }
 
     fn invalid(message: impl Into<String>) -> Refusal {
@@ -194,7 +218,7 @@ pub struct Session {
     pub created_at: u64,
     /// Unix seconds.
     pub expires_at: u64,
-    pub status: SessionStatus,
+    pub status: Status,
     /// Grows by one at every change a browser can see.
     pub version: u64,
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -240,7 +264,7 @@ impl Session {
             client_secret,
             params,
             created_at: now,
-            status: SessionStatus::Open,
+            status: Status::Open,
             version: 1,
             paid_at: None,
             paid_attempt: None,
@@ -296,8 +320,7 @@ impl Session {
     /// When the session next needs the clock (unix milliseconds): its expiry, a queued call, a
     /// call that may have been lost, a barcode poll or deadline, a background query.
     pub fn poll_timeout(&self) -> Option<u64> {
-        let expiry =
-            (self.status == SessionStatus::Open && self.closing.is_none()).then(|| self.expires_at * 1000);
+        let expiry = (self.status == Status::Open && self.closing.is_none()).then(|| self.expires_at * 1000);
         let calls = self.calls.iter().map(|c| match c.state {
             CallState::Queued { not_before_ms } => not_before_ms,
             CallState::Sent { at_ms } => at_ms.saturating_add(CALL_LOST_MS),
@@ -324,7 +347,7 @@ impl Session {
         for id in lost {
             self.answer(id, &Answer::Lost("no answer before the object restarted".into()), now_ms);
         }
-        if self.status == SessionStatus::Open && self.closing.is_none() && now_ms >= self.expires_at * 1000 {
+        if self.status == Status::Open && self.closing.is_none() && now_ms >= self.expires_at * 1000 {
             self.begin_close(Closing::Expire, now_ms);
         }
         // Barcode polls and deadlines, and the background polls of QR orders without notices.
@@ -349,7 +372,7 @@ impl Session {
                 let deadline = a.deadline_ms.unwrap_or(0);
                 Some(a.next_poll_ms.unwrap_or(0).min(deadline.saturating_add(1)))
             }
-            (Method::ShouqianbaQr, AttemptState::Open) if self.status == SessionStatus::Open => {
+            (Method::ShouqianbaQr, AttemptState::Open) if self.status == Status::Open => {
                 Some(a.last_query_ms.unwrap_or(a.started_ms).saturating_add(SHOUQIANBA_QR_POLL_MS))
             }
             _ => None,
@@ -379,10 +402,9 @@ impl Session {
     // ----- shopper requests
 
     fn check_open(&self, now_ms: u64) -> Result<(), Refusal> {
-        if self.status != SessionStatus::Open || self.closing.is_some() || now_ms >= self.expires_at * 1000 {
-            let status =
-                if self.status == SessionStatus::Open { SessionStatus::Expired } else { self.status.clone() };
-            return Err(Refusal::closed(&status));
+        if self.status != Status::Open || self.closing.is_some() || now_ms >= self.expires_at * 1000 {
+            let status = if self.status == Status::Open { Status::Expired } else { self.status };
+            return Err(Refusal::closed(status));
         }
         Ok(())
     }
@@ -544,7 +566,7 @@ impl Session {
 
     fn cancel(&mut self, now_ms: u64) -> Result<Accepted, Refusal> {
         match self.status {
-            SessionStatus::Open => {
+            Status::Open => {
                 if self.closing.is_none() {
                     self.begin_close(Closing::Cancel, now_ms);
                 } else {
@@ -553,8 +575,8 @@ impl Session {
                 }
                 Ok(Accepted::Done)
             }
-            SessionStatus::Canceled => Ok(Accepted::Done),
-            ref other => Err(Refusal::closed(other)),
+            Status::Canceled => Ok(Accepted::Done),
+            other => Err(Refusal::closed(other)),
         }
     }
 
@@ -582,10 +604,10 @@ impl Session {
             return;
         }
         self.closing = None;
-        if self.status == SessionStatus::Open {
+        if self.status == Status::Open {
             let status = match reason {
-                Closing::Expire => SessionStatus::Expired,
-                Closing::Cancel => SessionStatus::Canceled,
+                Closing::Expire => Status::Expired,
+                Closing::Cancel => Status::Canceled,
             };
             self.set_status(status, now_ms);
         }
@@ -723,7 +745,7 @@ impl Session {
             Outcome::Qr { order_no, content, provider } => {
                 let expires_at = (now_ms / 1000).saturating_add(QR_LIFETIME_SECS).min(self.expires_at);
                 let wallet = op_wallet(op);
-                let closed = self.status != SessionStatus::Open || self.closing.is_some();
+                let closed = self.status != Status::Open || self.closing.is_some();
                 let Some(a) = self.attempt_mut(index) else { return };
                 if order_no != a.order_no {
                     a.state = if a.order_created { AttemptState::Open } else { AttemptState::Failed };
@@ -967,8 +989,8 @@ impl Session {
                 // money moved.
                 self.paid_attempt = Some(index);
                 self.paid_at = Some(now_ms / 1000);
-                if self.status != SessionStatus::RequiresAttention {
-                    self.set_status(SessionStatus::Paid, now_ms);
+                if self.status != Status::RequiresAttention {
+                    self.set_status(Status::Paid, now_ms);
                 }
                 self.close_other_attempts(Some(index), now_ms);
             }
@@ -981,21 +1003,21 @@ impl Session {
             Some(earlier) => earlier,
             None => reason,
         });
-        self.set_status(SessionStatus::RequiresAttention, now_ms);
+        self.set_status(Status::RequiresAttention, now_ms);
     }
 
-    fn set_status(&mut self, status: SessionStatus, now_ms: u64) {
+    fn set_status(&mut self, status: Status, now_ms: u64) {
         let kind = match status {
-            SessionStatus::Paid => "checkout.session.paid",
-            SessionStatus::Expired => "checkout.session.expired",
-            SessionStatus::Canceled => "checkout.session.canceled",
-            SessionStatus::RequiresAttention => "checkout.session.requires_attention",
+            Status::Paid => "checkout.session.paid",
+            Status::Expired => "checkout.session.expired",
+            Status::Canceled => "checkout.session.canceled",
+            Status::RequiresAttention => "checkout.session.requires_attention",
             _ => "checkout.session.updated",
         };
         let repeat = self.status == status;
         self.status = status;
         self.changed();
-        if !repeat || self.status == SessionStatus::RequiresAttention {
+        if !repeat || self.status == Status::RequiresAttention {
             self.queue_webhook(kind, now_ms);
         }
     }
@@ -1036,7 +1058,7 @@ impl Session {
             id: self.id.clone(),
             merchant_order_no: self.params.merchant_order_no.clone(),
             amount: self.params.amount,
-            status: self.status.clone(),
+            status: self.status.wire(),
             paid_at: self.paid_at,
             gateway_order_no: paid.and_then(|a| a.gateway_ref.clone()),
             payment_method: paid.map(|a| a.method.wire()),
@@ -1113,7 +1135,7 @@ impl Session {
 
     /// Queries of orders browsers are waiting on, at most one per attempt per `interval_ms`.
     fn queue_due_queries(&mut self, now_ms: u64, interval_ms: u64) {
-        if self.status != SessionStatus::Open || self.closing.is_some() {
+        if self.status != Status::Open || self.closing.is_some() {
             return;
         }
         let due: Vec<u32> = self
@@ -1148,7 +1170,7 @@ impl Session {
 
     /// Whether an open session's time is up at `now` (unix seconds).
     pub fn is_overdue(&self, now: u64) -> bool {
-        self.status == SessionStatus::Open && now >= self.expires_at
+        self.status == Status::Open && now >= self.expires_at
     }
 
     // ----- reading results
@@ -1156,7 +1178,7 @@ impl Session {
     /// The answer to a QR request on attempt `index`, once its calls are done: the code, or why
     /// there is none. `None` while a call is still out.
     pub fn qr_result(&mut self, index: u32, now: u64) -> Option<Result<crate::api::QrView, Refusal>> {
-        let status = self.status.clone();
+        let status = self.status;
         let a = self.attempt_mut(index)?;
         if a.state == AttemptState::Issuing {
             return None;
@@ -1164,7 +1186,7 @@ impl Session {
         if let Some(e) = a.error.take() {
             return Some(Err(Refusal::new(e.code, e.message)));
         }
-        Some(a.qr_view(now).ok_or_else(|| Refusal::closed(&status)))
+        Some(a.qr_view(now).ok_or_else(|| Refusal::closed(status)))
     }
 
     /// The answer to a simulate request on attempt `index`: `None` while its call is out.
@@ -1195,7 +1217,7 @@ impl Session {
             id: self.id.clone(),
             client_secret: self.client_secret.expose().to_owned(),
             url: hosted_page_url(public_base_url, self.client_secret.expose()),
-            status: self.status.clone(),
+            status: self.status.wire(),
             amount: self.params.amount,
             merchant_order_no: self.params.merchant_order_no.clone(),
             expires_at: self.expires_at,
@@ -1209,13 +1231,13 @@ impl Session {
             currency: self.params.currency.clone(),
             subject: self.params.subject.clone(),
             methods: self.params.methods.iter().map(|m| m.wire()).collect(),
-            status: self.status.clone(),
+            status: self.status.wire(),
             locale: self.params.locale.clone(),
             expires_at: self.expires_at,
             return_url: self.params.return_url.clone(),
             test_mode,
             version: self.version,
-            qr: if self.status == SessionStatus::Open {
+            qr: if self.status == Status::Open {
                 self.attempts.iter().rev().find_map(|a| a.qr_view(now))
             } else {
                 None
@@ -1230,7 +1252,7 @@ impl Session {
 
     pub fn status_update(&self) -> StatusUpdate {
         StatusUpdate {
-            status: self.status.clone(),
+            status: self.status.wire(),
             version: self.version,
             paid_at: self.paid_at,
             barcode: self.latest_barcode(),
@@ -1263,9 +1285,9 @@ fn method_name(method: Method) -> &'static str {
 fn query_op(a: &Attempt) -> Op {
     let order_no = a.order_no.clone();
     match a.gateway() {
-        GatewayName::Payzero => Op::PayzeroQuery { order_no },
-        GatewayName::Shouqianba => Op::ShouqianbaQuery { order_no },
-        GatewayName::Ezr | GatewayName::Unknown(_) => Op::EzrQuery { order_no },
+        Gateway::Payzero => Op::PayzeroQuery { order_no },
+        Gateway::Shouqianba => Op::ShouqianbaQuery { order_no },
+        Gateway::Ezr => Op::EzrQuery { order_no },
     }
 }
 

@@ -8,7 +8,7 @@
 
 use super::attempt::{Attempt, AttemptState, Qr};
 use super::{Call, CallState, ClientSecret, Method, OutgoingWebhook, Purpose, Session, SessionParams};
-use crate::api::{Locale, SessionStatus};
+use crate::api::Locale;
 use crate::gateway::{Op, Wallet};
 use crate::json::{DecodeError, decode};
 use crate::money::Fen;
@@ -65,7 +65,7 @@ struct V1 {
     params: V1Params,
     created_at: u64,
     expires_at: u64,
-    status: SessionStatus,
+    status: super::Status,
     version: u64,
     paid_at: Option<u64>,
     gateway_order_no: Option<String>,
@@ -124,8 +124,8 @@ impl V1 {
                 })
             });
             a.state = match session.status {
-                SessionStatus::Open => AttemptState::Open,
-                SessionStatus::Paid => AttemptState::Paid,
+                super::Status::Open => AttemptState::Open,
+                super::Status::Paid => AttemptState::Paid,
                 _ => AttemptState::Closed,
             };
             if a.state == AttemptState::Paid {

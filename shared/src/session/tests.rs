@@ -129,7 +129,7 @@ fn payzero_qr_is_issued_then_confirmed_paid_once() {
     s.handle(Input::Wait, NOW_MS + 3000 + QUERY_INTERVAL_MS).unwrap();
     let version = s.version;
     drive(&mut s, NOW_MS + 9000, |_| pz_order(&order_no, "PAY_SUCCEED", 1234));
-    assert_eq!(s.status, SessionStatus::Paid);
+    assert_eq!(s.status, Status::Paid);
     assert_eq!(s.version, version + 1);
     assert_eq!(s.poll_event(), Some(Event::Changed(s.version)));
     assert_eq!(s.paid_at, Some(NOW + 9));
@@ -221,12 +221,12 @@ fn notices_are_confirmed_recorded_and_deduplicated() {
     assert_eq!(s.handle(notice("d1", "PAY_SUCCEED"), NOW_MS).unwrap(), Accepted::Confirming);
     drive(&mut s, NOW_MS, |_| pz_order(&order_no, "NOT_PAYED", 1234));
     assert!(!s.notice_recorded("d1"));
-    assert_eq!(s.status, SessionStatus::Open);
+    assert_eq!(s.status, Status::Open);
     // The retry, once the query agrees: paid and recorded; a duplicate changes nothing.
     s.handle(notice("d1", "PAY_SUCCEED"), NOW_MS + 60_000).unwrap();
     drive(&mut s, NOW_MS + 60_000, |_| pz_order(&order_no, "PAY_SUCCEED", 1234));
     assert!(s.notice_recorded("d1"));
-    assert_eq!(s.status, SessionStatus::Paid);
+    assert_eq!(s.status, Status::Paid);
     let version = s.version;
     assert_eq!(s.handle(notice("d1", "PAY_SUCCEED"), NOW_MS + 61_000).unwrap(), Accepted::Done);
     assert!(s.poll_call(NOW_MS + 61_000).is_none());
@@ -260,24 +260,27 @@ fn expiry_asks_the_gateway_first_and_a_late_payment_still_wins() {
     assert_eq!(s.poll_timeout(), Some(s.expires_at * 1000));
     let at = s.expires_at * 1000;
     s.handle(Input::Timer, at).unwrap();
-    assert_eq!(s.status, SessionStatus::Open, "a last query is out");
+    assert_eq!(s.status, Status::Open, "a last query is out");
     assert_eq!(s.handle(wechat(PaymentMethod::PayzeroQr), at).unwrap_err().code, ErrorCode::SessionClosed);
     let sent = drive(&mut s, at, |_| pz_order(&order_no, "NOT_PAYED", 1234));
     assert!(matches!(&sent[..], [Op::PayzeroQuery { .. }, Op::Webhook { .. }]));
-    assert_eq!(s.status, SessionStatus::Expired);
+    assert_eq!(s.status, Status::Expired);
     assert_eq!(s.attempts[0].state, AttemptState::Closed);
     // The shopper paid the last code anyway; the notice is confirmed and the money counts.
     let order = serde_json::from_value(
         serde_json::json!({"mchtOrderNo": order_no, "paymentAmount": 1234, "payStatus": "PAY_SUCCEED"}),
     )
     .unwrap();
-    s.handle(Input::Notice { digest: "late".into(), msg_type: MsgType::PayStatusNotify, order: Box::new(order) }, at + 5000)
-        .unwrap();
+    s.handle(
+        Input::Notice { digest: "late".into(), msg_type: MsgType::PayStatusNotify, order: Box::new(order) },
+        at + 5000,
+    )
+    .unwrap();
     drive(&mut s, at + 5000, |op| match op {
         Op::Webhook { .. } => Answer::Http { status: 200, body: vec![] },
         _ => pz_order(&order_no, "PAY_SUCCEED", 1234),
     });
-    assert_eq!(s.status, SessionStatus::Paid);
+    assert_eq!(s.status, Status::Paid);
     assert_eq!(webhook_kinds(&s), ["checkout.session.expired", "checkout.session.paid"]);
     assert_ne!(s.outbox[0].event.id, s.outbox[1].event.id);
 }
@@ -290,12 +293,12 @@ fn a_canceled_session_that_was_just_paid_ends_paid() {
     drive(&mut s, NOW_MS, |_| pz_qr(&order_no));
     s.handle(Input::Cancel, NOW_MS + 1000).unwrap();
     drive(&mut s, NOW_MS + 1000, |_| pz_order(&order_no, "PAY_SUCCEED", 1234));
-    assert_eq!(s.status, SessionStatus::Paid);
+    assert_eq!(s.status, Status::Paid);
     assert_eq!(s.handle(Input::Cancel, NOW_MS + 2000).unwrap_err().code, ErrorCode::SessionClosed);
     // Without a payment, cancel ends canceled, and a second cancel is a no-op.
     let mut c = session_with(&[PaymentMethod::PayzeroQr]);
     c.handle(Input::Cancel, NOW_MS).unwrap();
-    assert_eq!(c.status, SessionStatus::Canceled);
+    assert_eq!(c.status, Status::Canceled);
     let version = c.version;
     c.handle(Input::Cancel, NOW_MS).unwrap();
     assert_eq!(c.version, version);
@@ -309,7 +312,7 @@ fn a_wrong_amount_or_order_requires_attention_never_paid() {
     drive(&mut s, NOW_MS, |_| pz_qr(&order_no));
     s.handle(Input::Wait, NOW_MS + 5000).unwrap();
     drive(&mut s, NOW_MS + 5000, |_| pz_order(&order_no, "PAY_SUCCEED", 1));
-    assert_eq!(s.status, SessionStatus::RequiresAttention);
+    assert_eq!(s.status, Status::RequiresAttention);
     assert!(s.paid_at.is_none());
     assert_eq!(webhook_kinds(&s), ["checkout.session.requires_attention"]);
     assert!(s.outbox[0].event.data.attention.as_deref().unwrap().contains("1 fen"));
@@ -320,7 +323,7 @@ fn a_wrong_amount_or_order_requires_attention_never_paid() {
     drive(&mut t, NOW_MS, |_| pz_qr(&order_no));
     t.handle(Input::Wait, NOW_MS + 5000).unwrap();
     drive(&mut t, NOW_MS + 5000, |_| pz_order("someone-else", "PAY_SUCCEED", 1234));
-    assert_eq!(t.status, SessionStatus::RequiresAttention);
+    assert_eq!(t.status, Status::RequiresAttention);
 }
 
 // ----- Shouqianba QR
@@ -352,7 +355,7 @@ fn shouqianba_qr_is_polled_and_canceled_when_the_session_closes() {
         _ => Answer::Http { status: 200, body: vec![] },
     });
     assert!(sent.iter().any(|op| matches!(op, Op::ShouqianbaCancel { .. })));
-    assert_eq!(s.status, SessionStatus::Canceled);
+    assert_eq!(s.status, Status::Canceled);
     assert_eq!(s.attempts[index as usize].state, AttemptState::Canceled);
 }
 
@@ -375,7 +378,7 @@ fn switching_wallets_and_methods_then_paying_once_closes_the_rest() {
         Op::ShouqianbaCancel { .. } => sqb_order("CANCEL_ABORT_SUCCESS", &sqb_no, "CANCELED"),
         _ => Answer::Http { status: 200, body: vec![] },
     });
-    assert_eq!(s.status, SessionStatus::Paid);
+    assert_eq!(s.status, Status::Paid);
     assert!(sent.iter().any(|op| matches!(op, Op::ShouqianbaCancel { order_no } if *order_no == sqb_no)));
     assert_eq!(s.attempts[sqb_index as usize].state, AttemptState::Canceled);
     assert_eq!(webhook_kinds(&s), ["checkout.session.paid"]);
@@ -400,7 +403,7 @@ fn a_second_paid_attempt_requires_attention() {
         }
         _ => Answer::Http { status: 200, body: vec![] },
     });
-    assert_eq!(s.status, SessionStatus::RequiresAttention);
+    assert_eq!(s.status, Status::RequiresAttention);
     assert!(s.attention.as_deref().unwrap().contains(&sqb_no));
     let mut t = all_methods();
     let a = attempt_of(t.handle(wechat(PaymentMethod::ShouqianbaQr), NOW_MS).unwrap());
@@ -419,7 +422,7 @@ fn a_second_paid_attempt_requires_attention() {
         Op::ShouqianbaCancel { .. } => sqb(serde_json::json!({"result_code": "CANCEL_ERROR"})),
         _ => Answer::Http { status: 200, body: vec![] },
     });
-    assert_eq!(t.status, SessionStatus::RequiresAttention);
+    assert_eq!(t.status, Status::RequiresAttention);
     assert_eq!(webhook_kinds(&t), ["checkout.session.paid", "checkout.session.requires_attention"]);
 }
 
@@ -436,7 +439,7 @@ fn shouqianba_barcode_paid_at_once_or_after_polling() {
     assert_eq!(s.status_update().barcode.unwrap().state, BarcodeState::Processing);
     let no = s.attempts[i as usize].order_no.clone();
     drive(&mut s, NOW_MS, |_| sqb_order("PAY_SUCCESS", &no, "PAID"));
-    assert_eq!(s.status, SessionStatus::Paid);
+    assert_eq!(s.status, Status::Paid);
     assert_eq!(s.status_update().barcode.unwrap().state, BarcodeState::Paid);
 
     let mut t = all_methods();
@@ -452,7 +455,7 @@ fn shouqianba_barcode_paid_at_once_or_after_polling() {
     assert!(matches!(&sent[..], [Op::ShouqianbaQuery { .. }]));
     t.handle(Input::Timer, NOW_MS + 2 * BARCODE_POLL_MS).unwrap();
     drive(&mut t, NOW_MS + 2 * BARCODE_POLL_MS, |_| sqb_order("SUCCESS", &no, "PAID"));
-    assert_eq!(t.status, SessionStatus::Paid);
+    assert_eq!(t.status, Status::Paid);
 }
 
 #[test]
@@ -481,7 +484,7 @@ fn shouqianba_barcode_past_its_deadline_is_canceled() {
     assert_eq!(queries as u64, DEFAULT_BARCODE_DEADLINE_SECS * 1000 / BARCODE_POLL_MS);
     assert_eq!(s.attempts[i as usize].state, AttemptState::Canceled);
     assert_eq!(s.status_update().barcode.unwrap().state, BarcodeState::Canceled);
-    assert_eq!(s.status, SessionStatus::Open, "the cashier may take another code");
+    assert_eq!(s.status, Status::Open, "the cashier may take another code");
     barcode(&mut s, PaymentMethod::ShouqianbaBarcode, "134567890123450000", now);
 }
 
@@ -495,7 +498,7 @@ fn declined_codes_and_uncertain_outcomes() {
     let view = s.status_update().barcode.unwrap();
     assert_eq!((view.state, view.reason.as_deref()), (BarcodeState::Declined, Some("INSUFFICIENT_FUND")));
     assert_eq!(s.attempts[i as usize].state, AttemptState::Declined);
-    assert_eq!(s.status, SessionStatus::Open);
+    assert_eq!(s.status, Status::Open);
     // A malformed code never reaches a gateway.
     for bad in ["", "12345", "1345678901234500001234567", "13456789012345000x"] {
         let refusal = s
@@ -507,7 +510,7 @@ fn declined_codes_and_uncertain_outcomes() {
     let mut t = all_methods();
     barcode(&mut t, PaymentMethod::ShouqianbaBarcode, "134567890123453001", NOW_MS);
     drive(&mut t, NOW_MS, |_| sqb(serde_json::json!({"result_code": "PAY_FAIL_ERROR"})));
-    assert_eq!(t.status, SessionStatus::RequiresAttention);
+    assert_eq!(t.status, Status::RequiresAttention);
     assert_eq!(t.status_update().barcode.unwrap().state, BarcodeState::NeedsReview);
 }
 
@@ -553,7 +556,7 @@ fn a_cancel_that_fails_for_good_requires_attention() {
     }
     assert!(now > NOW_MS + DEFAULT_BARCODE_DEADLINE_SECS * 1000);
     assert_eq!(s.attempts[i as usize].state, AttemptState::NeedsReview);
-    assert_eq!(s.status, SessionStatus::RequiresAttention);
+    assert_eq!(s.status, Status::RequiresAttention);
     assert!(s.poll_timeout().is_none(), "nothing left to do but for a person to look");
 }
 
@@ -567,7 +570,7 @@ fn ezr_barcode_success_notpay_cancel_and_declines() {
             serde_json::json!({"TradeNo": "WP1", "OutTradeNo": no, "TotalAmount": 12.34, "OrderState": "SUCCESS"}),
         )
     });
-    assert_eq!(s.status, SessionStatus::Paid);
+    assert_eq!(s.status, Status::Paid);
     assert_eq!(s.outbox[0].event.data.gateway_order_no.as_deref(), Some("WP1"));
 
     // NOTPAY: canceled at once, by EZR's own order number.
@@ -712,7 +715,7 @@ fn without_notify_url_no_webhook_is_queued() {
 fn sessions_stored_by_the_first_release_still_load() {
     let open = load(include_bytes!("../../tests/stored-sessions/v1_open.json")).unwrap();
     assert_eq!(open.schema, SCHEMA);
-    assert_eq!(open.status, SessionStatus::Open);
+    assert_eq!(open.status, Status::Open);
     let a = &open.attempts[0];
     assert_eq!(a.order_no, open.id, "the first release numbered its order with the session id");
     assert_eq!((a.method, a.state, a.order_created), (Method::PayzeroQr, AttemptState::Open, true));
@@ -729,14 +732,17 @@ fn sessions_stored_by_the_first_release_still_load() {
     )
     .unwrap();
     let now = open.created_at * 1000 + 1000;
-    open.handle(Input::Notice { digest: "n".into(), msg_type: MsgType::PayStatusNotify, order: Box::new(order) }, now)
-        .unwrap();
+    open.handle(
+        Input::Notice { digest: "n".into(), msg_type: MsgType::PayStatusNotify, order: Box::new(order) },
+        now,
+    )
+    .unwrap();
     let id = open.id.clone();
     drive(&mut open, now, |_| pz_order(&id, "PAY_SUCCEED", 8800));
-    assert_eq!(open.status, SessionStatus::Paid);
+    assert_eq!(open.status, Status::Paid);
 
     let paid = load(include_bytes!("../../tests/stored-sessions/v1_paid.json")).unwrap();
-    assert_eq!(paid.status, SessionStatus::Paid);
+    assert_eq!(paid.status, Status::Paid);
     assert_eq!(paid.paid_attempt, Some(0));
     assert_eq!(paid.attempts[0].gateway_ref.as_deref(), Some("PZ20260101000001"));
     // Its undelivered webhook is still due at the time it was scheduled.
