@@ -5,8 +5,10 @@
 use crate::env::encode_path_segment;
 use crate::json;
 use crate::state::UiError;
-use checkout_shared::api::{CheckoutView, ErrorBody, Method, QrRequest, QrResponse, StatusUpdate};
-use checkout_shared::payzero::QrCodeType;
+use checkout_shared::api::{
+    BarcodeRequest, BarcodeView, Channel, CheckoutView, ErrorBody, PaymentMethod, QrRequest, QrView,
+    StatusUpdate,
+};
 use gloo_net::http::{Request, Response};
 use serde::de::DeserializeOwned;
 use web_sys::RequestCache;
@@ -37,10 +39,18 @@ impl Edge {
         Ok((read(response).await?, server_now))
     }
 
-    /// Issues (or re-issues) a QR for `channel`. There is no amount: the session decides it.
-    pub async fn request_qr(&self, channel: QrCodeType) -> Result<QrResponse, UiError> {
-        let body = QrRequest { method: Method::PayzeroQr, channel };
+    /// Issues (or re-issues) a QR of a QR method's gateway for one wallet. There is no amount:
+    /// the session decides it.
+    pub async fn request_qr(&self, method: PaymentMethod, channel: Channel) -> Result<QrView, UiError> {
+        let body = QrRequest { method, channel };
         read(send(Request::post(&self.url("/qr")).json(&body)).await?).await
+    }
+
+    /// Cashier mode: sends the shopper's payment code. The edge answers `202` with where the
+    /// payment stands; its progress then comes with the status long-poll.
+    pub async fn barcode(&self, method: PaymentMethod, code: String) -> Result<BarcodeView, UiError> {
+        let body = BarcodeRequest { method, code };
+        read(send(Request::post(&self.url("/barcode")).json(&body)).await?).await
     }
 
     /// The long-poll: answers when the version exceeds `since`, or after the edge's wait.
@@ -49,7 +59,8 @@ impl Edge {
         read(send(Request::get(&url).cache(RequestCache::NoStore).build()).await?).await
     }
 
-    /// Test mode only: asks the sandbox to pay, as a shopper's phone would.
+    /// Test mode only: asks the sandbox to pay the QR on screen (either gateway's), as a
+    /// shopper's phone would.
     pub async fn simulate(&self) -> Result<(), UiError> {
         let response = send(Request::post(&self.url("/simulate")).build()).await?;
         if response.ok() { Ok(()) } else { Err(error_of(response).await) }

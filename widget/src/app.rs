@@ -6,7 +6,9 @@ use crate::components::Screens;
 use crate::env::{InApp, Page};
 use crate::host::{self, ResizeReporter};
 use crate::i18n::Lang;
-use crate::state::{self, Action, Command, Phase, State, UiError, poll_backoff_secs};
+use crate::state::{
+    self, Action, BarcodeAction, Command, Pending, Phase, QrAction, State, UiError, poll_backoff_secs,
+};
 use checkout_shared::api::ErrorCode;
 use gloo_timers::callback::Interval;
 use gloo_timers::future::sleep;
@@ -79,22 +81,32 @@ pub fn CheckoutProvider(props: &CheckoutProviderProps) -> Html {
         let edge = props.edge.clone();
         use_effect_with(state.pending.clone(), move |pending| {
             if let Some(pending) = pending {
-                let command = pending.command.clone();
+                // The answer carries the request's number: the reducer drops answers to requests
+                // the shopper has since abandoned.
+                let Pending { seq, command } = pending.clone();
                 spawn_local(async move {
                     let action = match command {
                         Command::Load => match edge.view().await {
-                            Ok((view, server_now)) => {
-                                Action::Loaded { view, client_now: host::now_secs(), server_now }
-                            }
+                            Ok((view, server_now)) => Action::Loaded {
+                                view: Box::new(view),
+                                client_now: host::now_secs(),
+                                server_now,
+                            },
                             Err(error) => Action::LoadFailed(error),
                         },
-                        Command::RequestQr(channel) => match edge.request_qr(channel).await {
-                            Ok(qr) => Action::QrIssued(qr),
-                            Err(error) => Action::QrFailed(error),
-                        },
+                        Command::RequestQr(choice) => {
+                            match edge.request_qr(choice.method, choice.channel).await {
+                                Ok(qr) => Action::Qr(QrAction::Issued { seq, qr }),
+                                Err(error) => Action::Qr(QrAction::Failed { seq, error }),
+                            }
+                        }
                         Command::Simulate => match edge.simulate().await {
-                            Ok(()) => Action::SimulateAccepted,
-                            Err(error) => Action::SimulateFailed(error),
+                            Ok(()) => Action::Qr(QrAction::SimulateAccepted { seq }),
+                            Err(error) => Action::Qr(QrAction::SimulateFailed { seq, error }),
+                        },
+                        Command::SubmitBarcode { method, code } => match edge.barcode(method, code).await {
+                            Ok(view) => Action::Barcode(BarcodeAction::Accepted { seq, view }),
+                            Err(error) => Action::Barcode(BarcodeAction::Refused { seq, error }),
                         },
                     };
                     dispatcher.dispatch(action);
@@ -118,11 +130,10 @@ pub fn CheckoutProvider(props: &CheckoutProviderProps) -> Html {
         });
     }
 
-    // The clock, only while a countdown is on screen.
+    // The clock, only while a countdown (a QR's expiry, a cashier payment's deadline) is on screen.
     {
         let dispatcher = state.dispatcher();
-        let showing_qr = matches!(state.phase, Phase::ShowingQr { .. });
-        use_effect_with(showing_qr, move |&showing| {
+        use_effect_with(state.needs_clock(), move |&showing| {
             let interval = showing.then(|| {
                 dispatcher.dispatch(Action::Tick(host::now_secs()));
                 Interval::new(1000, move || dispatcher.dispatch(Action::Tick(host::now_secs())))

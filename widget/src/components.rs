@@ -1,17 +1,33 @@
 //! The screens. `Screens` reads the checkout context and picks one; every screen below it takes
 //! plain props and reports clicks upward as callbacks, so each can be mounted alone in a
-//! browser test. Test ids are the end-to-end tests' contract: keep them.
+//! browser test. Test ids and data attributes are the end-to-end tests' contract (listed in the
+//! crate docs): keep them.
 
 use crate::app::use_checkout;
 use crate::env::{InApp, safe_link};
 use crate::host;
 use crate::i18n::{self, Lang, Msg, t};
 use crate::qr;
-use crate::state::{Action, Phase, Simulation, State, UiError};
+use crate::state::{
+    Action, BarcodeAction, BarcodeNotice, BarcodePanel, BarcodeStep, Offer, Phase, QrAction, QrChoice,
+    QrPhase, Simulation, State, UiError,
+};
 use checkout_shared::Fen;
-use checkout_shared::api::{Method, QrResponse, SessionStatus};
-use checkout_shared::payzero::QrCodeType;
+use checkout_shared::api::{Channel, PaymentMethod, QrView, SessionStatus};
+use web_sys::HtmlInputElement;
 use yew::prelude::*;
+
+/// The wallet as the DOM contract spells it (`data-channel`, and the `ce-channel--*` class the
+/// theme colours). These names predate the gateway-neutral API names and the end-to-end tests
+/// click them, so they stay as they were.
+pub fn channel_hook(channel: &Channel) -> &str {
+    match channel {
+        Channel::WechatPay => "WECHATPAY",
+        Channel::Alipay => "ALIPAY",
+        Channel::Unionpay => "UNIONPAY",
+        Channel::Unknown(name) => name,
+    }
+}
 
 /// The text of the `aria-live` status line: a short status, not a repeat of the heading, and
 /// announced by screen readers on each change. The countdown is deliberately not in it (it
@@ -20,14 +36,19 @@ pub fn status_text(lang: Lang, state: &State) -> String {
     let detail = match &state.phase {
         // The loading and failure screens say it themselves (the latter as an alert).
         Phase::Loading | Phase::Unavailable(_) => return String::new(),
-        Phase::RequestingQr(_) | Phase::ShowingQr { refreshing: true, .. } => t(lang, Msg::CreatingQr),
-        Phase::ShowingQr { .. } if state.qr_expired() => t(lang, Msg::StatusQrExpired),
-        Phase::ShowingQr { .. } => match state.simulation {
+        Phase::Qr(QrPhase::Requesting { .. } | QrPhase::Showing { refreshing: Some(_), .. }) => {
+            t(lang, Msg::CreatingQr)
+        }
+        Phase::Qr(QrPhase::Showing { .. }) if state.qr_expired() => t(lang, Msg::StatusQrExpired),
+        Phase::Qr(QrPhase::Showing { simulation, .. }) => match simulation {
             Simulation::Idle => t(lang, Msg::WaitingForPayment),
-            Simulation::Sending => t(lang, Msg::Simulating),
+            Simulation::Sending { .. } => t(lang, Msg::Simulating),
             Simulation::Sent => t(lang, Msg::SimulateSent),
         },
-        Phase::Picking | Phase::Paid | Phase::Closed(_) => {
+        Phase::Barcode(panel) if panel.is_busy() => t(lang, Msg::BarcodeProcessing),
+        // Paid before the session's own status says so (a cashier payment's answer came first).
+        Phase::Paid => return format!("{}{}", t(lang, Msg::StatusPrefix), t(lang, Msg::StatusPaid)),
+        Phase::Picking | Phase::Barcode(_) | Phase::Closed(_) => {
             return format!("{}{}", t(lang, Msg::StatusPrefix), i18n::status_word(lang, &state.status));
         }
     };
@@ -53,32 +74,58 @@ pub fn Screens() -> Html {
             let retry = (view.is_none() && error.is_retryable()).then(|| checkout.on(Action::Retry));
             html! { <Unavailable {lang} error={error.clone()} on_retry={retry} /> }
         }
-        Phase::Picking | Phase::RequestingQr(_) => {
+        Phase::Picking | Phase::Qr(QrPhase::Requesting { .. }) => {
             let busy = match &state.phase {
-                Phase::RequestingQr(channel) => Some(channel.clone()),
+                Phase::Qr(QrPhase::Requesting { choice, .. }) => Some(choice.clone()),
                 _ => None,
             };
             let methods = view.map(|v| v.methods.clone()).unwrap_or_default();
-            let checkout = checkout.clone();
-            let on_choose = Callback::from(move |channel| checkout.dispatch(Action::ChooseChannel(channel)));
-            html! { <Picker {lang} {amount} subject={subject.clone()} {methods} {busy} {on_choose} /> }
+            let on_choose = {
+                let checkout = checkout.clone();
+                Callback::from(move |choice| checkout.dispatch(Action::Qr(QrAction::Choose(choice))))
+            };
+            let on_barcode = {
+                let checkout = checkout.clone();
+                Callback::from(move |method| checkout.dispatch(Action::Barcode(BarcodeAction::Open(method))))
+            };
+            html! {
+                <Picker {lang} {amount} subject={subject.clone()} {methods} {busy} {on_choose} {on_barcode} />
+            }
         }
-        Phase::ShowingQr { qr, refreshing } => html! {
+        Phase::Qr(QrPhase::Showing { qr, refreshing, simulation }) => html! {
             <QrPanel
                 {lang}
                 {amount}
                 subject={subject.clone()}
                 qr={qr.clone()}
                 seconds_left={state.qr_seconds_left().unwrap_or(0)}
-                refreshing={*refreshing}
+                refreshing={refreshing.is_some()}
                 in_app={checkout.in_app}
                 test_mode={state.test_mode()}
-                simulation={state.simulation}
-                on_refresh={checkout.on(Action::RefreshQr)}
-                on_switch={checkout.on(Action::SwitchChannel)}
-                on_simulate={checkout.on(Action::Simulate)}
+                simulation={*simulation}
+                on_refresh={checkout.on(Action::Qr(QrAction::Refresh))}
+                on_switch={checkout.on(Action::SwitchMethod)}
+                on_simulate={checkout.on(Action::Qr(QrAction::Simulate))}
             />
         },
+        Phase::Barcode(panel) => {
+            let on_input = {
+                let checkout = checkout.clone();
+                Callback::from(move |text| checkout.dispatch(Action::Barcode(BarcodeAction::Input(text))))
+            };
+            html! {
+                <BarcodeScreen
+                    {lang}
+                    {amount}
+                    subject={subject.clone()}
+                    panel={panel.clone()}
+                    seconds_left={state.barcode_seconds_left()}
+                    {on_input}
+                    on_submit={checkout.on(Action::Barcode(BarcodeAction::Submit))}
+                    on_switch={checkout.on(Action::SwitchMethod)}
+                />
+            }
+        }
         Phase::Paid => {
             let return_url = view
                 .and_then(|v| v.return_url.as_deref())
@@ -166,33 +213,37 @@ pub struct PickerProps {
     pub lang: Lang,
     pub amount: Fen,
     pub subject: AttrValue,
-    pub methods: Vec<Method>,
-    /// The channel whose QR is being requested: every button waits meanwhile.
+    pub methods: Vec<PaymentMethod>,
+    /// The wallet whose QR is being requested: every button waits meanwhile.
     #[prop_or_default]
-    pub busy: Option<QrCodeType>,
-    pub on_choose: Callback<QrCodeType>,
+    pub busy: Option<QrChoice>,
+    pub on_choose: Callback<QrChoice>,
+    #[prop_or_default]
+    pub on_barcode: Callback<PaymentMethod>,
 }
 
-/// The wallets this session allows.
+/// What this session offers, grouped by what the shopper does: scan a code, or show their
+/// payment code to the cashier.
 #[component]
 pub fn Picker(props: &PickerProps) -> Html {
     let lang = props.lang;
-    let channels: &[QrCodeType] =
-        if props.methods.contains(&Method::PayzeroQr) { QrCodeType::KNOWN } else { &[] };
-    let buttons = channels.iter().map(|channel| {
-        let busy = props.busy.as_ref() == Some(channel);
+    let offer = Offer::of(&props.methods);
+    let waiting = props.busy.is_some();
+    let qr_buttons = offer.qr.iter().map(|option| {
+        let busy = props.busy.as_ref() == Some(&option.choice);
         let onclick = {
             let on_choose = props.on_choose.clone();
-            let channel = channel.clone();
-            Callback::from(move |_: MouseEvent| on_choose.emit(channel.clone()))
+            let choice = option.choice.clone();
+            Callback::from(move |_: MouseEvent| on_choose.emit(choice.clone()))
         };
-        let class = classes!("ce-channel", format!("ce-channel--{}", channel.as_str().to_ascii_lowercase()));
+        let hook = channel_hook(&option.choice.channel);
+        let class = classes!("ce-channel", format!("ce-channel--{}", hook.to_ascii_lowercase()));
         html! {
             <li>
-                <button type="button" {class} data-channel={channel.as_str().to_owned()} {onclick}
-                    disabled={props.busy.is_some()} aria-busy={busy.then_some("true")}>
+                <button type="button" {class} data-method={option.choice.method.as_str().to_owned()}
+                    data-channel={hook.to_owned()} {onclick} disabled={waiting} aria-busy={busy.then_some("true")}>
                     <span class="ce-channel-mark" aria-hidden="true"></span>
-                    <span class="ce-channel-name">{ i18n::channel_name(lang, channel).to_owned() }</span>
+                    <span class="ce-channel-name">{ i18n::qr_option_label(lang, &option.choice, option.shared) }</span>
                     if busy {
                         <span class="ce-spinner" aria-hidden="true"></span>
                     }
@@ -200,11 +251,40 @@ pub fn Picker(props: &PickerProps) -> Html {
             </li>
         }
     });
+    let several = offer.barcode.len() > 1;
+    let barcode_buttons = offer.barcode.iter().map(|method| {
+        let onclick = {
+            let on_barcode = props.on_barcode.clone();
+            let method = method.clone();
+            Callback::from(move |_: MouseEvent| on_barcode.emit(method.clone()))
+        };
+        html! {
+            <li>
+                <button type="button" class="ce-channel ce-channel--barcode" data-method={method.as_str().to_owned()}
+                    {onclick} disabled={waiting}>
+                    <span class="ce-channel-mark" aria-hidden="true"></span>
+                    <span class="ce-channel-name">{ i18n::barcode_option_label(lang, method, several) }</span>
+                </button>
+            </li>
+        }
+    });
+    // The ids are unique because the widget is mounted once per document (the loader frames it).
     html! {
         <div class="ce-panel">
             <Summary {lang} amount={props.amount} subject={props.subject.clone()} />
             <Heading text={t(lang, Msg::ChooseMethod)} />
-            <ul class="ce-channels">{ for buttons }</ul>
+            if !offer.qr.is_empty() {
+                <section class="ce-group" data-testid="group-qr" aria-labelledby="ce-group-qr">
+                    <h3 class="ce-group-title" id="ce-group-qr">{ t(lang, Msg::GroupScan) }</h3>
+                    <ul class="ce-channels">{ for qr_buttons }</ul>
+                </section>
+            }
+            if !offer.barcode.is_empty() {
+                <section class="ce-group" data-testid="group-barcode" aria-labelledby="ce-group-barcode">
+                    <h3 class="ce-group-title" id="ce-group-barcode">{ t(lang, Msg::GroupShowCode) }</h3>
+                    <ul class="ce-channels">{ for barcode_buttons }</ul>
+                </section>
+            }
         </div>
     }
 }
@@ -251,7 +331,7 @@ pub struct QrPanelProps {
     pub lang: Lang,
     pub amount: Fen,
     pub subject: AttrValue,
-    pub qr: QrResponse,
+    pub qr: QrView,
     pub seconds_left: u64,
     #[prop_or_default]
     pub refreshing: bool,
@@ -313,11 +393,12 @@ pub fn QrPanel(props: &QrPanelProps) -> Html {
     let on_simulate = props.on_simulate.reform(|_: MouseEvent| ());
     let simulate_text = match props.simulation {
         Simulation::Idle => Msg::Simulate,
-        Simulation::Sending => Msg::Simulating,
+        Simulation::Sending { .. } => Msg::Simulating,
         Simulation::Sent => Msg::SimulateSent,
     };
     html! {
-        <div class="ce-panel">
+        <div class="ce-panel" data-testid="qr-panel" data-method={props.qr.method.as_str().to_owned()}
+            data-channel={channel_hook(&props.qr.channel).to_owned()}>
             <Summary {lang} amount={props.amount} subject={props.subject.clone()} />
             <Heading text={i18n::scan_instruction(lang, &props.qr.channel)} />
             { code }
@@ -331,7 +412,7 @@ pub fn QrPanel(props: &QrPanelProps) -> Html {
                 </button>
             }
             <p class="ce-hint">{ t(lang, Msg::ScanHint) }</p>
-            <p class="ce-psp">{ t(lang, Msg::ProcessedBy) }<span data-testid="psp">{ i18n::psp_name(lang, &props.qr.psp).to_owned() }</span></p>
+            <p class="ce-psp">{ t(lang, Msg::ProcessedBy) }<span data-testid="psp">{ i18n::collector_name(lang, &props.qr) }</span></p>
             if props.test_mode {
                 <button type="button" class="ce-button ce-button--test" data-testid="simulate" onclick={on_simulate}
                     disabled={props.simulation != Simulation::Idle || expired}>
@@ -341,6 +422,114 @@ pub fn QrPanel(props: &QrPanelProps) -> Html {
             <button type="button" class="ce-button ce-button--quiet" data-testid="switch" onclick={on_switch}>
                 { t(lang, Msg::SwitchChannel) }
             </button>
+        </div>
+    }
+}
+
+#[derive(Properties, PartialEq)]
+pub struct BarcodeScreenProps {
+    pub lang: Lang,
+    pub amount: Fen,
+    pub subject: AttrValue,
+    pub panel: BarcodePanel,
+    /// Until the edge cancels the payment in progress, when one is.
+    #[prop_or_default]
+    pub seconds_left: Option<u64>,
+    /// The field's content, as typed.
+    pub on_input: Callback<String>,
+    pub on_submit: Callback<()>,
+    pub on_switch: Callback<()>,
+}
+
+/// Cashier mode: a field the scanner types the shopper's payment code into (a scanner is a
+/// keyboard that ends with Enter), the payment's progress, and what became of the last code.
+#[component]
+pub fn BarcodeScreen(props: &BarcodeScreenProps) -> Html {
+    let lang = props.lang;
+    let panel = &props.panel;
+    let editable = !panel.is_busy();
+    let field = use_node_ref();
+    // The scanner types wherever the focus is: the field has it when the panel opens and again
+    // when it is ready for the next code.
+    {
+        let field = field.clone();
+        use_effect_with(editable, move |&editable| {
+            if editable && let Some(input) = field.cast::<web_sys::HtmlElement>() {
+                host::focus_field(&input);
+            }
+        });
+    }
+    let oninput =
+        props.on_input.reform(|e: InputEvent| e.target_unchecked_into::<HtmlInputElement>().value());
+    let onsubmit = {
+        let on_submit = props.on_submit.clone();
+        Callback::from(move |e: SubmitEvent| {
+            e.prevent_default();
+            on_submit.emit(());
+        })
+    };
+    let on_switch = props.on_switch.reform(|_: MouseEvent| ());
+    let invalid = matches!(panel.notice, Some(BarcodeNotice::Invalid(_)));
+    // Parts that come and go are single nodes in fixed places (`{ html }`, never `{ for … }`,
+    // which changes the number of siblings): yew pairs unkeyed siblings from the end, so a
+    // message coming or going after the field would pair the field with another node, re-create
+    // it and drop the focus the scanner types into.
+    let message = match &panel.notice {
+        Some(notice) => html! {
+            <p id="ce-barcode-message" class="ce-field-message" data-testid="barcode-message" role="alert">
+                { i18n::barcode_notice_text(lang, notice) }
+            </p>
+        },
+        None => Html::default(),
+    };
+    let progress = if panel.is_busy() {
+        let countdown = match (&panel.step, props.seconds_left) {
+            (BarcodeStep::Processing { .. }, Some(left)) => html! {
+                <p class="ce-countdown-line">
+                    <span>{ t(lang, Msg::BarcodeTimeLeft) }{ " " }</span>
+                    <span class="ce-countdown" data-testid="countdown" role="timer">{ i18n::countdown(left) }</span>
+                </p>
+            },
+            _ => Html::default(),
+        };
+        html! {
+            <div class="ce-progress" data-testid="barcode-progress" aria-busy="true">
+                <p class="ce-progress-title">
+                    <span class="ce-spinner" aria-hidden="true"></span>
+                    <span>{ t(lang, Msg::BarcodeProcessing) }</span>
+                </p>
+                { countdown }
+                <p class="ce-hint">{ t(lang, Msg::BarcodeConfirmHint) }</p>
+            </div>
+        }
+    } else {
+        Html::default()
+    };
+    // The ids are unique because the widget is mounted once per document (the loader frames it).
+    html! {
+        <div class="ce-panel ce-barcode" data-testid="barcode" data-method={panel.method.as_str().to_owned()}>
+            <Summary {lang} amount={props.amount} subject={props.subject.clone()} />
+            <h2 class="ce-title">{ t(lang, Msg::BarcodeTitle) }</h2>
+            <p class="ce-hint">{ t(lang, Msg::BarcodeHint) }</p>
+            <form class="ce-barcode-form" {onsubmit}>
+                <label class="ce-field-label" for="ce-barcode-input">{ t(lang, Msg::BarcodeLabel) }</label>
+                <input id="ce-barcode-input" class="ce-input" data-testid="barcode-input" ref={field}
+                    type="text" inputmode="numeric" autocomplete="off" autocapitalize="off" spellcheck="false"
+                    enterkeyhint="send" value={panel.input.clone()} {oninput} readonly={!editable}
+                    aria-invalid={invalid.then_some("true")}
+                    aria-describedby={panel.notice.is_some().then_some("ce-barcode-message")} />
+                { message }
+                <button type="submit" class="ce-button" data-testid="barcode-submit" disabled={!editable}>
+                    { t(lang, Msg::BarcodeSubmit) }
+                </button>
+            </form>
+            { progress }
+            <p class="ce-psp">{ t(lang, Msg::ProcessedBy) }<span data-testid="psp">{ i18n::gateway_name(lang, &panel.method).to_owned() }</span></p>
+            if editable {
+                <button type="button" class="ce-button ce-button--quiet" data-testid="switch" onclick={on_switch}>
+                    { t(lang, Msg::SwitchChannel) }
+                </button>
+            }
         </div>
     }
 }
@@ -378,13 +567,24 @@ pub struct ClosedProps {
     pub status: SessionStatus,
 }
 
-/// Expired, canceled or failed: say so plainly, and that no money moved.
+/// Expired or canceled: say so plainly, and that no money moved. "Requires attention" gets a
+/// calm variant: money may have moved, and the shop (not the shopper retrying) sorts it out.
 #[component]
 pub fn ClosedScreen(props: &ClosedProps) -> Html {
     let (title, body) = i18n::closed_texts(props.lang, &props.status);
+    let attention = props.status == SessionStatus::RequiresAttention;
+    let class = classes!(
+        "ce-panel",
+        "ce-result",
+        if attention { "ce-result--attention" } else { "ce-result--closed" }
+    );
     html! {
-        <div class="ce-panel ce-result ce-result--closed" data-testid="closed" data-status={props.status.as_str().to_owned()}>
-            <div class="ce-cross" aria-hidden="true">{ "!" }</div>
+        <div {class} data-testid="closed" data-status={props.status.as_str().to_owned()}>
+            if attention {
+                <div class="ce-info" aria-hidden="true">{ "i" }</div>
+            } else {
+                <div class="ce-cross" aria-hidden="true">{ "!" }</div>
+            }
             <Heading text={title} />
             <p>{ body }</p>
         </div>

@@ -119,6 +119,15 @@ pub fn focus_if_lost(element: &web_sys::HtmlElement) {
     }
 }
 
+/// Puts the focus in a field the shopper's last action opened or made ready (the barcode field:
+/// a cashier's scanner types wherever the focus is). Like `focus_if_lost`, never before the
+/// shopper has acted.
+pub fn focus_field(element: &web_sys::HtmlElement) {
+    if USER_ACTED.with(Cell::get) {
+        let _ = element.focus();
+    }
+}
+
 /// Sets the theme's custom properties on the widget's root element. The CSSOM is used rather
 /// than a `style` attribute so a strict CSP (no inline styles) allows it.
 pub fn apply_theme(root: &web_sys::Element, theme: &[(&'static str, String)]) {

@@ -1,10 +1,10 @@
 //! Every string the shopper reads, in zh-CN (the default) and English, plus the few formatters
 //! (amounts, countdowns) whose output is text on screen.
 
-use crate::state::UiError;
+use crate::state::{BarcodeNotice, CodeProblem, QrChoice, UiError};
 use checkout_shared::Fen;
-use checkout_shared::api::{ErrorCode, Locale, SessionStatus};
-use checkout_shared::payzero::{Psp, QrCodeType};
+use checkout_shared::api::{Channel, ErrorCode, Locale, PaymentMethod, QrView, SessionStatus};
+use checkout_shared::payzero::Psp;
 
 /// The language the widget speaks.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
@@ -71,8 +71,8 @@ pub enum Msg {
     ExpiredBody,
     Canceled,
     CanceledBody,
-    Failed,
-    FailedBody,
+    Attention,
+    AttentionBody,
     Closed,
     ClosedBody,
     Retry,
@@ -89,8 +89,31 @@ pub enum Msg {
     StatusPaid,
     StatusExpired,
     StatusCanceled,
-    StatusFailed,
+    StatusAttention,
     StatusClosed,
+    GroupScan,
+    GroupShowCode,
+    PayWithCode,
+    BarcodeTitle,
+    BarcodeHint,
+    BarcodeLabel,
+    BarcodeSubmit,
+    BarcodeProcessing,
+    BarcodeTimeLeft,
+    BarcodeConfirmHint,
+    CodeNotDigits,
+    CodeLength,
+    CodeRejected,
+    BarcodeBusy,
+    BarcodeTimedOut,
+    DeclineExpired,
+    DeclineFunds,
+    DeclineLimit,
+    DeclineTradeFailed,
+    DeclineInvalidCode,
+    DeclineNotFound,
+    DeclineCanceled,
+    Declined,
 }
 
 impl Msg {
@@ -119,8 +142,8 @@ impl Msg {
         Msg::ExpiredBody,
         Msg::Canceled,
         Msg::CanceledBody,
-        Msg::Failed,
-        Msg::FailedBody,
+        Msg::Attention,
+        Msg::AttentionBody,
         Msg::Closed,
         Msg::ClosedBody,
         Msg::Retry,
@@ -137,8 +160,31 @@ impl Msg {
         Msg::StatusPaid,
         Msg::StatusExpired,
         Msg::StatusCanceled,
-        Msg::StatusFailed,
+        Msg::StatusAttention,
         Msg::StatusClosed,
+        Msg::GroupScan,
+        Msg::GroupShowCode,
+        Msg::PayWithCode,
+        Msg::BarcodeTitle,
+        Msg::BarcodeHint,
+        Msg::BarcodeLabel,
+        Msg::BarcodeSubmit,
+        Msg::BarcodeProcessing,
+        Msg::BarcodeTimeLeft,
+        Msg::BarcodeConfirmHint,
+        Msg::CodeNotDigits,
+        Msg::CodeLength,
+        Msg::CodeRejected,
+        Msg::BarcodeBusy,
+        Msg::BarcodeTimedOut,
+        Msg::DeclineExpired,
+        Msg::DeclineFunds,
+        Msg::DeclineLimit,
+        Msg::DeclineTradeFailed,
+        Msg::DeclineInvalidCode,
+        Msg::DeclineNotFound,
+        Msg::DeclineCanceled,
+        Msg::Declined,
     ];
 }
 
@@ -178,10 +224,10 @@ pub fn t(lang: Lang, msg: Msg) -> &'static str {
         Msg::CanceledBody => {
             ("商户已取消本次付款，不会扣款。", "The merchant canceled this payment. You were not charged.")
         }
-        Msg::Failed => ("支付失败", "Payment failed"),
-        Msg::FailedBody => (
-            "本次付款未成功，您未被扣款。请返回商户重试。",
-            "The payment did not go through and you were not charged. Return to the shop to try again.",
+        Msg::Attention => ("请联系商户", "Please contact the merchant"),
+        Msg::AttentionBody => (
+            "这笔付款需要商户核实后处理，请联系商户，无需再次付款。",
+            "This payment needs to be checked by the shop. Please contact the merchant; there is no need to pay again.",
         ),
         Msg::Closed => ("订单已关闭", "This checkout is closed"),
         Msg::ClosedBody => ("本次付款已无法继续。", "This payment can no longer be completed."),
@@ -208,8 +254,59 @@ pub fn t(lang: Lang, msg: Msg) -> &'static str {
         Msg::StatusPaid => ("已支付", "paid"),
         Msg::StatusExpired => ("已过期", "expired"),
         Msg::StatusCanceled => ("已取消", "canceled"),
-        Msg::StatusFailed => ("支付失败", "failed"),
+        Msg::StatusAttention => ("待商户核实", "to be checked by the shop"),
         Msg::StatusClosed => ("已关闭", "closed"),
+        Msg::GroupScan => ("扫码支付", "Scan to pay"),
+        Msg::GroupShowCode => ("出示付款码", "Show a payment code to the cashier"),
+        Msg::PayWithCode => ("付款码支付", "Pay with a payment code"),
+        Msg::BarcodeTitle => ("请出示付款码", "Show your payment code"),
+        Msg::BarcodeHint => (
+            "顾客打开微信或支付宝的「付款码」，收银员用扫码枪扫描；也可输入付款码下方的数字后按回车。",
+            "The shopper opens the payment code in WeChat or Alipay and the cashier scans it, or types its digits and presses Enter.",
+        ),
+        Msg::BarcodeLabel => ("付款码", "Payment code"),
+        Msg::BarcodeSubmit => ("收款", "Take payment"),
+        Msg::BarcodeProcessing => ("正在收款…", "Processing…"),
+        Msg::BarcodeTimeLeft => ("剩余确认时间", "Time left to confirm"),
+        Msg::BarcodeConfirmHint => (
+            "如顾客手机提示，请在手机上输入密码确认付款。",
+            "If the shopper's phone asks, they confirm the payment there.",
+        ),
+        Msg::CodeNotDigits => ("付款码只包含数字。", "A payment code has digits only."),
+        Msg::CodeLength => ("付款码应为 16–24 位数字。", "A payment code has 16 to 24 digits."),
+        Msg::CodeRejected => ("付款码无效，请重新扫描。", "That is not a valid payment code. Scan it again."),
+        Msg::BarcodeBusy => (
+            "已有一笔付款正在处理，或本订单尝试次数已达上限。请稍候再试。",
+            "Another payment is in progress, or this checkout has had too many tries. Wait a moment and try again.",
+        ),
+        Msg::BarcodeTimedOut => (
+            "付款未能及时确认，已撤销，未扣款。请重新扫码。",
+            "Not confirmed in time: the payment was canceled and no money was taken. Scan again.",
+        ),
+        Msg::DeclineExpired => (
+            "付款码已过期，请让顾客刷新付款码后重新扫描。",
+            "The payment code has expired. Ask the shopper to refresh it and scan again.",
+        ),
+        Msg::DeclineFunds => (
+            "余额不足，未扣款。请让顾客更换付款方式后重新扫描。",
+            "Insufficient funds; no money was taken. Ask the shopper to choose another way to pay and scan again.",
+        ),
+        Msg::DeclineLimit => (
+            "超出顾客的付款限额，未扣款。请让顾客更换付款方式。",
+            "The shopper's payment limit is reached; no money was taken. Ask them to pay another way.",
+        ),
+        Msg::DeclineTradeFailed => {
+            ("交易失败，未扣款。请重新扫码。", "The payment failed and no money was taken. Scan again.")
+        }
+        Msg::DeclineInvalidCode => {
+            ("付款码无效，未扣款。请重新扫描。", "The payment code is not valid. Scan it again.")
+        }
+        Msg::DeclineNotFound => (
+            "未找到这笔付款，未扣款。请重新扫码。",
+            "The payment was not found and no money was taken. Scan again.",
+        ),
+        Msg::DeclineCanceled => ("付款已取消，未扣款。", "The payment was canceled; no money was taken."),
+        Msg::Declined => ("付款被拒绝，未扣款。", "The payment was declined; no money was taken."),
     };
     match lang {
         Lang::Zh => zh,
@@ -219,33 +316,58 @@ pub fn t(lang: Lang, msg: Msg) -> &'static str {
 
 /// The wallet's name as shoppers know it. An unknown channel shows its wire name: better than
 /// nothing, and it can only come from a newer edge.
-pub fn channel_name(lang: Lang, channel: &QrCodeType) -> &str {
+pub fn channel_name(lang: Lang, channel: &Channel) -> &str {
     match (channel, lang) {
-        (QrCodeType::Wechatpay, Lang::Zh) => "微信支付",
-        (QrCodeType::Wechatpay, Lang::En) => "WeChat Pay",
-        (QrCodeType::Alipay, Lang::Zh) => "支付宝",
-        (QrCodeType::Alipay, Lang::En) => "Alipay",
-        (QrCodeType::Unionpay, Lang::Zh) => "云闪付 / 银联",
-        (QrCodeType::Unionpay, Lang::En) => "UnionPay",
-        (QrCodeType::Unknown(name), _) => name,
+        (Channel::WechatPay, Lang::Zh) => "微信支付",
+        (Channel::WechatPay, Lang::En) => "WeChat Pay",
+        (Channel::Alipay, Lang::Zh) => "支付宝",
+        (Channel::Alipay, Lang::En) => "Alipay",
+        (Channel::Unionpay, Lang::Zh) => "云闪付 / 银联",
+        (Channel::Unionpay, Lang::En) => "UnionPay",
+        (Channel::Unknown(name), _) => name,
     }
+}
+
+/// The gateway's name, for labels that must tell two gateways apart and for the "processed by"
+/// line when the gateway names no payment company of its own.
+pub fn gateway_name(lang: Lang, method: &PaymentMethod) -> &str {
+    match (method, lang) {
+        (PaymentMethod::PayzeroQr | PaymentMethod::PayzeroCard, _) => "Payzero",
+        (PaymentMethod::ShouqianbaQr | PaymentMethod::ShouqianbaBarcode, Lang::Zh) => "收钱吧",
+        (PaymentMethod::ShouqianbaQr | PaymentMethod::ShouqianbaBarcode, Lang::En) => "Shouqianba",
+        (PaymentMethod::EzrBarcode, _) => "EZR",
+        (PaymentMethod::Unknown(name), _) => name,
+    }
+}
+
+/// A wallet button's label: the wallet, and the gateway too when another gateway of the session
+/// offers the same wallet (`微信支付 · 收钱吧`).
+pub fn qr_option_label(lang: Lang, choice: &QrChoice, shared: bool) -> String {
+    let wallet = channel_name(lang, &choice.channel);
+    if shared { format!("{wallet} · {}", gateway_name(lang, &choice.method)) } else { wallet.to_owned() }
+}
+
+/// A barcode button's label, naming the gateway when the session offers more than one.
+pub fn barcode_option_label(lang: Lang, method: &PaymentMethod, several: bool) -> String {
+    let label = t(lang, Msg::PayWithCode);
+    if several { format!("{label} · {}", gateway_name(lang, method)) } else { label.to_owned() }
 }
 
 /// The heading over a QR: which app to scan it with.
-pub fn scan_instruction(lang: Lang, channel: &QrCodeType) -> String {
+pub fn scan_instruction(lang: Lang, channel: &Channel) -> String {
     match (channel, lang) {
-        (QrCodeType::Wechatpay, Lang::Zh) => "请使用微信扫码支付".into(),
-        (QrCodeType::Wechatpay, Lang::En) => "Scan with WeChat to pay".into(),
-        (QrCodeType::Alipay, Lang::Zh) => "请使用支付宝扫码支付".into(),
-        (QrCodeType::Alipay, Lang::En) => "Scan with Alipay to pay".into(),
-        (QrCodeType::Unionpay, Lang::Zh) => "请使用云闪付或银行App扫码支付".into(),
-        (QrCodeType::Unionpay, Lang::En) => "Scan with UnionPay or your bank's app to pay".into(),
-        (QrCodeType::Unknown(name), Lang::Zh) => format!("请使用{name}扫码支付"),
-        (QrCodeType::Unknown(name), Lang::En) => format!("Scan with {name} to pay"),
+        (Channel::WechatPay, Lang::Zh) => "请使用微信扫码支付".into(),
+        (Channel::WechatPay, Lang::En) => "Scan with WeChat to pay".into(),
+        (Channel::Alipay, Lang::Zh) => "请使用支付宝扫码支付".into(),
+        (Channel::Alipay, Lang::En) => "Scan with Alipay to pay".into(),
+        (Channel::Unionpay, Lang::Zh) => "请使用云闪付或银行App扫码支付".into(),
+        (Channel::Unionpay, Lang::En) => "Scan with UnionPay or your bank's app to pay".into(),
+        (Channel::Unknown(name), Lang::Zh) => format!("请使用{name}扫码支付"),
+        (Channel::Unknown(name), Lang::En) => format!("Scan with {name} to pay"),
     }
 }
 
-/// The payment company behind the QR (Payzero spec A.4): Chinese rules want the shopper to see
+/// The payment company behind a Payzero QR (spec A.4): Chinese rules want the shopper to see
 /// who collects the money.
 pub fn psp_name(lang: Lang, psp: &Psp) -> &str {
     match (psp, lang) {
@@ -259,12 +381,66 @@ pub fn psp_name(lang: Lang, psp: &Psp) -> &str {
     }
 }
 
-/// The heading of a closed session's screen and its explanation.
+/// Who collects the money for a QR: the payment company the gateway names (Payzero's PSP), or
+/// else the gateway itself (Shouqianba collects for the merchant).
+pub fn collector_name(lang: Lang, qr: &QrView) -> String {
+    match qr.provider.as_deref().map(str::parse::<Psp>) {
+        Some(Ok(psp)) => psp_name(lang, &psp).to_owned(),
+        _ => gateway_name(lang, &qr.method).to_owned(),
+    }
+}
+
+/// What a gateway's decline code means for the cashier, in words. The codes are the ones the
+/// gateways document for B-scan-C payments (Shouqianba, and EZR's spelling where it differs);
+/// any other gets the generic message with the code, so support can still look it up.
+pub fn decline_text(lang: Lang, reason: Option<&str>) -> String {
+    let Some(code) = reason.map(str::trim).filter(|c| !c.is_empty()) else {
+        return t(lang, Msg::Declined).to_owned();
+    };
+    let msg = match code.to_ascii_uppercase().as_str() {
+        "EXPIRED_BARCODE" | "AUTHCODE_EXPIRE" | "AUTHCODEEXPIRE" => Msg::DeclineExpired,
+        "INSUFFICIENT_FUND" | "NOTENOUGH" => Msg::DeclineFunds,
+        "BUYER_OVER_DAILY_LIMIT" | "BUYER_OVER_TRANSACTION_LIMIT" => Msg::DeclineLimit,
+        "TRADE_FAILED" | "TRADE_ERROR" => Msg::DeclineTradeFailed,
+        "INVALID_BARCODE" | "AUTH_CODE_INVALID" => Msg::DeclineInvalidCode,
+        "ORDER_NOT_EXISTS" => Msg::DeclineNotFound,
+        "CANCELED" => Msg::DeclineCanceled,
+        _ => {
+            let code: String = code.chars().take(64).collect();
+            return match lang {
+                Lang::Zh => format!("付款被拒绝（{code}），未扣款。请重新扫码或更换付款方式。"),
+                Lang::En => {
+                    format!(
+                        "The payment was declined ({code}); no money was taken. Scan again or pay another way."
+                    )
+                }
+            };
+        }
+    };
+    t(lang, msg).to_owned()
+}
+
+/// The message next to the barcode field.
+pub fn barcode_notice_text(lang: Lang, notice: &BarcodeNotice) -> String {
+    let msg = match notice {
+        BarcodeNotice::Invalid(CodeProblem::NotDigits) => Msg::CodeNotDigits,
+        BarcodeNotice::Invalid(CodeProblem::Length) => Msg::CodeLength,
+        BarcodeNotice::Declined(reason) => return decline_text(lang, reason.as_deref()),
+        BarcodeNotice::TimedOut => Msg::BarcodeTimedOut,
+        BarcodeNotice::Refused(UiError::Api(ErrorCode::InvalidRequest)) => Msg::CodeRejected,
+        BarcodeNotice::Refused(UiError::Api(ErrorCode::RateLimited)) => Msg::BarcodeBusy,
+        BarcodeNotice::Refused(other) => return error_text(lang, other).to_owned(),
+    };
+    t(lang, msg).to_owned()
+}
+
+/// The heading of a closed session's screen and its explanation. "Requires attention" is not a
+/// failure to the shopper: money may have moved, and the shop, not a retry, sorts it out.
 pub fn closed_texts(lang: Lang, status: &SessionStatus) -> (&'static str, &'static str) {
     let (title, body) = match status {
         SessionStatus::Expired => (Msg::Expired, Msg::ExpiredBody),
         SessionStatus::Canceled => (Msg::Canceled, Msg::CanceledBody),
-        SessionStatus::Failed => (Msg::Failed, Msg::FailedBody),
+        SessionStatus::RequiresAttention => (Msg::Attention, Msg::AttentionBody),
         SessionStatus::Paid | SessionStatus::Open | SessionStatus::Unknown(_) => {
             (Msg::Closed, Msg::ClosedBody)
         }
@@ -279,7 +455,7 @@ pub fn status_word(lang: Lang, status: &SessionStatus) -> &'static str {
         SessionStatus::Paid => Msg::StatusPaid,
         SessionStatus::Expired => Msg::StatusExpired,
         SessionStatus::Canceled => Msg::StatusCanceled,
-        SessionStatus::Failed => Msg::StatusFailed,
+        SessionStatus::RequiresAttention => Msg::StatusAttention,
         SessionStatus::Unknown(_) => Msg::StatusClosed,
     };
     t(lang, msg)
@@ -407,12 +583,102 @@ mod tests {
 
     #[test]
     fn wallets_and_psps_have_their_chinese_names() {
-        assert_eq!(channel_name(Lang::Zh, &QrCodeType::Wechatpay), "微信支付");
-        assert_eq!(channel_name(Lang::Zh, &QrCodeType::Alipay), "支付宝");
-        assert!(channel_name(Lang::Zh, &QrCodeType::Unionpay).contains("云闪付"));
+        assert_eq!(channel_name(Lang::Zh, &Channel::WechatPay), "微信支付");
+        assert_eq!(channel_name(Lang::Zh, &Channel::Alipay), "支付宝");
+        assert!(channel_name(Lang::Zh, &Channel::Unionpay).contains("云闪付"));
         assert_eq!(psp_name(Lang::Zh, &Psp::Allinpay), "通联支付");
         assert_eq!(psp_name(Lang::Zh, &Psp::Easypay), "易生支付");
         assert_eq!(psp_name(Lang::Zh, &Psp::Lycheepay), "快付通");
         assert_eq!(psp_name(Lang::En, &Psp::Unknown("NEWPAY".into())), "NEWPAY");
+    }
+
+    #[test]
+    fn the_collector_is_the_psp_when_named_and_else_the_gateway() {
+        let mut qr = QrView {
+            method: PaymentMethod::PayzeroQr,
+            channel: Channel::Alipay,
+            qr_content: "x".into(),
+            expires_at: 1,
+            provider: Some("EASYPAY".into()),
+        };
+        assert_eq!(collector_name(Lang::Zh, &qr), "易生支付");
+        qr.provider = Some("NEWPAY".into());
+        assert_eq!(collector_name(Lang::En, &qr), "NEWPAY");
+        qr.method = PaymentMethod::ShouqianbaQr;
+        qr.provider = None;
+        assert_eq!(collector_name(Lang::Zh, &qr), "收钱吧");
+        assert_eq!(collector_name(Lang::En, &qr), "Shouqianba");
+    }
+
+    #[test]
+    fn a_shared_wallet_is_labelled_with_its_gateway() {
+        let sqb = QrChoice { method: PaymentMethod::ShouqianbaQr, channel: Channel::WechatPay };
+        assert_eq!(qr_option_label(Lang::Zh, &sqb, true), "微信支付 · 收钱吧");
+        assert_eq!(qr_option_label(Lang::Zh, &sqb, false), "微信支付");
+        let pz = QrChoice { method: PaymentMethod::PayzeroQr, channel: Channel::WechatPay };
+        assert_eq!(qr_option_label(Lang::En, &pz, true), "WeChat Pay · Payzero");
+        assert_eq!(barcode_option_label(Lang::Zh, &PaymentMethod::EzrBarcode, true), "付款码支付 · EZR");
+        assert_eq!(
+            barcode_option_label(Lang::En, &PaymentMethod::EzrBarcode, false),
+            "Pay with a payment code"
+        );
+    }
+
+    #[test]
+    fn common_decline_codes_are_explained_and_others_named() {
+        let cases = [
+            ("EXPIRED_BARCODE", Msg::DeclineExpired),
+            ("AUTHCODE_EXPIRE", Msg::DeclineExpired),
+            ("INSUFFICIENT_FUND", Msg::DeclineFunds),
+            ("NOTENOUGH", Msg::DeclineFunds),
+            ("BUYER_OVER_DAILY_LIMIT", Msg::DeclineLimit),
+            ("TRADE_FAILED", Msg::DeclineTradeFailed),
+            ("INVALID_BARCODE", Msg::DeclineInvalidCode),
+            ("ORDER_NOT_EXISTS", Msg::DeclineNotFound),
+            ("CANCELED", Msg::DeclineCanceled),
+        ];
+        for (code, msg) in cases {
+            for lang in [Lang::Zh, Lang::En] {
+                assert_eq!(decline_text(lang, Some(code)), t(lang, msg), "{code}");
+            }
+        }
+        assert!(decline_text(Lang::Zh, Some("NOTENOUGH")).contains("余额不足"));
+        let other = decline_text(Lang::En, Some("RISK_CONTROL"));
+        assert!(other.contains("declined") && other.contains("RISK_CONTROL"), "{other}");
+        assert!(decline_text(Lang::Zh, Some("RISK_CONTROL")).contains("RISK_CONTROL"));
+        assert_eq!(decline_text(Lang::En, None), t(Lang::En, Msg::Declined));
+    }
+
+    #[test]
+    fn barcode_notices_have_words_in_both_languages() {
+        let notices = [
+            BarcodeNotice::Invalid(CodeProblem::NotDigits),
+            BarcodeNotice::Invalid(CodeProblem::Length),
+            BarcodeNotice::Refused(UiError::Api(ErrorCode::InvalidRequest)),
+            BarcodeNotice::Refused(UiError::Api(ErrorCode::RateLimited)),
+            BarcodeNotice::Refused(UiError::Api(ErrorCode::SessionClosed)),
+            BarcodeNotice::Refused(UiError::Network),
+            BarcodeNotice::Declined(Some("NOTENOUGH".into())),
+            BarcodeNotice::Declined(None),
+            BarcodeNotice::TimedOut,
+        ];
+        for notice in notices {
+            let (zh, en) = (barcode_notice_text(Lang::Zh, &notice), barcode_notice_text(Lang::En, &notice));
+            assert!(!zh.is_empty() && zh != en, "{notice:?}");
+        }
+        let busy =
+            barcode_notice_text(Lang::En, &BarcodeNotice::Refused(UiError::Api(ErrorCode::RateLimited)));
+        assert!(busy.contains("try again"), "rate limited says to retry: {busy}");
+        let late = barcode_notice_text(Lang::En, &BarcodeNotice::TimedOut);
+        assert!(late.contains("canceled") && late.contains("no money"), "{late}");
+    }
+
+    #[test]
+    fn requires_attention_is_calm_and_points_to_the_merchant() {
+        let (title, body) = closed_texts(Lang::En, &SessionStatus::RequiresAttention);
+        assert!(title.contains("merchant") || body.contains("merchant"), "{title} {body}");
+        assert!(!title.to_lowercase().contains("fail") && !title.to_lowercase().contains("error"));
+        let (title, _) = closed_texts(Lang::Zh, &SessionStatus::RequiresAttention);
+        assert!(title.contains("商户"));
     }
 }

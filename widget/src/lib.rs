@@ -19,27 +19,42 @@
 //!
 //! # DOM contract (the end-to-end tests rely on it)
 //!
-//! - `button[data-channel="WECHATPAY"|"ALIPAY"|"UNIONPAY"]`: the wallet buttons;
-//! - `[data-testid="qr"]`: the QR container, holding one inline `<svg>` (black on white, a
+//! - the picker: `[data-testid="group-qr"]` ("scan to pay") holds
+//!   `button[data-method=…][data-channel="WECHATPAY"|"ALIPAY"|"UNIONPAY"]`, one per QR method and
+//!   wallet in the session's order (`button[data-channel="WECHATPAY"]` is the first WeChat Pay
+//!   button, Payzero's in a Payzero-only session); `[data-testid="group-barcode"]` ("show a
+//!   payment code to the cashier") holds `button[data-method="shouqianba_barcode"|"ezr_barcode"]`;
+//!   `data-method` is the API's method name;
+//! - `[data-testid="qr-panel"][data-method][data-channel]`: the QR screen;
+//!   `[data-testid="qr"]`: the QR container, holding one inline `<svg>` (black on white, a
 //!   4-module quiet zone, ≥ 200 px, whole pixels per module, `shape-rendering="crispEdges"`);
 //!   when the code has expired it holds a notice instead of the SVG;
-//! - `[data-testid="countdown"]`: exactly `mm:ss`; `button[data-testid="refresh"]` once expired;
+//! - `[data-testid="countdown"]`: exactly `mm:ss` (a QR's expiry, or a cashier payment's
+//!   deadline); `button[data-testid="refresh"]` once a QR has expired;
 //! - `[data-testid="status"]`: the `aria-live="polite"` status line, always present;
-//! - `button[data-testid="simulate"]`: test mode only; `button[data-testid="switch"]`;
+//! - `button[data-testid="simulate"]`: test mode only, QR screens only (either gateway);
+//!   `button[data-testid="switch"]`: back to the picker;
+//! - cashier mode: `[data-testid="barcode"][data-method]` the screen,
+//!   `input[data-testid="barcode-input"]` the field (Enter submits),
+//!   `button[data-testid="barcode-submit"]`, `[data-testid="barcode-message"]` what became of the
+//!   last code or why the input is not one (`role="alert"`), `[data-testid="barcode-progress"]`
+//!   while a payment is being decided;
 //! - `[data-testid="paid"]`: the paid screen; `[data-testid="closed"][data-status=…]`: expired,
-//!   canceled or failed; `[data-testid="error"]`: any error message (`role="alert"`);
-//! - `[data-testid="amount"]`, `[data-testid="psp"]`, `[data-testid="inapp"]` (WeChat/Alipay
-//!   webview guidance);
+//!   canceled or `requires_attention`; `[data-testid="error"]`: any error message
+//!   (`role="alert"`);
+//! - `[data-testid="amount"]`, `[data-testid="psp"]` (who collects the money),
+//!   `[data-testid="inapp"]` (WeChat/Alipay webview guidance);
 //! - `performance.mark("checkout:qr-visible")` when the first QR is drawn;
 //! - framed by `checkout.js`: `postMessage({source: "checkout-edge", type: "ready" | "resize"
 //!   (height) | "status" (status)}, <?origin=>)`.
 //!
 //! # Layout
 //!
-//! `state` (pure reducer), `i18n`, `qr` and `env` are plain Rust and tested natively; `api` is the
-//! only module that talks to the edge; `app` is the yew shell (provider, `use_checkout()`);
-//! `components` are the screens; `host` is the browser glue. The widget holds no secret and
-//! signs nothing: the `client_secret` only names one session, and the edge decides every amount.
+//! `state` (pure reducer, with one sub-reducer per attempt kind: `state::qr`, `state::barcode`),
+//! `i18n`, `qr` and `env` are plain Rust and tested natively; `api` is the only module that talks
+//! to the edge; `app` is the yew shell (provider, `use_checkout()`); `components` are the
+//! screens; `host` is the browser glue. The widget holds no secret and signs nothing: the
+//! `client_secret` only names one session, and the edge decides every amount.
 
 pub mod api;
 pub mod app;

@@ -5,23 +5,29 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use checkout_shared::Fen;
-use checkout_shared::api::{CheckoutView, ErrorBody, ErrorCode, Method, QrResponse, SessionStatus};
-use checkout_shared::payzero::{Psp, QrCodeType};
+use checkout_shared::api::{
+    BarcodeState, BarcodeView, Channel, CheckoutView, ErrorBody, ErrorCode, PaymentMethod, QrView,
+    SessionStatus, StatusUpdate,
+};
 use checkout_widget::app::{App, AppProps};
 use checkout_widget::components::{
-    ClosedProps, ClosedScreen, PaidProps, PaidScreen, Picker, PickerProps, QrPanel, QrPanelProps,
+    BarcodeScreen, BarcodeScreenProps, ClosedProps, ClosedScreen, PaidProps, PaidScreen, Picker, PickerProps,
+    QrPanel, QrPanelProps,
 };
 use checkout_widget::env::{InApp, Page};
 use checkout_widget::i18n::Lang;
 use checkout_widget::json;
-use checkout_widget::state::Simulation;
+use checkout_widget::state::{BarcodeNotice, BarcodePanel, BarcodeStep, QrChoice, Simulation};
 use std::cell::RefCell;
 use std::rc::Rc;
 use wasm_bindgen::closure::Closure;
 use wasm_bindgen::{JsCast, JsValue};
 use wasm_bindgen_futures::JsFuture;
 use wasm_bindgen_test::*;
-use web_sys::{Element, HtmlElement, MutationObserver, MutationObserverInit};
+use web_sys::{
+    Element, EventInit, HtmlElement, HtmlFormElement, HtmlInputElement, MutationObserver,
+    MutationObserverInit,
+};
 use yew::{BaseComponent, Callback, Renderer};
 
 wasm_bindgen_test_configure!(run_in_browser);
@@ -52,6 +58,40 @@ fn click(root: &Element, selector: &str) {
         .click();
 }
 
+/// Sets a field's value and fires `input`, as typing (or a scanner) would.
+fn type_into(root: &Element, selector: &str, text: &str) {
+    let input: HtmlInputElement =
+        find(root, selector).unwrap_or_else(|| panic!("no {selector}")).dyn_into().unwrap();
+    input.set_value(text);
+    let init = EventInit::new();
+    init.set_bubbles(true);
+    input.dispatch_event(&web_sys::Event::new_with_event_init_dict("input", &init).unwrap()).unwrap();
+}
+
+/// Submits the form around `selector` the way Enter in its field does.
+fn press_enter_in(root: &Element, selector: &str) {
+    let field = find(root, selector).unwrap_or_else(|| panic!("no {selector}"));
+    let form: HtmlFormElement =
+        field.closest("form").unwrap().expect("the field is in a form").dyn_into().unwrap();
+    form.request_submit().unwrap();
+}
+
+/// The text of every match, in document order.
+fn texts(root: &Element, selector: &str) -> Vec<String> {
+    let list = root.query_selector_all(selector).unwrap();
+    (0..list.length()).filter_map(|i| list.item(i)).map(|n| n.text_content().unwrap_or_default()).collect()
+}
+
+fn attr(root: &Element, selector: &str, name: &str) -> Option<String> {
+    find(root, selector).unwrap_or_else(|| panic!("no {selector}")).get_attribute(name)
+}
+
+fn is_focused(root: &Element, selector: &str) -> bool {
+    let element = find(root, selector).unwrap_or_else(|| panic!("no {selector}"));
+    let active = web_sys::window().unwrap().document().unwrap().active_element();
+    active.is_some_and(|a| js_sys::Object::is(&a, &element))
+}
+
 /// A callback that counts its calls.
 fn counter() -> (Callback<()>, Rc<RefCell<u32>>) {
     let count = Rc::new(RefCell::new(0));
@@ -67,11 +107,12 @@ fn qr_props(seconds_left: u64) -> (QrPanelProps, [Rc<RefCell<u32>>; 3]) {
         lang: Lang::Zh,
         amount: Fen(1234),
         subject: "西湖龙井".into(),
-        qr: QrResponse {
+        qr: QrView {
+            method: PaymentMethod::PayzeroQr,
+            channel: Channel::WechatPay,
             qr_content: "weixin://wxpay/bizpayurl?pr=Ab3dE5gH7".into(),
-            channel: QrCodeType::Wechatpay,
-            psp: Psp::Allinpay,
             expires_at: 2_000_000_000,
+            provider: Some("ALLINPAY".into()),
         },
         seconds_left,
         refreshing: false,
@@ -153,17 +194,73 @@ async fn the_picker_offers_the_three_wallets_and_reports_the_choice() {
         lang: Lang::En,
         amount: Fen(1),
         subject: "Sample".into(),
-        methods: vec![Method::PayzeroQr],
+        methods: vec![PaymentMethod::PayzeroQr],
         busy: None,
         on_choose: Callback::from(move |ch| c.borrow_mut().push(ch)),
+        on_barcode: Callback::noop(),
     };
     let root = mount::<Picker>(props).await;
     assert_eq!(text(&root, r#"button[data-channel="WECHATPAY"]"#), "WeChat Pay");
     assert_eq!(text(&root, r#"button[data-channel="ALIPAY"]"#), "Alipay");
     assert_eq!(text(&root, r#"button[data-channel="UNIONPAY"]"#), "UnionPay");
     assert_eq!(text(&root, r#"[data-testid="amount"]"#), "¥0.01");
+    assert!(find(&root, r#"[data-testid="group-barcode"]"#).is_none(), "no empty group");
     click(&root, r#"button[data-channel="ALIPAY"]"#);
-    assert_eq!(*chosen.borrow(), vec![QrCodeType::Alipay]);
+    assert_eq!(
+        *chosen.borrow(),
+        vec![QrChoice { method: PaymentMethod::PayzeroQr, channel: Channel::Alipay }]
+    );
+}
+
+#[wasm_bindgen_test]
+async fn the_picker_groups_methods_by_what_the_shopper_does() {
+    let opened = Rc::new(RefCell::new(Vec::new()));
+    let o = opened.clone();
+    let chosen = Rc::new(RefCell::new(Vec::new()));
+    let c = chosen.clone();
+    let props = PickerProps {
+        lang: Lang::Zh,
+        amount: Fen(100),
+        subject: "x".into(),
+        methods: vec![
+            PaymentMethod::ShouqianbaQr,
+            PaymentMethod::EzrBarcode,
+            PaymentMethod::PayzeroCard,
+            PaymentMethod::PayzeroQr,
+            PaymentMethod::Unknown("future_method".into()),
+            PaymentMethod::ShouqianbaBarcode,
+        ],
+        busy: None,
+        on_choose: Callback::from(move |ch| c.borrow_mut().push(ch)),
+        on_barcode: Callback::from(move |m| o.borrow_mut().push(m)),
+    };
+    let root = mount::<Picker>(props).await;
+
+    assert_eq!(text(&root, r#"[data-testid="group-qr"] h3"#), "扫码支付");
+    assert_eq!(
+        texts(&root, r#"[data-testid="group-qr"] button"#),
+        ["微信支付 · 收钱吧", "支付宝 · 收钱吧", "微信支付 · Payzero", "支付宝 · Payzero", "云闪付 / 银联"],
+        "the session's order; a wallet two gateways offer names its gateway"
+    );
+    assert_eq!(text(&root, r#"[data-testid="group-barcode"] h3"#), "出示付款码");
+    assert_eq!(
+        texts(&root, r#"[data-testid="group-barcode"] button"#),
+        ["付款码支付 · EZR", "付款码支付 · 收钱吧"]
+    );
+    assert_eq!(root.query_selector_all("button").unwrap().length(), 7, "no card or unknown method");
+    // The end-to-end tests' hook still finds a WeChat Pay button: the first one.
+    assert_eq!(
+        attr(&root, r#"button[data-channel="WECHATPAY"]"#, "data-method").as_deref(),
+        Some("shouqianba_qr")
+    );
+
+    click(&root, r#"button[data-method="payzero_qr"][data-channel="WECHATPAY"]"#);
+    click(&root, r#"button[data-method="shouqianba_barcode"]"#);
+    assert_eq!(
+        *chosen.borrow(),
+        vec![QrChoice { method: PaymentMethod::PayzeroQr, channel: Channel::WechatPay }]
+    );
+    assert_eq!(*opened.borrow(), vec![PaymentMethod::ShouqianbaBarcode]);
 }
 
 #[wasm_bindgen_test]
@@ -172,12 +269,86 @@ async fn the_picker_shows_nothing_the_session_does_not_allow() {
         lang: Lang::Zh,
         amount: Fen(1),
         subject: "x".into(),
-        methods: vec![Method::Barcode],
+        methods: vec![PaymentMethod::PayzeroCard],
         busy: None,
         on_choose: Callback::noop(),
+        on_barcode: Callback::noop(),
     };
     let root = mount::<Picker>(props).await;
-    assert!(find(&root, "button[data-channel]").is_none());
+    assert!(find(&root, "button").is_none());
+}
+
+fn barcode_props(
+    step: BarcodeStep,
+    notice: Option<BarcodeNotice>,
+) -> (BarcodeScreenProps, [Rc<RefCell<u32>>; 2]) {
+    let (on_submit, submits) = counter();
+    let (on_switch, switches) = counter();
+    let props = BarcodeScreenProps {
+        lang: Lang::Zh,
+        amount: Fen(4200),
+        subject: "龙井".into(),
+        panel: BarcodePanel {
+            method: PaymentMethod::ShouqianbaBarcode,
+            input: String::new(),
+            step,
+            notice,
+            sent_at: 0,
+            previous: None,
+        },
+        seconds_left: Some(44),
+        on_input: Callback::noop(),
+        on_submit,
+        on_switch,
+    };
+    (props, [submits, switches])
+}
+
+#[wasm_bindgen_test]
+async fn the_barcode_field_is_labelled_numeric_and_submits_with_enter() {
+    let (props, [submits, switches]) = barcode_props(BarcodeStep::Entering, None);
+    let root = mount::<BarcodeScreen>(props).await;
+    let input = r#"input[data-testid="barcode-input"]"#;
+    assert_eq!(attr(&root, input, "inputmode").as_deref(), Some("numeric"));
+    assert_eq!(attr(&root, input, "autocomplete").as_deref(), Some("off"));
+    let id = attr(&root, input, "id").unwrap();
+    assert_eq!(text(&root, &format!(r#"label[for="{id}"]"#)), "付款码");
+    assert_eq!(text(&root, r#"[data-testid="psp"]"#), "收钱吧");
+    assert!(find(&root, r#"[data-testid="barcode-progress"]"#).is_none());
+    assert!(
+        find(&root, r#"[data-testid="simulate"]"#).is_none(),
+        "the sandbox's codes drive barcode outcomes"
+    );
+    press_enter_in(&root, input);
+    click(&root, r#"button[data-testid="barcode-submit"]"#);
+    click(&root, r#"button[data-testid="switch"]"#);
+    assert_eq!((*submits.borrow(), *switches.borrow()), (2, 1));
+}
+
+#[wasm_bindgen_test]
+async fn a_payment_in_progress_shows_progress_and_takes_no_other_code() {
+    let (props, _) = barcode_props(BarcodeStep::Processing { deadline: 0 }, None);
+    let root = mount::<BarcodeScreen>(props).await;
+    let progress = text(&root, r#"[data-testid="barcode-progress"]"#);
+    assert!(progress.contains("正在收款"), "{progress}");
+    assert_eq!(text(&root, r#"[data-testid="countdown"]"#), "00:44");
+    assert!(find(&root, r#"[data-testid="barcode-input"]"#).unwrap().has_attribute("readonly"));
+    assert!(find(&root, r#"[data-testid="barcode-submit"]"#).unwrap().has_attribute("disabled"));
+    assert!(find(&root, r#"[data-testid="switch"]"#).is_none(), "no leaving while the gateway decides");
+}
+
+#[wasm_bindgen_test]
+async fn a_declined_code_says_why_next_to_the_field() {
+    let notice = BarcodeNotice::Declined(Some("EXPIRED_BARCODE".into()));
+    let (mut props, _) = barcode_props(BarcodeStep::Entering, Some(notice));
+    props.lang = Lang::En;
+    let root = mount::<BarcodeScreen>(props).await;
+    let message = text(&root, r#"[data-testid="barcode-message"]"#);
+    assert!(message.contains("expired"), "{message}");
+    assert_eq!(attr(&root, r#"[data-testid="barcode-message"]"#, "role").as_deref(), Some("alert"));
+    let described = attr(&root, r#"[data-testid="barcode-input"]"#, "aria-describedby").unwrap();
+    assert_eq!(attr(&root, r#"[data-testid="barcode-message"]"#, "id"), Some(described));
+    assert!(!find(&root, r#"[data-testid="barcode-submit"]"#).unwrap().has_attribute("disabled"));
 }
 
 #[wasm_bindgen_test]
@@ -206,18 +377,53 @@ async fn closed_screens_say_what_happened() {
 }
 
 #[wasm_bindgen_test]
+async fn a_payment_that_requires_attention_is_a_calm_contact_the_merchant_screen() {
+    let root =
+        mount::<ClosedScreen>(ClosedProps { lang: Lang::Zh, status: SessionStatus::RequiresAttention }).await;
+    assert_eq!(
+        attr(&root, r#"[data-testid="closed"]"#, "data-status").as_deref(),
+        Some("requires_attention")
+    );
+    assert!(text(&root, r#"[data-testid="closed"]"#).contains("联系商户"));
+    assert!(find(&root, ".ce-cross").is_none(), "not shown as a failure");
+    assert!(find(&root, r#"[role="alert"]"#).is_none());
+}
+
+#[wasm_bindgen_test]
 fn answers_decode_into_the_shared_types() {
     let view: CheckoutView = json::from_str(
-        r#"{"amount":1234,"currency":"CNY","subject":"茶","methods":["payzero_qr","future_method"],
+        r#"{"amount":1234,"currency":"CNY","subject":"茶","methods":["payzero_qr","shouqianba_barcode","future_method"],
             "status":"open","locale":"en","expires_at":1800000000,"test_mode":true,"version":7,
-            "qr":{"qr_content":"weixin://x","channel":"ALIPAY","psp":"EASYPAY","expires_at":1800000300},
+            "qr":{"method":"payzero_qr","channel":"alipay","qr_content":"weixin://x","provider":"EASYPAY","expires_at":1800000300},
+            "barcode":{"method":"shouqianba_barcode","state":"declined","reason":"NOTENOUGH","deadline":1800000045},
             "something_new":{"nested":[1,2.5,null]}}"#,
     )
     .unwrap();
     assert_eq!(view.amount, Fen(1234));
-    assert_eq!(view.methods, vec![Method::PayzeroQr, Method::Unknown("future_method".into())]);
+    assert_eq!(
+        view.methods,
+        vec![
+            PaymentMethod::PayzeroQr,
+            PaymentMethod::ShouqianbaBarcode,
+            PaymentMethod::Unknown("future_method".into())
+        ]
+    );
     assert_eq!(view.return_url, None);
-    assert_eq!(view.qr.unwrap().psp, Psp::Easypay);
+    let qr = view.qr.unwrap();
+    assert_eq!((qr.channel, qr.provider.as_deref()), (Channel::Alipay, Some("EASYPAY")));
+    assert_eq!(view.barcode.unwrap().reason.as_deref(), Some("NOTENOUGH"));
+
+    let update: StatusUpdate = json::from_str(
+        r#"{"status":"requires_attention","version":9,
+            "barcode":{"method":"ezr_barcode","state":"needs_review","deadline":1800000045}}"#,
+    )
+    .unwrap();
+    assert_eq!(update.status, SessionStatus::RequiresAttention);
+    assert_eq!(update.barcode.map(|b| b.state), Some(BarcodeState::NeedsReview));
+    let accepted: BarcodeView =
+        json::from_str(r#"{"method":"shouqianba_barcode","state":"processing","deadline":1800000045}"#)
+            .unwrap();
+    assert_eq!((accepted.state, accepted.reason), (BarcodeState::Processing, None));
 
     let error: ErrorBody =
         json::from_str(r#"{"error":{"code":"rate_limited","message":"slow down"}}"#).unwrap();
@@ -254,37 +460,93 @@ async fn wait_for(root: &Element, selector: &str) -> Element {
     }
 }
 
-/// Replaces `window.fetch` with a scripted edge for the session `cs_t`: the long-poll answers
-/// "paid" only once the widget has asked to simulate the payment. Every request is logged in
-/// `window.__edgeLog`.
+/// Replaces `window.fetch` with a scripted edge. Sessions (by client secret): `cs_t` offers
+/// Payzero QR, `cs_mix` both QR gateways and a barcode method, `cs_pay` and `cs_decline` barcode
+/// methods; anything else is unknown. "simulate" pays at once; a barcode payment stays
+/// "processing" until the test calls `window.__settle(secret)`, then pays, or is declined with
+/// `NOTENOUGH` when the code ends in 2002 (the sandbox's rule). The long-poll answers once the
+/// version exceeds `since`, and otherwise waits (a later test's edge never wakes an earlier
+/// test's widget). Every request is logged in `window.__edgeLog`.
 fn fake_edge() {
     js_sys::eval(
         r#"(() => {
         const json = (status, body) => new Response(JSON.stringify(body),
             { status, headers: { "content-type": "application/json" } });
-        let pay;
-        const paid = new Promise((resolve) => { pay = resolve; });
+        const now = () => Math.floor(Date.now() / 1000);
+        const methods = {
+            cs_t: ["payzero_qr"],
+            cs_mix: ["shouqianba_qr", "payzero_qr", "shouqianba_barcode", "payzero_card", "future_method"],
+            cs_pay: ["shouqianba_barcode"],
+            cs_decline: ["ezr_barcode"],
+        };
+        const sessions = {};
+        const change = (s, update) => {
+            update();
+            s.version += 1;
+            s.waiters.splice(0).forEach((wake) => wake());
+        };
         window.__edgeLog = [];
+        window.__settle = (secret) => {
+            const s = sessions[secret];
+            change(s, () => {
+                if (s.code.endsWith("2002")) {
+                    s.barcode = { ...s.barcode, state: "declined", reason: "NOTENOUGH" };
+                } else {
+                    s.barcode = { ...s.barcode, state: "paid" };
+                    s.status = "paid";
+                    s.paid_at = now();
+                }
+            });
+        };
         window.fetch = async (input, init) => {
             const req = input instanceof Request ? input : new Request(input, init);
             const url = new URL(req.url);
             const body = req.method === "POST" ? await req.text() : "";
             window.__edgeLog.push(`${req.method} ${url.pathname}${url.search} ${body}`.trim());
-            switch (url.pathname) {
-                case "/v1/checkout/cs_t": return json(200, {
-                    amount: 3500, currency: "CNY", subject: "Celadon tea cup", methods: ["payzero_qr"],
-                    status: "open", locale: "zh-CN", expires_at: 4102444800, test_mode: true, version: 1 });
-                case "/v1/checkout/cs_t/qr": return json(200, {
-                    qr_content: "https://qr.95516.com/00010000/0123456789", channel: JSON.parse(body).channel,
-                    psp: "LYCHEEPAY", expires_at: Math.floor(Date.now() / 1000) + 120 });
-                case "/v1/checkout/cs_t/status": await paid; return json(200, { status: "paid", version: 2, paid_at: 1 });
-                case "/v1/checkout/cs_t/simulate": pay(); return new Response(null, { status: 202 });
-                default: return json(404, { error: { code: "not_found", message: "no session cs_x at shard 7" } });
+            const [, secret, tail = ""] = url.pathname.match(/^\/v1\/checkout\/([^/]+)(\/\w+)?$/) || [];
+            if (!(secret in methods)) {
+                return json(404, { error: { code: "not_found", message: "no session cs_x at shard 7" } });
+            }
+            const s = (sessions[secret] ??= { version: 1, status: "open", barcode: null, paid_at: null, code: "", waiters: [] });
+            switch (tail) {
+                case "": return json(200, {
+                    amount: 3500, currency: "CNY", subject: "Celadon tea cup", methods: methods[secret],
+                    status: s.status, locale: "zh-CN", expires_at: 4102444800, test_mode: true, version: s.version });
+                case "/qr": {
+                    const { method, channel } = JSON.parse(body);
+                    return json(200, {
+                        method, channel, qr_content: "https://qr.95516.com/00010000/0123456789",
+                        expires_at: now() + 120, ...(method === "payzero_qr" ? { provider: "LYCHEEPAY" } : {}) });
+                }
+                case "/simulate":
+                    change(s, () => { s.status = "paid"; s.paid_at = now(); });
+                    return new Response(null, { status: 202 });
+                case "/barcode": {
+                    const { method, code } = JSON.parse(body);
+                    if (!/^[0-9]{16,24}$/.test(code)) {
+                        return json(400, { error: { code: "invalid_request", message: "code must be digits" } });
+                    }
+                    s.code = code;
+                    change(s, () => { s.barcode = { method, state: "processing", deadline: now() + 45 }; });
+                    return json(202, s.barcode);
+                }
+                case "/status": {
+                    const since = Number(url.searchParams.get("since"));
+                    while (s.version <= since) await new Promise((wake) => s.waiters.push(wake));
+                    return json(200, { status: s.status, version: s.version,
+                        ...(s.paid_at ? { paid_at: s.paid_at } : {}), ...(s.barcode ? { barcode: s.barcode } : {}) });
+                }
+                default: return json(404, { error: { code: "not_found", message: "no such route" } });
             }
         };
     })()"#,
     )
     .unwrap();
+}
+
+/// `window.__settle(secret)`: the gateway decides the cashier payment in progress.
+fn settle(secret: &str) {
+    js_sys::eval(&format!("window.__settle({secret:?})")).unwrap();
 }
 
 fn edge_log() -> Vec<String> {
@@ -309,7 +571,7 @@ async fn the_whole_widget_goes_from_picker_to_qr_to_paid_against_an_edge() {
     assert!(countdown == "02:00" || countdown == "01:59", "{countdown}");
     assert!(
         edge_log().contains(
-            &r#"POST /v1/checkout/cs_t/qr {"method":"payzero_qr","channel":"UNIONPAY"}"#.to_owned()
+            &r#"POST /v1/checkout/cs_t/qr {"method":"payzero_qr","channel":"unionpay"}"#.to_owned()
         ),
         "{:?}",
         edge_log()
@@ -336,4 +598,106 @@ async fn an_unknown_session_says_so_without_internal_details_or_a_useless_retry(
     assert!(error.contains("支付链接无效"), "{error}");
     assert!(!error.contains("shard"), "the edge's message must not reach the shopper");
     assert!(find(&root, "button").is_none(), "retrying cannot revive a link that does not exist");
+}
+
+async fn mount_app(client_secret: &str, lang: Lang) -> Element {
+    let page = Page { lang: Some(lang), ..Page::default() };
+    mount::<App>(AppProps { client_secret: client_secret.to_owned().into(), edge_base: "".into(), page })
+        .await
+}
+
+#[wasm_bindgen_test]
+async fn a_shouqianba_qr_is_shown_and_simulated_like_a_payzero_one() {
+    fake_edge();
+    let root = mount_app("cs_mix", Lang::Zh).await;
+    wait_for(&root, r#"[data-testid="group-barcode"]"#).await;
+    click(&root, r#"button[data-method="shouqianba_qr"][data-channel="ALIPAY"]"#);
+
+    wait_for(&root, r#"[data-testid="qr"] svg"#).await;
+    assert!(text(&root, "h2").contains("支付宝"));
+    assert_eq!(text(&root, r#"[data-testid="psp"]"#), "收钱吧", "Shouqianba names no PSP: it collects");
+    assert_eq!(attr(&root, r#"[data-testid="qr-panel"]"#, "data-method").as_deref(), Some("shouqianba_qr"));
+    assert!(
+        edge_log().contains(
+            &r#"POST /v1/checkout/cs_mix/qr {"method":"shouqianba_qr","channel":"alipay"}"#.to_owned()
+        ),
+        "{:?}",
+        edge_log()
+    );
+    click(&root, r#"button[data-testid="simulate"]"#);
+    wait_for(&root, r#"[data-testid="paid"]"#).await;
+}
+
+#[wasm_bindgen_test]
+async fn a_scanned_payment_code_shows_progress_then_the_paid_screen() {
+    fake_edge();
+    let root = mount_app("cs_pay", Lang::Zh).await;
+    wait_for(&root, r#"button[data-method="shouqianba_barcode"]"#).await;
+    click(&root, r#"button[data-method="shouqianba_barcode"]"#);
+
+    let input = r#"input[data-testid="barcode-input"]"#;
+    wait_for(&root, input).await;
+    assert!(is_focused(&root, input), "the scanner types into the field: it must have the focus");
+    type_into(&root, input, "1345 6789 0123 4567 89");
+    press_enter_in(&root, input);
+
+    wait_for(&root, r#"[data-testid="barcode-progress"] [data-testid="countdown"]"#).await;
+    assert!(text(&root, r#"[data-testid="barcode-progress"]"#).contains("正在收款"));
+    assert_eq!(text(&root, r#"[data-testid="status"]"#), "正在收款…");
+    let countdown = text(&root, r#"[data-testid="countdown"]"#);
+    assert!(countdown == "00:45" || countdown == "00:44", "{countdown}");
+    let posts: Vec<_> =
+        edge_log().into_iter().filter(|l| l.starts_with("POST /v1/checkout/cs_pay/barcode")).collect();
+    assert_eq!(
+        posts,
+        [r#"POST /v1/checkout/cs_pay/barcode {"method":"shouqianba_barcode","code":"134567890123456789"}"#],
+        "spaces stripped, sent once"
+    );
+
+    settle("cs_pay");
+    wait_for(&root, r#"[data-testid="paid"]"#).await;
+    assert_eq!(text(&root, r#"[data-testid="status"]"#), "状态：已支付");
+    assert!(!edge_log().iter().any(|l| l.contains("cancel") || l.contains("refund")));
+}
+
+#[wasm_bindgen_test]
+async fn a_declined_payment_code_says_why_and_the_field_takes_the_next_one() {
+    fake_edge();
+    let root = mount_app("cs_decline", Lang::En).await;
+    wait_for(&root, r#"button[data-method="ezr_barcode"]"#).await;
+    assert_eq!(text(&root, r#"[data-testid="group-barcode"] h3"#), "Show a payment code to the cashier");
+    click(&root, r#"button[data-method="ezr_barcode"]"#);
+
+    let input = r#"input[data-testid="barcode-input"]"#;
+    wait_for(&root, input).await;
+    type_into(&root, input, "2845a");
+    wait_for(&root, r#"[data-testid="barcode-message"]"#).await;
+    assert!(text(&root, r#"[data-testid="barcode-message"]"#).contains("digits only"));
+    let field: HtmlInputElement = find(&root, input).unwrap().dyn_into().unwrap();
+    assert_eq!(field.value(), "2845", "only the digits stay");
+    press_enter_in(&root, input);
+    yew::scheduler::flush().await;
+    assert!(text(&root, r#"[data-testid="barcode-message"]"#).contains("16 to 24"));
+    assert!(!edge_log().iter().any(|l| l.contains("/barcode")), "a short code costs no request");
+
+    type_into(&root, input, "284567890123452002");
+    yew::scheduler::flush().await;
+    assert!(
+        find(&root, r#"[data-testid="barcode-message"]"#).is_none(),
+        "the old message goes with the edit"
+    );
+    // Messages come and go next to the field: the field itself must stay (and keep the focus).
+    assert!(js_sys::Object::is(&find(&root, input).unwrap(), &field), "the field was re-created");
+    assert!(is_focused(&root, input));
+    click(&root, r#"button[data-testid="barcode-submit"]"#);
+    wait_for(&root, r#"[data-testid="barcode-progress"] [data-testid="countdown"]"#).await;
+    settle("cs_decline");
+    let message =
+        wait_for(&root, r#"[data-testid="barcode-message"]"#).await.text_content().unwrap_or_default();
+    assert!(message.contains("Insufficient funds"), "{message}");
+    assert!(find(&root, r#"[data-testid="barcode-progress"]"#).is_none());
+    assert_eq!(field.value(), "", "the field is empty for the next code");
+    assert!(!field.read_only());
+    assert!(is_focused(&root, input), "and has the focus");
+    assert!(find(&root, r#"[data-testid="paid"]"#).is_none());
 }
