@@ -11,7 +11,9 @@ use axum::response::{Html, IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use axum::{Json, Router};
 use checkout_shared::Fen;
-use checkout_shared::api::{CreateSessionRequest, ErrorBody, SessionCreated, SessionStatus, WebhookEvent};
+use checkout_shared::api::{
+    CreateSessionRequest, ErrorBody, PaymentMethod, SessionCreated, SessionStatus, WebhookEvent,
+};
 use checkout_shared::sign::{Secret, webhook_verify};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
@@ -163,7 +165,10 @@ async fn buy(State(shop): State<AppState>, Form(form): Form<BuyForm>) -> Respons
         *next += 1;
         format!("DEMO-{}-{n:04}", now_secs())
     };
+    // A web shop offers what a shopper can do on a screen: scan a code with one of the wallets,
+    // through either QR gateway. The cashier methods are for point-of-sale webviews.
     let request = CreateSessionRequest::new(product.price, product.name_zh, &order_no)
+        .with_methods(vec![PaymentMethod::PayzeroQr, PaymentMethod::ShouqianbaQr])
         .with_notify_url(format!("{}/webhook", shop.public_url))
         .with_return_url(format!("{}/orders/{order_no}", shop.public_url));
     let answer = shop

@@ -355,7 +355,12 @@ impl CheckoutSession {
             }
             // Woken by a change, or after the query interval to ask the gateway again.
             let (sender, receiver) = futures_channel::oneshot::channel();
-            self.waiters.borrow_mut().push(sender);
+            {
+                let mut waiters = self.waiters.borrow_mut();
+                // Waits that ended (answered, or their client gone) leave their sender behind.
+                waiters.retain(|w| !w.is_canceled());
+                waiters.push(sender);
+            }
             let nap = QUERY_INTERVAL_MS.min(deadline.saturating_sub(config::now_ms()));
             let _ = select(receiver, pin!(Delay::from(Duration::from_millis(nap)))).await;
         }

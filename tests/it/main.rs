@@ -4,6 +4,7 @@
 
 mod api;
 mod browser;
+mod cashier;
 mod gateways;
 mod secrets;
 mod terminal;

@@ -1,0 +1,167 @@
+//! The new methods as a shopper and a cashier use them in headless Chromium on the hosted page:
+//! a Shouqianba QR that decodes to the sandbox's code and is paid; a Shouqianba payment code typed
+//! and sent with Enter, paid; an EZR code the gateway leaves unpaid (NOTPAY), canceled; a declined
+//! code followed by one that pays. Each page must end with a clean console. Screenshots go to
+//! target/e2e/.
+
+use crate::with_stack;
+use anyhow::{Context, Result, ensure};
+use checkout_shared::Fen;
+use checkout_shared::api::{CreateSessionRequest, PaymentMethod, SessionCreated};
+use checkout_tests::{Browser, Stack, decode_qr, root};
+use fantoccini::{Client, Locator, key::Key};
+use serde_json::Value;
+use std::time::Duration;
+
+async fn wait_for(client: &Client, css: &str, timeout: Duration) -> Result<fantoccini::elements::Element> {
+    client
+        .wait()
+        .at_most(timeout)
+        .every(Duration::from_millis(50))
+        .for_element(Locator::Css(css))
+        .await
+        .with_context(|| format!("{css} did not appear within {timeout:?}"))
+}
+
+async fn screenshot(client: &Client, name: &str) -> Result<()> {
+    let dir = root().join("target/e2e");
+    std::fs::create_dir_all(&dir)?;
+    std::fs::write(dir.join(format!("{name}.png")), client.screenshot().await?)?;
+    Ok(())
+}
+
+async fn create(stack: &Stack, order_no: &str, methods: &[PaymentMethod]) -> Result<SessionCreated> {
+    let request = CreateSessionRequest::new(Fen(4200), "收银台测试", order_no).with_methods(methods.to_vec());
+    let r = reqwest::Client::new()
+        .post(format!("{}/v1/sessions", stack.edge_url))
+        .bearer_auth(&stack.creds.merchant_key)
+        .json(&request)
+        .send()
+        .await?;
+    ensure!(r.status() == 201, "create answered {}: {}", r.status(), r.text().await?);
+    Ok(r.json().await?)
+}
+
+/// Types a payment code into the cashier field the way a scanner does: digits, then Enter.
+async fn scan(client: &Client, code: &str) -> Result<()> {
+    let input = wait_for(client, "input[data-testid=\"barcode-input\"]", Duration::from_secs(10)).await?;
+    input.send_keys(&format!("{code}{}", char::from(Key::Enter))).await?;
+    Ok(())
+}
+
+async fn clean_console(browser: &Browser) -> Result<()> {
+    let problems = browser.console_problems().await?;
+    ensure!(problems.is_empty(), "the browser console has problems: {problems:#?}");
+    Ok(())
+}
+
+#[test]
+fn shopper_pays_a_shouqianba_qr_in_the_browser() {
+    with_stack(|stack| async move {
+        let session =
+            create(&stack, "UI-SQB-QR", &[PaymentMethod::PayzeroQr, PaymentMethod::ShouqianbaQr]).await?;
+        let browser = Browser::start(&stack.state_dir, 420, 900).await?;
+        let client = &browser.client;
+        client.goto(&session.url).await?;
+        wait_for(client, "[data-testid=\"group-qr\"]", Duration::from_secs(15)).await?;
+        screenshot(client, "picker-two-qr-gateways").await?;
+        wait_for(
+            client,
+            "button[data-method=\"shouqianba_qr\"][data-channel=\"ALIPAY\"]",
+            Duration::from_secs(2),
+        )
+        .await?
+        .click()
+        .await?;
+        let qr = wait_for(
+            client,
+            "[data-testid=\"qr-panel\"][data-method=\"shouqianba_qr\"] [data-testid=\"qr\"] svg",
+            Duration::from_secs(15),
+        )
+        .await?;
+        let decoded = decode_qr(&qr.screenshot().await?)?;
+        let state: Value = reqwest::get(format!("{}/__admin/state", stack.sandbox_url)).await?.json().await?;
+        let order_no = format!("{}_0", session.id);
+        let orders = state["shouqianba"]["orders"].to_string();
+        ensure!(
+            decoded.len() == 1 && orders.contains(&decoded[0]),
+            "the QR decodes to {decoded:?}, not a code of {orders}"
+        );
+        ensure!(orders.contains(&order_no), "no Shouqianba order {order_no}");
+        screenshot(client, "shouqianba-qr").await?;
+        wait_for(client, "button[data-testid=\"simulate\"]", Duration::from_secs(2)).await?.click().await?;
+        // No notification from Shouqianba: the page's status wait makes the edge query.
+        wait_for(client, "[data-testid=\"paid\"]", Duration::from_secs(20)).await?;
+        clean_console(&browser).await?;
+        browser.close().await?;
+        Ok(())
+    });
+}
+
+#[test]
+fn cashier_scans_a_shouqianba_code_after_a_declined_one() {
+    with_stack(|stack| async move {
+        let session = create(&stack, "UI-SQB-BC", &[PaymentMethod::ShouqianbaBarcode]).await?;
+        let browser = Browser::start(&stack.state_dir, 390, 844).await?;
+        let client = &browser.client;
+        client.goto(&session.url).await?;
+        wait_for(client, "button[data-method=\"shouqianba_barcode\"]", Duration::from_secs(15))
+            .await?
+            .click()
+            .await?;
+        // Not a payment code: refused next to the field, nothing sent.
+        scan(client, "12345").await?;
+        wait_for(client, "[data-testid=\"barcode-message\"]", Duration::from_secs(5)).await?;
+        // Declined by the wallet (insufficient funds), then a code that pays.
+        let input = wait_for(client, "input[data-testid=\"barcode-input\"]", Duration::from_secs(5)).await?;
+        input.clear().await?;
+        scan(client, "134567890123452002").await?;
+        let message = client
+            .wait()
+            .at_most(Duration::from_secs(10))
+            .every(Duration::from_millis(50))
+            .for_element(Locator::XPath(
+                "//*[@data-testid='barcode-message'][contains(., '余额') or contains(., 'fund')]",
+            ))
+            .await
+            .context("the decline reason was not shown")?;
+        ensure!(!message.text().await?.is_empty(), "an empty decline message");
+        screenshot(client, "barcode-declined").await?;
+        scan(client, "134567890123450000").await?;
+        wait_for(client, "[data-testid=\"paid\"]", Duration::from_secs(15)).await?;
+        screenshot(client, "barcode-paid").await?;
+        clean_console(&browser).await?;
+        browser.close().await?;
+        Ok(())
+    });
+}
+
+#[test]
+fn cashier_sees_an_unpaid_ezr_code_canceled() {
+    with_stack(|stack| async move {
+        let session = create(&stack, "UI-EZR-BC", &[PaymentMethod::EzrBarcode]).await?;
+        let browser = Browser::start(&stack.state_dir, 390, 844).await?;
+        let client = &browser.client;
+        client.goto(&session.url).await?;
+        wait_for(client, "button[data-method=\"ezr_barcode\"]", Duration::from_secs(15))
+            .await?
+            .click()
+            .await?;
+        let focused = client.active_element().await?.attr("data-testid").await?;
+        ensure!(focused.as_deref() == Some("barcode-input"), "the code field is not focused: {focused:?}");
+        scan(client, "284567890123453001").await?;
+        let message = wait_for(client, "[data-testid=\"barcode-message\"]", Duration::from_secs(15)).await?;
+        let text = message.text().await?;
+        ensure!(
+            text.contains("撤销") || text.contains("取消") || text.contains("cancel"),
+            "not told it was canceled: {text}"
+        );
+        screenshot(client, "ezr-canceled").await?;
+        let r = reqwest::get(format!("{}/__admin/requests?path=/ezr/upay/cancel", stack.sandbox_url)).await?;
+        let cancels: Value = r.json().await?;
+        ensure!(cancels.as_array().is_some_and(|c| c.len() == 1), "one EZR cancel expected: {cancels}");
+        clean_console(&browser).await?;
+        browser.close().await?;
+        Ok(())
+    });
+}
