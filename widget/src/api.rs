@@ -1,6 +1,7 @@
-//! The one module that talks to the edge (gloo-net). Components never build URLs: they dispatch
-//! actions, and the shell calls these functions. Every failure comes back as a `UiError`, with
-//! the edge's message text left behind on purpose.
+//! The one module that talks to the edge, with the browser's own `fetch` (a thin `web_sys` call:
+//! a request library would only add weight to the widget). Components never build URLs: they
+//! dispatch actions, and the shell calls these functions. Every failure comes back as a
+//! `UiError`, with the edge's message text left behind on purpose.
 
 use crate::env::encode_path_segment;
 use crate::json;
@@ -9,9 +10,11 @@ use checkout_shared::api::{
     BarcodeRequest, BarcodeView, Channel, CheckoutView, ErrorBody, PaymentMethod, QrRequest, QrView,
     StatusUpdate,
 };
-use gloo_net::http::{Request, Response};
+use serde::Serialize;
 use serde::de::DeserializeOwned;
-use web_sys::RequestCache;
+use wasm_bindgen::{JsCast, JsValue};
+use wasm_bindgen_futures::JsFuture;
+use web_sys::{Headers, Request, RequestCache, RequestInit, Response};
 
 /// The checkout API of one session.
 #[derive(Clone, Debug, PartialEq)]
@@ -34,7 +37,7 @@ impl Edge {
 
     /// The session, with the edge's clock from the `Date` header (unix seconds) when readable.
     pub async fn view(&self) -> Result<(CheckoutView, Option<u64>), UiError> {
-        let response = send(Request::get(&self.url("")).cache(RequestCache::NoStore).build()).await?;
+        let response = get(&self.url("")).await?;
         let server_now = server_time(&response);
         Ok((read(response).await?, server_now))
     }
@@ -42,36 +45,57 @@ impl Edge {
     /// Issues (or re-issues) a QR of a QR method's gateway for one wallet. There is no amount:
     /// the session decides it.
     pub async fn request_qr(&self, method: PaymentMethod, channel: Channel) -> Result<QrView, UiError> {
-        let body = QrRequest { method, channel };
-        read(send(Request::post(&self.url("/qr")).json(&body)).await?).await
+        read(post(&self.url("/qr"), Some(&QrRequest { method, channel })).await?).await
     }
 
     /// Cashier mode: sends the shopper's payment code. The edge answers `202` with where the
     /// payment stands; its progress then comes with the status long-poll.
     pub async fn barcode(&self, method: PaymentMethod, code: String) -> Result<BarcodeView, UiError> {
-        let body = BarcodeRequest { method, code };
-        read(send(Request::post(&self.url("/barcode")).json(&body)).await?).await
+        read(post(&self.url("/barcode"), Some(&BarcodeRequest { method, code })).await?).await
     }
 
     /// The long-poll: answers when the version exceeds `since`, or after the edge's wait.
     pub async fn status(&self, since: u64) -> Result<StatusUpdate, UiError> {
-        let url = self.url(&format!("/status?since={since}"));
-        read(send(Request::get(&url).cache(RequestCache::NoStore).build()).await?).await
+        read(get(&self.url(&format!("/status?since={since}"))).await?).await
     }
 
     /// Test mode only: asks the sandbox to pay the QR on screen (either gateway's), as a
     /// shopper's phone would.
     pub async fn simulate(&self) -> Result<(), UiError> {
-        let response = send(Request::post(&self.url("/simulate")).build()).await?;
+        let response = post::<()>(&self.url("/simulate"), None).await?;
         if response.ok() { Ok(()) } else { Err(error_of(response).await) }
     }
 }
 
-async fn send(request: Result<Request, gloo_net::Error>) -> Result<Response, UiError> {
-    // Building fails only on a body that cannot be serialised, which ours always can: treat it
-    // like any answer we did not expect rather than a network problem.
-    let request = request.map_err(|_| UiError::Protocol)?;
-    request.send().await.map_err(|_| UiError::Network)
+/// A `GET` the browser must not answer from its cache: every read is of live state.
+async fn get(url: &str) -> Result<Response, UiError> {
+    let init = RequestInit::new();
+    init.set_method("GET");
+    init.set_cache(RequestCache::NoStore);
+    send(url, &init).await
+}
+
+/// A `POST` of `body` as JSON.
+async fn post<T: Serialize>(url: &str, body: Option<&T>) -> Result<Response, UiError> {
+    let init = RequestInit::new();
+    init.set_method("POST");
+    if let Some(body) = body {
+        // Serialising our own plain structs cannot fail; if it ever did, it is not the network.
+        let text = serde_json::to_string(body).map_err(|_| UiError::Protocol)?;
+        let headers = Headers::new().map_err(|_| UiError::Protocol)?;
+        headers.set("Content-Type", "application/json").map_err(|_| UiError::Protocol)?;
+        init.set_headers(&headers);
+        init.set_body(&JsValue::from_str(&text));
+    }
+    send(url, &init).await
+}
+
+async fn send(url: &str, init: &RequestInit) -> Result<Response, UiError> {
+    // A request the browser refuses to build (a malformed URL) is ours to fix, not the network's.
+    let request = Request::new_with_str_and_init(url, init).map_err(|_| UiError::Protocol)?;
+    let window = web_sys::window().ok_or(UiError::Protocol)?;
+    let answer = JsFuture::from(window.fetch_with_request(&request)).await.map_err(|_| UiError::Network)?;
+    answer.dyn_into::<Response>().map_err(|_| UiError::Protocol)
 }
 
 async fn read<T: DeserializeOwned>(response: Response) -> Result<T, UiError> {
@@ -83,7 +107,9 @@ async fn read<T: DeserializeOwned>(response: Response) -> Result<T, UiError> {
 
 async fn decode<T: DeserializeOwned>(response: Response) -> Result<T, UiError> {
     // A body cut off mid-way is a network failure; a complete one we cannot read is not.
-    let text = response.text().await.map_err(|_| UiError::Network)?;
+    let promise = response.text().map_err(|_| UiError::Network)?;
+    let text = JsFuture::from(promise).await.map_err(|_| UiError::Network)?;
+    let text = text.as_string().ok_or(UiError::Protocol)?;
     json::from_str(&text).map_err(|_| UiError::Protocol)
 }
 
@@ -98,7 +124,7 @@ async fn error_of(response: Response) -> UiError {
 }
 
 fn server_time(response: &Response) -> Option<u64> {
-    let date = response.headers().get("date")?;
+    let date = response.headers().get("date").ok()??;
     let millis = js_sys::Date::parse(&date);
     (millis.is_finite() && millis > 0.0).then(|| (millis / 1000.0) as u64)
 }
