@@ -873,3 +873,159 @@ fn ids_secrets_and_order_numbers_round_trip() {
         assert_eq!(session_id_of_order_no(bad), None, "{bad}");
     }
 }
+
+// ----- every call kind under every failure the sandbox can inject
+
+/// The failures the sandbox's fault modes produce, as the session sees them: no answer
+/// (`timeout`, a dropped connection), a 5xx (`http_500`), a 200 that is not JSON
+/// (`malformed_json`), and JSON of the wrong shape. (`latency_ms` is a slow success, and
+/// `processed` is one of these after the gateway did the work.)
+fn failures() -> Vec<(&'static str, Answer)> {
+    vec![
+        ("timeout", Answer::Lost("no answer within 10 s".into())),
+        ("http_500", Answer::Http { status: 500, body: b"oops".to_vec() }),
+        ("malformed_json", Answer::Http { status: 200, body: b"{\"not json".to_vec() }),
+        ("wrong shape", http(serde_json::json!({"hello": "world"}))),
+    ]
+}
+
+/// Drives a session whose next call of kind `target` fails with `failure`, every other call
+/// answered well, through the clock until nothing is left to do; returns the ops sent.
+fn run_with_failure(s: &mut Session, target: &str, failure: &Answer, start_ms: u64) -> Vec<Op> {
+    let mut sent = Vec::new();
+    let mut now = start_ms;
+    let mut failed = false;
+    for _ in 0..200 {
+        while let Some(call) = s.poll_call(now) {
+            let answer = if !failed && call.op.name() == target {
+                failed = true;
+                failure.clone()
+            } else {
+                healthy(&call.op)
+            };
+            sent.push(call.op);
+            s.handle(Input::Answer { call: call.id, answer }, now).unwrap();
+            // Any point may be an eviction.
+            *s = evict(s);
+        }
+        match s.poll_timeout() {
+            Some(at) if at <= start_ms + 2 * 3600 * 1000 => {
+                now = at.max(now);
+                s.handle(Input::Timer, now).unwrap();
+            }
+            _ => break,
+        }
+    }
+    sent
+}
+
+/// What a well gateway answers: nothing paid yet, codes issued, cancels done.
+fn healthy(op: &Op) -> Answer {
+    match op {
+        Op::PayzeroCreateQr { order_no, .. } | Op::PayzeroRefreshQr { order_no, .. } => pz_qr(order_no),
+        Op::PayzeroQuery { order_no } => pz_order(order_no, "NOT_PAYED", 1234),
+        Op::ShouqianbaPrecreate { order_no, .. } => sqb_order("PRECREATE_SUCCESS", order_no, "CREATED"),
+        Op::ShouqianbaPay { order_no, .. } => sqb_order("PAY_IN_PROGRESS", order_no, "CREATED"),
+        Op::ShouqianbaQuery { order_no } => sqb_order("SUCCESS", order_no, "CREATED"),
+        Op::ShouqianbaCancel { order_no } => sqb_order("CANCEL_ABORT_SUCCESS", order_no, "CANCELED"),
+        Op::EzrPay { order_no, .. } | Op::EzrQuery { order_no } => ezr(
+            serde_json::json!({"TradeNo": "WP9", "OutTradeNo": order_no, "TotalAmount": 1234, "OrderState": "USERPAYING"}),
+        ),
+        Op::EzrCancel { .. } => {
+            ezr(serde_json::json!({"TradeNo": "WP9", "ReCall": "N", "ReverseState": "SUCCESS"}))
+        }
+        Op::SandboxPay { .. } | Op::Webhook { .. } => Answer::Http { status: 200, body: vec![] },
+    }
+}
+
+#[test]
+fn every_call_kind_survives_every_failure_mode_and_ends_consistent() {
+    let scenarios: Vec<(&str, Box<dyn Fn(&mut Session)>)> = vec![
+        (
+            "payzero createAndQrCode",
+            Box::new(|s: &mut Session| {
+                s.handle(wechat(PaymentMethod::PayzeroQr), NOW_MS).unwrap();
+            }),
+        ),
+        (
+            "payzero queryOrder",
+            Box::new(|s: &mut Session| {
+                s.handle(wechat(PaymentMethod::PayzeroQr), NOW_MS).unwrap();
+            }),
+        ),
+        (
+            "shouqianba precreate",
+            Box::new(|s: &mut Session| {
+                s.handle(wechat(PaymentMethod::ShouqianbaQr), NOW_MS).unwrap();
+            }),
+        ),
+        (
+            "shouqianba query",
+            Box::new(|s: &mut Session| {
+                s.handle(wechat(PaymentMethod::ShouqianbaQr), NOW_MS).unwrap();
+            }),
+        ),
+        (
+            "shouqianba pay",
+            Box::new(|s: &mut Session| {
+                barcode(s, PaymentMethod::ShouqianbaBarcode, "134567890123451001", NOW_MS);
+            }),
+        ),
+        (
+            "shouqianba cancel",
+            Box::new(|s: &mut Session| {
+                barcode(s, PaymentMethod::ShouqianbaBarcode, "134567890123451001", NOW_MS);
+            }),
+        ),
+        (
+            "ezr pay",
+            Box::new(|s: &mut Session| {
+                barcode(s, PaymentMethod::EzrBarcode, "284567890123451001", NOW_MS);
+            }),
+        ),
+        (
+            "ezr query",
+            Box::new(|s: &mut Session| {
+                barcode(s, PaymentMethod::EzrBarcode, "284567890123451001", NOW_MS);
+            }),
+        ),
+        (
+            "ezr cancel",
+            Box::new(|s: &mut Session| {
+                barcode(s, PaymentMethod::EzrBarcode, "284567890123451001", NOW_MS);
+            }),
+        ),
+        (
+            "webhook",
+            Box::new(|s: &mut Session| {
+                s.handle(Input::Cancel, NOW_MS).unwrap();
+            }),
+        ),
+    ];
+    for (target, start) in &scenarios {
+        for (fault, failure) in failures() {
+            let mut s = all_methods();
+            start(&mut s);
+            let sent = run_with_failure(&mut s, target, &failure, NOW_MS);
+            let case = format!("{target} / {fault}");
+            assert!(sent.iter().any(|op| op.name() == *target), "{case}: the call was never made: {sent:?}");
+            // Nothing was paid, so nothing may say so.
+            assert_ne!(s.status, Status::Paid, "{case}");
+            assert!(s.paid_attempt.is_none(), "{case}");
+            assert!(!webhook_kinds(&s).contains(&"checkout.session.paid"), "{case}");
+            // A payment is never sent twice, whatever happened to its answer.
+            let pays =
+                sent.iter().filter(|op| matches!(op, Op::ShouqianbaPay { .. } | Op::EzrPay { .. })).count();
+            assert!(pays <= 1, "{case}: {pays} pays");
+            // Nothing is left hanging: the session reached its end (expired after two hours at
+            // most), every barcode payment is decided, and no call is still out.
+            assert!(s.status.wire().is_final(), "{case}: still {:?}", s.status);
+            assert!(
+                s.attempts.iter().all(|a| !a.state.in_progress()),
+                "{case}: {:?}",
+                s.attempts.iter().map(|a| a.state).collect::<Vec<_>>()
+            );
+            assert!(s.calls.is_empty(), "{case}: calls left {:?}", s.calls);
+        }
+    }
+}
