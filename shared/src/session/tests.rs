@@ -938,69 +938,42 @@ fn healthy(op: &Op) -> Answer {
     }
 }
 
+/// How a scenario starts its session.
+type Start = fn(&mut Session);
+
 #[test]
 fn every_call_kind_survives_every_failure_mode_and_ends_consistent() {
-    let scenarios: Vec<(&str, Box<dyn Fn(&mut Session)>)> = vec![
-        (
-            "payzero createAndQrCode",
-            Box::new(|s: &mut Session| {
-                s.handle(wechat(PaymentMethod::PayzeroQr), NOW_MS).unwrap();
-            }),
-        ),
-        (
-            "payzero queryOrder",
-            Box::new(|s: &mut Session| {
-                s.handle(wechat(PaymentMethod::PayzeroQr), NOW_MS).unwrap();
-            }),
-        ),
-        (
-            "shouqianba precreate",
-            Box::new(|s: &mut Session| {
-                s.handle(wechat(PaymentMethod::ShouqianbaQr), NOW_MS).unwrap();
-            }),
-        ),
-        (
-            "shouqianba query",
-            Box::new(|s: &mut Session| {
-                s.handle(wechat(PaymentMethod::ShouqianbaQr), NOW_MS).unwrap();
-            }),
-        ),
-        (
-            "shouqianba pay",
-            Box::new(|s: &mut Session| {
-                barcode(s, PaymentMethod::ShouqianbaBarcode, "134567890123451001", NOW_MS);
-            }),
-        ),
-        (
-            "shouqianba cancel",
-            Box::new(|s: &mut Session| {
-                barcode(s, PaymentMethod::ShouqianbaBarcode, "134567890123451001", NOW_MS);
-            }),
-        ),
-        (
-            "ezr pay",
-            Box::new(|s: &mut Session| {
-                barcode(s, PaymentMethod::EzrBarcode, "284567890123451001", NOW_MS);
-            }),
-        ),
-        (
-            "ezr query",
-            Box::new(|s: &mut Session| {
-                barcode(s, PaymentMethod::EzrBarcode, "284567890123451001", NOW_MS);
-            }),
-        ),
-        (
-            "ezr cancel",
-            Box::new(|s: &mut Session| {
-                barcode(s, PaymentMethod::EzrBarcode, "284567890123451001", NOW_MS);
-            }),
-        ),
-        (
-            "webhook",
-            Box::new(|s: &mut Session| {
-                s.handle(Input::Cancel, NOW_MS).unwrap();
-            }),
-        ),
+    let scenarios: Vec<(&str, Start)> = vec![
+        ("payzero createAndQrCode", |s: &mut Session| {
+            s.handle(wechat(PaymentMethod::PayzeroQr), NOW_MS).unwrap();
+        }),
+        ("payzero queryOrder", |s: &mut Session| {
+            s.handle(wechat(PaymentMethod::PayzeroQr), NOW_MS).unwrap();
+        }),
+        ("shouqianba precreate", |s: &mut Session| {
+            s.handle(wechat(PaymentMethod::ShouqianbaQr), NOW_MS).unwrap();
+        }),
+        ("shouqianba query", |s: &mut Session| {
+            s.handle(wechat(PaymentMethod::ShouqianbaQr), NOW_MS).unwrap();
+        }),
+        ("shouqianba pay", |s: &mut Session| {
+            barcode(s, PaymentMethod::ShouqianbaBarcode, "134567890123451001", NOW_MS);
+        }),
+        ("shouqianba cancel", |s: &mut Session| {
+            barcode(s, PaymentMethod::ShouqianbaBarcode, "134567890123451001", NOW_MS);
+        }),
+        ("ezr pay", |s: &mut Session| {
+            barcode(s, PaymentMethod::EzrBarcode, "284567890123451001", NOW_MS);
+        }),
+        ("ezr query", |s: &mut Session| {
+            barcode(s, PaymentMethod::EzrBarcode, "284567890123451001", NOW_MS);
+        }),
+        ("ezr cancel", |s: &mut Session| {
+            barcode(s, PaymentMethod::EzrBarcode, "284567890123451001", NOW_MS);
+        }),
+        ("webhook", |s: &mut Session| {
+            s.handle(Input::Cancel, NOW_MS).unwrap();
+        }),
     ];
     for (target, start) in &scenarios {
         for (fault, failure) in failures() {
