@@ -1,7 +1,8 @@
-//! The new methods as a shopper and a cashier use them in headless Chromium on the hosted page:
-//! a Shouqianba QR that decodes to the sandbox's code and is paid; a Shouqianba payment code typed
-//! and sent with Enter, paid; an EZR code the gateway leaves unpaid (NOTPAY), canceled; a declined
-//! code followed by one that pays. Each page must end with a clean console. Screenshots go to
+//! The new methods as a shopper and a cashier use them in headless Chromium on the hosted page of
+//! a session offering all four methods: a Payzero QR, then a switch to a Shouqianba QR that
+//! decodes to the sandbox's code and is paid; a Shouqianba payment code typed and sent with
+//! Enter, declined, then one that pays; an EZR code the gateway leaves unpaid (NOTPAY),
+//! canceled, then one that pays. Each page must end with a clean console. Screenshots go to
 //! target/e2e/.
 
 use crate::with_stack;
@@ -30,8 +31,15 @@ async fn screenshot(client: &Client, name: &str) -> Result<()> {
     Ok(())
 }
 
-async fn create(stack: &Stack, order_no: &str, methods: &[PaymentMethod]) -> Result<SessionCreated> {
-    let request = CreateSessionRequest::new(Fen(4200), "收银台测试", order_no).with_methods(methods.to_vec());
+const ALL: [PaymentMethod; 4] = [
+    PaymentMethod::PayzeroQr,
+    PaymentMethod::ShouqianbaQr,
+    PaymentMethod::ShouqianbaBarcode,
+    PaymentMethod::EzrBarcode,
+];
+
+async fn create(stack: &Stack, order_no: &str) -> Result<SessionCreated> {
+    let request = CreateSessionRequest::new(Fen(4200), "收银台测试", order_no).with_methods(ALL.to_vec());
     let r = reqwest::Client::new()
         .post(format!("{}/v1/sessions", stack.edge_url))
         .bearer_auth(&stack.creds.merchant_key)
@@ -56,15 +64,26 @@ async fn clean_console(browser: &Browser) -> Result<()> {
 }
 
 #[test]
-fn shopper_pays_a_shouqianba_qr_in_the_browser() {
+fn shopper_switches_from_payzero_to_a_shouqianba_qr_and_pays_it() {
     with_stack(|stack| async move {
-        let session =
-            create(&stack, "UI-SQB-QR", &[PaymentMethod::PayzeroQr, PaymentMethod::ShouqianbaQr]).await?;
+        let session = create(&stack, "UI-SQB-QR").await?;
         let browser = Browser::start(&stack.state_dir, 420, 900).await?;
         let client = &browser.client;
         client.goto(&session.url).await?;
-        wait_for(client, "[data-testid=\"group-qr\"]", Duration::from_secs(15)).await?;
-        screenshot(client, "picker-two-qr-gateways").await?;
+        wait_for(client, "[data-testid=\"group-barcode\"]", Duration::from_secs(15)).await?;
+        screenshot(client, "picker-all-methods").await?;
+        // First a Payzero code, then the shopper changes their mind.
+        wait_for(
+            client,
+            "button[data-method=\"payzero_qr\"][data-channel=\"WECHATPAY\"]",
+            Duration::from_secs(2),
+        )
+        .await?
+        .click()
+        .await?;
+        let payzero_qr = "[data-testid=\"qr-panel\"][data-method=\"payzero_qr\"] [data-testid=\"qr\"] svg";
+        wait_for(client, payzero_qr, Duration::from_secs(15)).await?;
+        wait_for(client, "button[data-testid=\"switch\"]", Duration::from_secs(2)).await?.click().await?;
         wait_for(
             client,
             "button[data-method=\"shouqianba_qr\"][data-channel=\"ALIPAY\"]",
@@ -81,7 +100,8 @@ fn shopper_pays_a_shouqianba_qr_in_the_browser() {
         .await?;
         let decoded = decode_qr(&qr.screenshot().await?)?;
         let state: Value = reqwest::get(format!("{}/__admin/state", stack.sandbox_url)).await?.json().await?;
-        let order_no = format!("{}_0", session.id);
+        // Attempt 0 was the Payzero order; the Shouqianba one is attempt 1.
+        let order_no = format!("{}_1", session.id);
         let orders = state["shouqianba"]["orders"].to_string();
         ensure!(
             decoded.len() == 1 && orders.contains(&decoded[0]),
@@ -101,7 +121,7 @@ fn shopper_pays_a_shouqianba_qr_in_the_browser() {
 #[test]
 fn cashier_scans_a_shouqianba_code_after_a_declined_one() {
     with_stack(|stack| async move {
-        let session = create(&stack, "UI-SQB-BC", &[PaymentMethod::ShouqianbaBarcode]).await?;
+        let session = create(&stack, "UI-SQB-BC").await?;
         let browser = Browser::start(&stack.state_dir, 390, 844).await?;
         let client = &browser.client;
         client.goto(&session.url).await?;
@@ -137,9 +157,9 @@ fn cashier_scans_a_shouqianba_code_after_a_declined_one() {
 }
 
 #[test]
-fn cashier_sees_an_unpaid_ezr_code_canceled() {
+fn cashier_sees_an_unpaid_ezr_code_canceled_then_one_that_pays() {
     with_stack(|stack| async move {
-        let session = create(&stack, "UI-EZR-BC", &[PaymentMethod::EzrBarcode]).await?;
+        let session = create(&stack, "UI-EZR-BC").await?;
         let browser = Browser::start(&stack.state_dir, 390, 844).await?;
         let client = &browser.client;
         client.goto(&session.url).await?;
@@ -160,6 +180,11 @@ fn cashier_sees_an_unpaid_ezr_code_canceled() {
         let r = reqwest::get(format!("{}/__admin/requests?path=/ezr/upay/cancel", stack.sandbox_url)).await?;
         let cancels: Value = r.json().await?;
         ensure!(cancels.as_array().is_some_and(|c| c.len() == 1), "one EZR cancel expected: {cancels}");
+        // The field is ready for the next code, which pays.
+        let input = wait_for(client, "input[data-testid=\"barcode-input\"]", Duration::from_secs(5)).await?;
+        input.clear().await?;
+        scan(client, "284567890123450000").await?;
+        wait_for(client, "[data-testid=\"paid\"]", Duration::from_secs(15)).await?;
         clean_console(&browser).await?;
         browser.close().await?;
         Ok(())
