@@ -129,7 +129,7 @@ impl DurableObject for CheckoutSession {
             if self.load().await?.is_none() {
                 return Ok(());
             }
-            self.step(Input::Timer).await.map(|_| ())
+            self.step_with(Input::Timer, true).await.map(|_| ())
         }
         .await;
         if let Err(e) = result {
@@ -209,17 +209,24 @@ impl CheckoutSession {
 
     // ----- the loop
 
-    /// Hands `input` to the core, then makes every call it asks for until none is due now.
+    /// Hands `input` to the core, then makes the calls it asks for until none is due now. On a
+    /// request (anything but the alarm), merchant webhooks are left to the alarm, which the save
+    /// sets to fire at once for them: a slow merchant endpoint never holds a shopper's page.
     async fn step(&self, input: Input) -> Result<Accepted, EdgeError> {
+        self.step_with(input, false).await
+    }
+
+    async fn step_with(&self, input: Input, webhooks_too: bool) -> Result<Accepted, EdgeError> {
         let accepted = self.with(|s| s.handle(input, config::now_ms()))?.map_err(EdgeError::Refused);
         // Even a refused input may have caught up with the clock (an expiry): run what is due.
-        self.run_calls().await?;
+        self.run_calls(webhooks_too).await?;
         accepted
     }
 
-    async fn run_calls(&self) -> Result<(), EdgeError> {
+    async fn run_calls(&self, webhooks_too: bool) -> Result<(), EdgeError> {
+        let wanted = |op: &Op| webhooks_too || !matches!(op, Op::Webhook { .. });
         loop {
-            let outgoing = self.with(|s| s.poll_call(config::now_ms()))?;
+            let outgoing = self.with(|s| s.poll_call_where(config::now_ms(), wanted))?;
             // Saved before it is sent: after an eviction the call is known to be out.
             self.save().await?;
             let Some(call) = outgoing else { break };

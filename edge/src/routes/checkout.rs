@@ -11,10 +11,10 @@ use checkout_shared::json::decode;
 use checkout_shared::session;
 use worker::{Request, Response, RouteContext};
 
-/// The largest body the widget sends (a `QrRequest` or `BarcodeRequest` is a few dozen bytes). This is the only
-/// check: the session object is reachable only through its Durable Object binding, which only
-/// this worker holds (no other script binds it, and objects have no public URL), so every body
-/// it sees has passed here.
+/// The largest body the widget sends (a `QrRequest` or `BarcodeRequest` is a few dozen bytes).
+/// This is the only check: the session object is reachable only through its Durable Object
+/// binding, which only this worker holds (no other script binds it, and objects have no public
+/// URL), so every body it sees has passed here.
 const MAX_BODY: usize = 1024;
 
 /// The client secret of the route and the session it names. Secrets not of our shape are "not

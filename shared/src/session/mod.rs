@@ -308,10 +308,16 @@ impl Session {
     /// The next call to send at `now_ms`, marked as sent. The shell sends it and hands the
     /// answer back as `Input::Answer`.
     pub fn poll_call(&mut self, now_ms: u64) -> Option<Outgoing> {
-        let call = self
-            .calls
-            .iter_mut()
-            .find(|c| matches!(c.state, CallState::Queued { not_before_ms } if not_before_ms <= now_ms))?;
+        self.poll_call_where(now_ms, |_| true)
+    }
+
+    /// `poll_call` limited to the calls `wanted` accepts; the others stay queued (and
+    /// `poll_timeout` keeps asking for them). A shopper's request makes only the calls that
+    /// concern it, so a slow merchant endpoint never holds a page: webhooks go out on the alarm.
+    pub fn poll_call_where(&mut self, now_ms: u64, wanted: impl Fn(&Op) -> bool) -> Option<Outgoing> {
+        let call = self.calls.iter_mut().find(|c| {
+            matches!(c.state, CallState::Queued { not_before_ms } if not_before_ms <= now_ms) && wanted(&c.op)
+        })?;
         call.state = CallState::Sent { at_ms: now_ms };
         call.tries = call.tries.saturating_add(1);
         Some(Outgoing { id: call.id, op: call.op.clone(), fresh_token: call.fresh_token })

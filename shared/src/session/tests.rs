@@ -1002,3 +1002,14 @@ fn every_call_kind_survives_every_failure_mode_and_ends_consistent() {
         }
     }
 }
+
+#[test]
+fn a_request_can_leave_webhooks_to_the_alarm() {
+    let mut s = session_with(&[PaymentMethod::PayzeroQr]);
+    s.handle(Input::Cancel, NOW_MS).unwrap();
+    s.handle(wechat(PaymentMethod::PayzeroQr), NOW_MS).unwrap_err();
+    let not_webhooks = |op: &Op| !matches!(op, Op::Webhook { .. });
+    assert!(s.poll_call_where(NOW_MS, not_webhooks).is_none(), "only the webhook is due");
+    assert_eq!(s.poll_timeout(), Some(NOW_MS), "the alarm is asked to fire at once for it");
+    assert!(matches!(s.poll_call(NOW_MS).map(|c| c.op), Some(Op::Webhook { .. })));
+}
