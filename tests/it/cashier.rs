@@ -190,3 +190,55 @@ fn cashier_sees_an_unpaid_ezr_code_canceled_then_one_that_pays() {
         Ok(())
     });
 }
+
+#[test]
+fn cashier_watches_a_payment_in_progress_get_paid_and_another_canceled_at_its_deadline() {
+    with_stack(|stack| async move {
+        // In progress (the shopper confirms on the phone), then paid.
+        let session = create(&stack, "UI-SQB-PROGRESS").await?;
+        let browser = Browser::start(&stack.state_dir, 390, 844).await?;
+        let client = &browser.client;
+        client.goto(&session.url).await?;
+        wait_for(client, "button[data-method=\"shouqianba_barcode\"]", Duration::from_secs(15))
+            .await?
+            .click()
+            .await?;
+        scan(client, "134567890123451001").await?;
+        wait_for(client, "[data-testid=\"barcode-progress\"]", Duration::from_secs(10)).await?;
+        wait_for(client, "[data-testid=\"barcode\"] [data-testid=\"countdown\"]", Duration::from_secs(2))
+            .await?;
+        screenshot(client, "barcode-in-progress").await?;
+        let r = reqwest::Client::new()
+            .post(format!("{}/__admin/shouqianba/orders/{}_0/pay", stack.sandbox_url, session.id))
+            .send()
+            .await?;
+        ensure!(r.status().is_success(), "sandbox pay answered {}", r.status());
+        // The edge polls every 5 s; the page hears of it through its status wait.
+        wait_for(client, "[data-testid=\"paid\"]", Duration::from_secs(20)).await?;
+
+        // Left unconfirmed: canceled at the deadline (30 s in the test stack), and the field is
+        // ready for another code.
+        let other = create(&stack, "UI-SQB-DEADLINE").await?;
+        client.goto(&other.url).await?;
+        wait_for(client, "button[data-method=\"shouqianba_barcode\"]", Duration::from_secs(15))
+            .await?
+            .click()
+            .await?;
+        scan(client, "134567890123451001").await?;
+        wait_for(client, "[data-testid=\"barcode-progress\"]", Duration::from_secs(10)).await?;
+        let message = client
+            .wait()
+            .at_most(Duration::from_secs(60))
+            .every(Duration::from_millis(200))
+            .for_element(Locator::XPath("//*[@data-testid='barcode-message'][contains(., '撤销')]"))
+            .await
+            .context("the cashier was not told the payment was canceled at its deadline")?;
+        ensure!(!message.text().await?.is_empty(), "an empty message");
+        wait_for(client, "input[data-testid=\"barcode-input\"]:not([readonly])", Duration::from_secs(2))
+            .await?;
+        screenshot(client, "barcode-canceled-at-deadline").await?;
+        clean_console(&browser).await?;
+        browser.close().await?;
+        Ok(())
+    });
+}
