@@ -241,7 +241,8 @@ crate::wire_enum! {
 pub struct BarcodeView {
     pub method: PaymentMethod,
     pub state: BarcodeState,
-    /// The gateway's reason code for a decline (`EXPIRED_BARCODE`, `NOTENOUGH`, …), when known.
+    /// The gateway's reason code for a decline (`EXPIRED_BARCODE`, `NOTENOUGH`, …), when known;
+    /// for a cancel, `NOTPAY` when the gateway left it unpaid (none: the deadline passed).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub reason: Option<String>,
     /// Unix seconds after which an unconfirmed payment is canceled.

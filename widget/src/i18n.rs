@@ -404,7 +404,8 @@ pub fn decline_text(lang: Lang, reason: Option<&str>) -> String {
         "TRADE_FAILED" | "TRADE_ERROR" => Msg::DeclineTradeFailed,
         "INVALID_BARCODE" | "AUTH_CODE_INVALID" => Msg::DeclineInvalidCode,
         "ORDER_NOT_EXISTS" => Msg::DeclineNotFound,
-        "CANCELED" => Msg::DeclineCanceled,
+        // EZR left the payment unpaid (NOTPAY) and the edge canceled it at once.
+        "CANCELED" | "NOTPAY" => Msg::DeclineCanceled,
         _ => {
             let code: String = code.chars().take(64).collect();
             return match lang {

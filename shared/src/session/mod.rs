@@ -946,8 +946,12 @@ impl Session {
                 self.paid(index, now_ms);
             }
             PayState::Pending => match (method, state) {
-                // EZR NOTPAY after a pay: the spec says cancel it.
+                // EZR NOTPAY after a pay: the spec says cancel it. The reason tells the cashier
+                // it was the gateway's answer, not the deadline.
                 (Method::EzrBarcode, AttemptState::Paying | AttemptState::Polling) => {
+                    if let Some(a) = self.attempt_mut(index) {
+                        a.decline = Some("NOTPAY".into());
+                    }
                     self.start_cancel(index, now_ms)
                 }
                 (Method::EzrBarcode, AttemptState::Canceling) => self.start_cancel(index, now_ms),

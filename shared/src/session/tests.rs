@@ -483,7 +483,8 @@ fn shouqianba_barcode_past_its_deadline_is_canceled() {
     assert!(now > deadline);
     assert_eq!(queries as u64, DEFAULT_BARCODE_DEADLINE_SECS * 1000 / BARCODE_POLL_MS);
     assert_eq!(s.attempts[i as usize].state, AttemptState::Canceled);
-    assert_eq!(s.status_update().barcode.unwrap().state, BarcodeState::Canceled);
+    let view = s.status_update().barcode.unwrap();
+    assert_eq!((view.state, view.reason), (BarcodeState::Canceled, None), "canceled by the deadline");
     assert_eq!(s.status, Status::Open, "the cashier may take another code");
     barcode(&mut s, PaymentMethod::ShouqianbaBarcode, "134567890123450000", now);
 }
@@ -586,7 +587,8 @@ fn ezr_barcode_success_notpay_cancel_and_declines() {
         ),
     });
     assert!(matches!(&sent[..], [Op::EzrPay { .. }, Op::EzrCancel { gateway_ref }] if gateway_ref == "WP2"));
-    assert_eq!(t.status_update().barcode.unwrap().state, BarcodeState::Canceled);
+    let view = t.status_update().barcode.unwrap();
+    assert_eq!((view.state, view.reason.as_deref()), (BarcodeState::Canceled, Some("NOTPAY")));
 
     // A lost pay answer: the query learns EZR's number, and the deadline's cancel uses it.
     let mut u = all_methods();

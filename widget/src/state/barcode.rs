@@ -242,7 +242,11 @@ fn apply(state: &mut State, view: &BarcodeView) {
             return;
         }
         BarcodeState::Declined => Some(BarcodeNotice::Declined(view.reason.clone())),
-        BarcodeState::Canceled => Some(BarcodeNotice::TimedOut),
+        // Canceled with a reason (EZR's NOTPAY) was the gateway's doing; without one, the deadline.
+        BarcodeState::Canceled => Some(match view.reason.clone() {
+            Some(reason) => BarcodeNotice::Declined(Some(reason)),
+            None => BarcodeNotice::TimedOut,
+        }),
         // A state a newer edge knows: keep waiting, the session's status will settle it.
         BarcodeState::Processing | BarcodeState::Unknown(_) => None,
     };

@@ -645,6 +645,15 @@ mod barcode {
         assert_eq!(panel(&s).notice, Some(BarcodeNotice::TimedOut));
         assert_eq!(panel(&s).step, BarcodeStep::Entering);
         assert!(s.should_poll(), "the session stays open for another code");
+        // Canceled because the gateway left it unpaid (EZR's NOTPAY): said as such, not as late.
+        let s = submitted(open(all_methods()), CODE);
+        let sent = seq(&s);
+        let s = run(s, [accepted(sent, bv(BarcodeState::Canceled, Some("NOTPAY"), 1045))]);
+        assert_eq!(panel(&s).notice, Some(BarcodeNotice::Declined(Some("NOTPAY".into()))));
+        assert!(
+            crate::i18n::barcode_notice_text(crate::i18n::Lang::En, &panel(&s).notice.clone().unwrap())
+                .contains("canceled")
+        );
     }
 
     #[test]
