@@ -9,7 +9,11 @@ use checkout_tests::{Browser, decode_qr, root};
 use fantoccini::{Client, Locator};
 use std::time::{Duration, Instant};
 
-async fn wait_for(client: &Client, css: &str, timeout: Duration) -> Result<fantoccini::elements::Element> {
+pub(crate) async fn wait_for(
+    client: &Client,
+    css: &str,
+    timeout: Duration,
+) -> Result<fantoccini::elements::Element> {
     client
         .wait()
         .at_most(timeout)
@@ -19,7 +23,7 @@ async fn wait_for(client: &Client, css: &str, timeout: Duration) -> Result<fanto
         .with_context(|| format!("{css} did not appear within {timeout:?}"))
 }
 
-async fn save_screenshot(client: &Client, name: &str) -> Result<()> {
+pub(crate) async fn save_screenshot(client: &Client, name: &str) -> Result<()> {
     let dir = root().join("target/e2e");
     std::fs::create_dir_all(&dir)?;
     std::fs::write(dir.join(format!("{name}.png")), client.screenshot().await?)?;

@@ -5,31 +5,14 @@
 //! canceled, then one that pays. Each page must end with a clean console. Screenshots go to
 //! target/e2e/.
 
+use crate::browser::{save_screenshot, wait_for};
 use crate::with_stack;
 use anyhow::{Context, Result, ensure};
-use checkout_shared::Fen;
-use checkout_shared::api::{CreateSessionRequest, PaymentMethod, SessionCreated};
-use checkout_tests::{Browser, Stack, decode_qr, root};
+use checkout_shared::api::{PaymentMethod, SessionCreated};
+use checkout_tests::{Browser, Stack, decode_qr};
 use fantoccini::{Client, Locator, key::Key};
 use serde_json::Value;
 use std::time::Duration;
-
-async fn wait_for(client: &Client, css: &str, timeout: Duration) -> Result<fantoccini::elements::Element> {
-    client
-        .wait()
-        .at_most(timeout)
-        .every(Duration::from_millis(50))
-        .for_element(Locator::Css(css))
-        .await
-        .with_context(|| format!("{css} did not appear within {timeout:?}"))
-}
-
-async fn screenshot(client: &Client, name: &str) -> Result<()> {
-    let dir = root().join("target/e2e");
-    std::fs::create_dir_all(&dir)?;
-    std::fs::write(dir.join(format!("{name}.png")), client.screenshot().await?)?;
-    Ok(())
-}
 
 const ALL: [PaymentMethod; 4] = [
     PaymentMethod::PayzeroQr,
@@ -39,15 +22,15 @@ const ALL: [PaymentMethod; 4] = [
 ];
 
 async fn create(stack: &Stack, order_no: &str) -> Result<SessionCreated> {
-    let request = CreateSessionRequest::new(Fen(4200), "收银台测试", order_no).with_methods(ALL.to_vec());
-    let r = reqwest::Client::new()
-        .post(format!("{}/v1/sessions", stack.edge_url))
-        .bearer_auth(&stack.creds.merchant_key)
-        .json(&request)
-        .send()
-        .await?;
-    ensure!(r.status() == 201, "create answered {}: {}", r.status(), r.text().await?);
-    Ok(r.json().await?)
+    crate::gateways::create(stack, order_no, &ALL, None).await
+}
+
+/// Opens the hosted page and picks the cashier mode of `method`.
+async fn open_cashier(client: &Client, session: &SessionCreated, method: &str) -> Result<()> {
+    client.goto(&session.url).await?;
+    let button = format!("button[data-method=\"{method}\"]");
+    wait_for(client, &button, Duration::from_secs(15)).await?.click().await?;
+    Ok(())
 }
 
 /// Types a payment code into the cashier field the way a scanner does: digits, then Enter.
@@ -71,7 +54,7 @@ fn shopper_switches_from_payzero_to_a_shouqianba_qr_and_pays_it() {
         let client = &browser.client;
         client.goto(&session.url).await?;
         wait_for(client, "[data-testid=\"group-barcode\"]", Duration::from_secs(15)).await?;
-        screenshot(client, "picker-all-methods").await?;
+        save_screenshot(client, "picker-all-methods").await?;
         // First a Payzero code, then the shopper changes their mind.
         wait_for(
             client,
@@ -108,7 +91,7 @@ fn shopper_switches_from_payzero_to_a_shouqianba_qr_and_pays_it() {
             "the QR decodes to {decoded:?}, not a code of {orders}"
         );
         ensure!(orders.contains(&order_no), "no Shouqianba order {order_no}");
-        screenshot(client, "shouqianba-qr").await?;
+        save_screenshot(client, "shouqianba-qr").await?;
         wait_for(client, "button[data-testid=\"simulate\"]", Duration::from_secs(2)).await?.click().await?;
         // No notification from Shouqianba: the page's status wait makes the edge query.
         wait_for(client, "[data-testid=\"paid\"]", Duration::from_secs(20)).await?;
@@ -124,11 +107,7 @@ fn cashier_scans_a_shouqianba_code_after_a_declined_one() {
         let session = create(&stack, "UI-SQB-BC").await?;
         let browser = Browser::start(&stack.state_dir, 390, 844).await?;
         let client = &browser.client;
-        client.goto(&session.url).await?;
-        wait_for(client, "button[data-method=\"shouqianba_barcode\"]", Duration::from_secs(15))
-            .await?
-            .click()
-            .await?;
+        open_cashier(client, &session, "shouqianba_barcode").await?;
         // Not a payment code: refused next to the field, nothing sent.
         scan(client, "12345").await?;
         wait_for(client, "[data-testid=\"barcode-message\"]", Duration::from_secs(5)).await?;
@@ -146,10 +125,10 @@ fn cashier_scans_a_shouqianba_code_after_a_declined_one() {
             .await
             .context("the decline reason was not shown")?;
         ensure!(!message.text().await?.is_empty(), "an empty decline message");
-        screenshot(client, "barcode-declined").await?;
+        save_screenshot(client, "barcode-declined").await?;
         scan(client, "134567890123450000").await?;
         wait_for(client, "[data-testid=\"paid\"]", Duration::from_secs(15)).await?;
-        screenshot(client, "barcode-paid").await?;
+        save_screenshot(client, "barcode-paid").await?;
         clean_console(&browser).await?;
         browser.close().await?;
         Ok(())
@@ -162,11 +141,7 @@ fn cashier_sees_an_unpaid_ezr_code_canceled_then_one_that_pays() {
         let session = create(&stack, "UI-EZR-BC").await?;
         let browser = Browser::start(&stack.state_dir, 390, 844).await?;
         let client = &browser.client;
-        client.goto(&session.url).await?;
-        wait_for(client, "button[data-method=\"ezr_barcode\"]", Duration::from_secs(15))
-            .await?
-            .click()
-            .await?;
+        open_cashier(client, &session, "ezr_barcode").await?;
         let focused = client.active_element().await?.attr("data-testid").await?;
         ensure!(focused.as_deref() == Some("barcode-input"), "the code field is not focused: {focused:?}");
         scan(client, "284567890123453001").await?;
@@ -176,7 +151,7 @@ fn cashier_sees_an_unpaid_ezr_code_canceled_then_one_that_pays() {
             text.contains("撤销") || text.contains("取消") || text.contains("cancel"),
             "not told it was canceled: {text}"
         );
-        screenshot(client, "ezr-canceled").await?;
+        save_screenshot(client, "ezr-canceled").await?;
         let r = reqwest::get(format!("{}/__admin/requests?path=/ezr/upay/cancel", stack.sandbox_url)).await?;
         let cancels: Value = r.json().await?;
         ensure!(cancels.as_array().is_some_and(|c| c.len() == 1), "one EZR cancel expected: {cancels}");
@@ -198,16 +173,12 @@ fn cashier_watches_a_payment_in_progress_get_paid_and_another_canceled_at_its_de
         let session = create(&stack, "UI-SQB-PROGRESS").await?;
         let browser = Browser::start(&stack.state_dir, 390, 844).await?;
         let client = &browser.client;
-        client.goto(&session.url).await?;
-        wait_for(client, "button[data-method=\"shouqianba_barcode\"]", Duration::from_secs(15))
-            .await?
-            .click()
-            .await?;
+        open_cashier(client, &session, "shouqianba_barcode").await?;
         scan(client, "134567890123451001").await?;
         wait_for(client, "[data-testid=\"barcode-progress\"]", Duration::from_secs(10)).await?;
         wait_for(client, "[data-testid=\"barcode\"] [data-testid=\"countdown\"]", Duration::from_secs(2))
             .await?;
-        screenshot(client, "barcode-in-progress").await?;
+        save_screenshot(client, "barcode-in-progress").await?;
         let r = reqwest::Client::new()
             .post(format!("{}/__admin/shouqianba/orders/{}_0/pay", stack.sandbox_url, session.id))
             .send()
@@ -219,11 +190,7 @@ fn cashier_watches_a_payment_in_progress_get_paid_and_another_canceled_at_its_de
         // Left unconfirmed: canceled at the deadline (30 s in the test stack), and the field is
         // ready for another code.
         let other = create(&stack, "UI-SQB-DEADLINE").await?;
-        client.goto(&other.url).await?;
-        wait_for(client, "button[data-method=\"shouqianba_barcode\"]", Duration::from_secs(15))
-            .await?
-            .click()
-            .await?;
+        open_cashier(client, &other, "shouqianba_barcode").await?;
         scan(client, "134567890123451001").await?;
         wait_for(client, "[data-testid=\"barcode-progress\"]", Duration::from_secs(10)).await?;
         let message = client
@@ -236,7 +203,7 @@ fn cashier_watches_a_payment_in_progress_get_paid_and_another_canceled_at_its_de
         ensure!(!message.text().await?.is_empty(), "an empty message");
         wait_for(client, "input[data-testid=\"barcode-input\"]:not([readonly])", Duration::from_secs(2))
             .await?;
-        screenshot(client, "barcode-canceled-at-deadline").await?;
+        save_screenshot(client, "barcode-canceled-at-deadline").await?;
         clean_console(&browser).await?;
         browser.close().await?;
         Ok(())

@@ -18,7 +18,7 @@ use std::time::{Duration, Instant};
 
 const AMOUNT: u64 = 1234;
 
-async fn create(
+pub(crate) async fn create(
     stack: &Stack,
     order_no: &str,
     methods: &[PaymentMethod],
