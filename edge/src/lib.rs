@@ -4,6 +4,7 @@
 
 mod config;
 mod error;
+mod objects;
 mod payzero_auth;
 mod routes;
 mod session_do;

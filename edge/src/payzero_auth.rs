@@ -6,14 +6,14 @@
 
 use crate::config;
 use crate::error::{self, EdgeError};
+use crate::objects;
 use crate::upstream;
 use checkout_shared::gateway::payzero::{
     CachedToken, LoginError, TokenPlan, interpret_login, login, plan_token,
 };
 use serde::{Deserialize, Serialize};
 use std::cell::RefCell;
-use worker::js_sys::Uint8Array;
-use worker::{DurableObject, Env, Headers, Method, Request, RequestInit, Response, State, durable_object};
+use worker::{DurableObject, Env, Request, Response, State, durable_object};
 
 const BINDING: &str = "PAYZERO_AUTH";
 const OBJECT_NAME: &str = "payzero";
@@ -91,17 +91,10 @@ impl PayzeroAuth {
 
 /// Asks the token cache for a token, reporting `refused` if the caller's last one was refused.
 pub(crate) async fn token(env: &Env, refused: Option<&CachedToken>) -> Result<CachedToken, EdgeError> {
-    let stub = env.durable_object(BINDING)?.id_from_name(OBJECT_NAME)?.get_stub()?;
     let ask = TokenRequest { refused: refused.map(|t| t.token.clone()) };
     let body = serde_json::to_vec(&ask).map_err(|e| EdgeError::Internal(e.to_string()))?;
-    let headers = Headers::new();
-    headers.set("Content-Type", "application/json")?;
-    let mut init = RequestInit::new();
-    init.with_method(Method::Post)
-        .with_headers(headers)
-        .with_body(Some(Uint8Array::from(body.as_slice()).into()));
-    let request = Request::new_with_init("https://payzero-auth.internal/token", &init)?;
-    let mut response = stub.fetch_with_request(request).await?;
+    let mut response =
+        objects::post(env, BINDING, OBJECT_NAME, "https://payzero-auth.internal/token", &body).await?;
     if response.status_code() != 200 {
         // The cache logged the reason; here it is only "no token".
         return Err(EdgeError::Upstream(format!("the token cache answered HTTP {}", response.status_code())));

@@ -6,6 +6,7 @@
 
 use crate::config;
 use crate::error::{self, EdgeError};
+use crate::objects;
 use crate::payzero_auth;
 use crate::terminal_do;
 use crate::upstream;
@@ -23,10 +24,9 @@ use serde::{Deserialize, Serialize};
 use std::cell::{Cell, RefCell};
 use std::pin::pin;
 use std::time::Duration;
-use worker::js_sys::{self, Uint8Array};
+use worker::js_sys;
 use worker::{
-    Delay, DurableObject, Env, Headers, Method, Request, RequestInit, Response, State, console_error,
-    console_log, durable_object,
+    Delay, DurableObject, Env, Request, Response, State, console_error, console_log, durable_object,
 };
 
 const BINDING: &str = "CHECKOUT_SESSION";
@@ -68,16 +68,8 @@ pub(crate) enum SessionCall {
 
 /// Sends `call` to the session object named `session_id` and returns its answer as is.
 pub(crate) async fn call(env: &Env, session_id: &str, call: &SessionCall) -> Result<Response, EdgeError> {
-    let stub = env.durable_object(BINDING)?.id_from_name(session_id)?.get_stub()?;
     let body = serde_json::to_vec(call).map_err(|e| EdgeError::Internal(e.to_string()))?;
-    let headers = Headers::new();
-    headers.set("Content-Type", "application/json")?;
-    let mut init = RequestInit::new();
-    init.with_method(Method::Post)
-        .with_headers(headers)
-        .with_body(Some(Uint8Array::from(body.as_slice()).into()));
-    let request = Request::new_with_init("https://session.internal/call", &init)?;
-    Ok(stub.fetch_with_request(request).await?)
+    objects::post(env, BINDING, session_id, "https://session.internal/call", &body).await
 }
 
 #[durable_object(alarm)]

@@ -8,6 +8,7 @@
 
 use crate::config;
 use crate::error::{self, EdgeError};
+use crate::objects;
 use crate::upstream::{self, UpstreamResponse};
 use checkout_shared::api::ErrorBody;
 use checkout_shared::gateway::UpstreamRequest;
@@ -17,8 +18,7 @@ use checkout_shared::terminal::{
 use futures_util::lock::Mutex;
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
-use worker::js_sys::Uint8Array;
-use worker::{DurableObject, Env, Headers, Method, Request, RequestInit, Response, State, durable_object};
+use worker::{DurableObject, Env, Method, Request, Response, State, durable_object};
 
 const BINDING: &str = "SHOUQIANBA_TERMINAL";
 const STORAGE_KEY: &str = "terminal";
@@ -208,15 +208,8 @@ fn device_id(env: &Env) -> Result<String, EdgeError> {
 
 /// Posts `body` to `path` of this deployment's terminal object.
 async fn call_object(env: &Env, path: &str, body: Vec<u8>) -> Result<Response, EdgeError> {
-    let stub = env.durable_object(BINDING)?.id_from_name(&device_id(env)?)?.get_stub()?;
-    let headers = Headers::new();
-    headers.set("Content-Type", "application/json")?;
-    let mut init = RequestInit::new();
-    init.with_method(Method::Post)
-        .with_headers(headers)
-        .with_body(Some(Uint8Array::from(body.as_slice()).into()));
-    let request = Request::new_with_init(&format!("https://shouqianba-terminal.internal{path}"), &init)?;
-    Ok(stub.fetch_with_request(request).await?)
+    let url = format!("https://shouqianba-terminal.internal{path}");
+    objects::post(env, BINDING, &device_id(env)?, &url, &body).await
 }
 
 /// An error answer of the object, as the object classified (and logged) it.

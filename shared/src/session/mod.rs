@@ -25,6 +25,7 @@ use crate::api::{
     WebhookEvent, WebhookSession,
 };
 use crate::gateway::{self, Answer, Gateway, Op, Outcome, PayState, PaymentFact, Wallet};
+use crate::money::Fen;
 use crate::payzero::{MsgType, OrderResult, PayStatus};
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
@@ -475,32 +476,16 @@ impl Session {
                         self.queue(Some(index), op, Purpose::Normal, now_ms);
                         index
                     }
-                    None => {
-                        let index = self.new_attempt(method, AttemptState::Issuing, now_ms);
-                        let op = Op::PayzeroCreateQr {
-                            order_no: self.attempts[index as usize].order_no.clone(),
-                            amount: self.params.amount,
-                            subject: self.params.subject.clone(),
-                            wallet,
-                        };
-                        self.queue(Some(index), op, Purpose::Normal, now_ms);
-                        index
-                    }
+                    None => self.issue_new_order(method, now_ms, |order_no, amount, subject| {
+                        Op::PayzeroCreateQr { order_no, amount, subject, wallet }
+                    }),
                 }
             }
             // A Shouqianba precreate order belongs to one wallet: each code is a new order. The
             // older ones stay open (a shopper may be paying one) until the session closes.
-            Method::ShouqianbaQr => {
-                let index = self.new_attempt(method, AttemptState::Issuing, now_ms);
-                let op = Op::ShouqianbaPrecreate {
-                    order_no: self.attempts[index as usize].order_no.clone(),
-                    amount: self.params.amount,
-                    subject: self.params.subject.clone(),
-                    wallet,
-                };
-                self.queue(Some(index), op, Purpose::Normal, now_ms);
-                index
-            }
+            Method::ShouqianbaQr => self.issue_new_order(method, now_ms, |order_no, amount, subject| {
+                Op::ShouqianbaPrecreate { order_no, amount, subject, wallet }
+            }),
             Method::ShouqianbaBarcode | Method::EzrBarcode => {
                 return Err(Refusal::new(
                     ErrorCode::MethodNotSupported,
@@ -1107,6 +1092,21 @@ impl Session {
     }
 
     // ----- bookkeeping
+
+    /// A new attempt whose first call creates its order: `op` gets the attempt's order number
+    /// and the session's amount and subject.
+    fn issue_new_order(
+        &mut self,
+        method: Method,
+        now_ms: u64,
+        op: impl FnOnce(String, Fen, String) -> Op,
+    ) -> u32 {
+        let index = self.new_attempt(method, AttemptState::Issuing, now_ms);
+        let order_no = self.attempts[index as usize].order_no.clone();
+        let op = op(order_no, self.params.amount, self.params.subject.clone());
+        self.queue(Some(index), op, Purpose::Normal, now_ms);
+        index
+    }
 
     fn new_attempt(&mut self, method: Method, state: AttemptState, now_ms: u64) -> u32 {
         let index = u32::try_from(self.attempts.len()).unwrap_or(u32::MAX);
