@@ -2,16 +2,17 @@
 //! (browser, `client_secret`) and the error body every endpoint answers with. The widget and the
 //! demo shop use these same types, so the two sides cannot drift apart.
 
+use crate::mask::{CardNumber, IdNumber, PhoneNumber, Redacted};
 use crate::money::Fen;
 use serde::{Deserialize, Serialize};
 
 crate::wire_enum! {
-    /// A payment method a merchant may offer in a session. `payzero_card` is a known name the edge
-    /// refuses with `method_not_supported` until it lands.
+    /// A payment method a merchant may offer in a session.
     pub enum PaymentMethod {
         /// Payzero QR (WeChat Pay / Alipay / UnionPay): the shopper scans.
         PayzeroQr = "payzero_qr",
-        /// Payzero bank-card quick pay with SMS (not yet available).
+        /// Payzero bank-card quick pay: the shopper signs a card with an SMS code once, then pays
+        /// with an SMS code; with a `customer`, signed cards are offered again.
         PayzeroCard = "payzero_card",
         /// Shouqianba precreate QR (WeChat Pay / Alipay): the shopper scans.
         ShouqianbaQr = "shouqianba_qr",
@@ -107,6 +108,11 @@ pub struct CreateSessionRequest {
     pub expires_in: Option<u64>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub locale: Option<Locale>,
+    /// The merchant's own customer id (validated like `merchant_order_no`). With it, bank cards
+    /// signed in this session are kept for the customer and offered in later sessions; without
+    /// it, a signed card serves this session only.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub customer: Option<String>,
 }
 
 impl CreateSessionRequest {
@@ -121,7 +127,13 @@ impl CreateSessionRequest {
             return_url: None,
             expires_in: None,
             locale: None,
+            customer: None,
         }
+    }
+
+    pub fn with_customer(mut self, customer: impl Into<String>) -> Self {
+        self.customer = Some(customer.into());
+        self
     }
 
     pub fn with_notify_url(mut self, url: impl Into<String>) -> Self {
@@ -188,6 +200,13 @@ pub struct CheckoutView {
     /// The latest cashier (barcode) payment, if any.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub barcode: Option<BarcodeView>,
+    /// The bank-card payment in progress, if any.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub card: Option<CardView>,
+    /// The cards the shopper may pay with at once: the session customer's saved cards, or the
+    /// card signed in this session. Masked; `id` names one in `CardPayRequest`.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub saved_cards: Vec<SavedCard>,
 }
 
 /// `POST /v1/checkout/{client_secret}/qr`. There is no amount: the session decides it.
@@ -261,6 +280,172 @@ pub struct StatusUpdate {
     /// The latest cashier payment, so the cashier sees its progress.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub barcode: Option<BarcodeView>,
+    /// The bank-card payment in progress, if any.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub card: Option<CardView>,
+}
+
+// ---------------------------------------------------------------------------------------------
+// Bank-card quick pay (Payzero §5)
+
+crate::wire_enum! {
+    /// Debit or credit card. Credit cards also need CVV2 and expiry.
+    pub enum CardType {
+        Debit = "debit",
+        Credit = "credit",
+    }
+}
+
+crate::wire_enum! {
+    /// A field of the card sign-up form (or the SMS code), named in errors so the widget puts
+    /// the message next to it.
+    pub enum CardField {
+        AccountName = "account_name",
+        CardNumber = "card_number",
+        CardType = "card_type",
+        BankCode = "bank_code",
+        IdNumber = "id_number",
+        Mobile = "mobile",
+        Cvv2 = "cvv2",
+        Expiry = "expiry",
+        Code = "code",
+        CardId = "card_id",
+    }
+}
+
+crate::wire_enum! {
+    /// What is wrong with a field.
+    pub enum FieldProblem {
+        Missing = "missing",
+        /// Only digits are allowed.
+        NotDigits = "not_digits",
+        Length = "length",
+        /// Not the expected form (an ID's birth date, a mobile's prefix, `yyMM`, …).
+        Format = "format",
+        /// An identity-card number whose GB 11643 check character is wrong.
+        Checksum = "checksum",
+        /// A credit card's expiry in the past.
+        Expired = "expired",
+        /// CVV2 or expiry given for a debit card.
+        NotForDebit = "not_for_debit",
+        /// Not a value the list allows (a bank code, a card id).
+        NotInList = "not_in_list",
+        /// A different mobile number than the one this session already sent codes to.
+        PhoneLocked = "phone_locked",
+    }
+}
+
+/// `POST /v1/checkout/{client_secret}/card/signup`: sign a bank card for quick pay (Payzero
+/// agreeApply); an SMS code goes to `mobile`. Sending the same form again asks for a new code
+/// (after the cooldown). Nothing here is stored: the edge forwards it to Payzero and keeps only
+/// masked forms. `Debug` masks every field.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CardSignupRequest {
+    pub account_name: String,
+    pub card_number: CardNumber,
+    pub card_type: CardType,
+    /// A bank code of Payzero's list (spec A.5): `0102`, …, `999` (the test bank).
+    pub bank_code: String,
+    pub id_number: IdNumber,
+    pub mobile: PhoneNumber,
+    /// Credit cards only: the 3 digits on the back.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cvv2: Option<Redacted>,
+    /// Credit cards only: `yyMM`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub expiry: Option<Redacted>,
+}
+
+/// `POST …/card/signup/confirm` and `POST …/card/pay/confirm`: the 6-digit SMS code.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SmsCodeRequest {
+    pub code: String,
+}
+
+/// `POST /v1/checkout/{client_secret}/card/pay`: pay with a saved (or just signed) card; an SMS
+/// code goes to the card's mobile unless the gateway needs none. There is no amount.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CardPayRequest {
+    pub card_id: String,
+}
+
+/// A signed card as the shopper sees it: never more than the bank and a masked number.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SavedCard {
+    pub id: String,
+    pub bank_code: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub bank_name: Option<String>,
+    /// `6217 **** **** 0000`.
+    pub number: String,
+    pub card_type: CardType,
+    /// `138****8000`: where the SMS codes go.
+    pub phone: String,
+}
+
+crate::wire_enum! {
+    /// Where a bank-card payment stands.
+    pub enum CardStep {
+        /// A sign-up SMS code was sent; `POST …/card/signup/confirm` with it.
+        SignupCodeSent = "signup_code_sent",
+        /// The card is signed; paying with it is the next step (`POST …/card/pay`).
+        Signed = "signed",
+        /// A payment SMS code was sent; `POST …/card/pay/confirm` with it, or resend.
+        PayCodeSent = "pay_code_sent",
+        /// The code was taken (or none was needed); the gateway is completing the payment.
+        Processing = "processing",
+        Paid = "paid",
+        /// This try is over (`problem` says why); the shopper starts again.
+        Failed = "failed",
+    }
+}
+
+crate::wire_enum! {
+    /// Why the last card step did not go through.
+    pub enum CardProblem {
+        /// The SMS code was wrong; a new code must be requested (`tries_left` more wrong codes
+        /// are allowed).
+        CodeWrong = "code_wrong",
+        /// The SMS code is older than its lifetime; request a new one.
+        CodeExpired = "code_expired",
+        /// Too many wrong codes: this try is over.
+        TooManyTries = "too_many_tries",
+        /// The gateway refused (`gateway_code` says why).
+        Refused = "refused",
+        /// The gateway failed or did not answer; trying again may work.
+        Unavailable = "unavailable",
+    }
+}
+
+/// A bank-card payment as the widget shows it: masked forms only.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CardView {
+    pub step: CardStep,
+    /// The card being signed or paid with.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub card: Option<SavedCard>,
+    /// Unix seconds from which another SMS code may be requested (the resend cooldown).
+    pub resend_at: u64,
+    /// Unix seconds until which the last code can be used.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub code_expires_at: Option<u64>,
+    /// Wrong codes still allowed in this try.
+    pub tries_left: u32,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub problem: Option<CardProblem>,
+    /// The gateway's error code behind `problem`, when it gave one (Payzero `errorCode`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub gateway_code: Option<String>,
+}
+
+/// `GET /v1/customers/{customer}/cards` (merchant key): a customer's signed cards, masked.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CustomerCards {
+    pub customer: String,
+    pub cards: Vec<SavedCard>,
 }
 
 crate::wire_enum! {
@@ -307,11 +492,28 @@ pub struct ErrorBody {
 pub struct ErrorDetail {
     pub code: ErrorCode,
     pub message: String,
+    /// The request field the error is about, when it is about one (`card_number`, `mobile`, …).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub field: Option<String>,
+    /// What is wrong with `field` (a `FieldProblem`), so a client can word it in its language.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub problem: Option<String>,
+    /// The gateway's own error code behind an `upstream_rejected` (Payzero `errorCode`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub gateway_code: Option<String>,
 }
 
 impl ErrorBody {
     pub fn new(code: ErrorCode, message: impl Into<String>) -> Self {
-        ErrorBody { error: ErrorDetail { code, message: message.into() } }
+        ErrorBody {
+            error: ErrorDetail {
+                code,
+                message: message.into(),
+                field: None,
+                problem: None,
+                gateway_code: None,
+            },
+        }
     }
 }
 
@@ -348,4 +550,18 @@ pub struct WebhookSession {
     /// Why the session requires attention, for `checkout.session.requires_attention`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub attention: Option<String>,
+    /// The card a `payzero_card` payment was made with: bank and masked number only.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub card: Option<WebhookCard>,
+}
+
+/// The card of a paid bank-card session, as the merchant's webhook carries it.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct WebhookCard {
+    pub bank_code: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub bank_name: Option<String>,
+    /// `6217 **** **** 0000`.
+    pub number: String,
+    pub card_type: CardType,
 }

@@ -1,6 +1,7 @@
 //! Masking of card and ID numbers, so personal data never reaches a log line or a response in
-//! clear: `mask_card("6217920151050000")` is `6217 **** **** 0000`, `mask_id` keeps the first 3
-//! and last 4 characters. The `CardNumber`, `IdNumber` and `Redacted` newtypes carry such values
+//! clear: `mask_card("6217920151050000")` is `6217 **** **** 0000`, `mask_id` keeps the first 4
+//! and last 4 characters, `mask_phone` hides a mobile's middle digits. The `CardNumber`,
+//! `IdNumber`, `PhoneNumber` and `Redacted` newtypes carry such values
 //! on the wire unchanged while their `Debug` shows only the masked form.
 
 use serde::{Deserialize, Serialize};
@@ -19,108 +20,99 @@ pub fn mask_card(number: &str) -> String {
     format!("{head} **** **** {tail}")
 }
 
-/// An ID number with only its first 3 and last 4 characters shown: `310***********1234`.
+/// An ID number with only its first 4 and last 4 characters shown: `3101**********1234`.
 /// The length is kept (an ID's length is public knowledge: 18 or 15), so the masked form still
 /// lines up in tables. Anything of 7 characters or fewer is masked completely.
 pub fn mask_id(number: &str) -> String {
     let chars: Vec<char> = number.trim().chars().collect();
-    if chars.len() <= 7 {
+    if chars.len() <= 8 {
         return "*".repeat(chars.len().max(4));
     }
-    let head: String = chars[..3].iter().collect();
+    let head: String = chars[..4].iter().collect();
     let tail: String = chars[chars.len() - 4..].iter().collect();
-    format!("{head}{}{tail}", "*".repeat(chars.len() - 7))
+    format!("{head}{}{tail}", "*".repeat(chars.len() - 8))
 }
 
-/// A bank card number (`acctno`). On the wire it is the plain string; `Debug` and `Display`
-/// print only the mask, so a struct that derives `Debug` cannot leak it.
-#[derive(Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(transparent)]
-pub struct CardNumber(String);
-
-impl CardNumber {
-    pub fn new(number: impl Into<String>) -> Self {
-        CardNumber(number.into())
+/// A mobile number with its middle digits hidden: `138****8000`. Anything shorter than 7 digits
+/// is masked completely.
+pub fn mask_phone(number: &str) -> String {
+    let digits: Vec<char> = number.chars().filter(|c| !c.is_whitespace() && *c != '-').collect();
+    if digits.len() < 7 {
+        return "*".repeat(digits.len().max(4));
     }
-
-    /// The clear number, for the gateway request only. The name makes every use easy to find.
-    pub fn expose(&self) -> &str {
-        &self.0
-    }
-
-    pub fn masked(&self) -> String {
-        mask_card(&self.0)
-    }
+    let head: String = digits[..3].iter().collect();
+    let tail: String = digits[digits.len() - 4..].iter().collect();
+    format!("{head}{}{tail}", "*".repeat(digits.len() - 7))
 }
 
-impl From<&str> for CardNumber {
-    fn from(s: &str) -> Self {
-        CardNumber::new(s)
-    }
+/// A newtype for a personal number that is plain on the wire while its `Debug` and `Display`
+/// print only `$mask` of it, so a struct that derives `Debug` cannot leak it.
+macro_rules! masked_newtype {
+    ($(#[$meta:meta])* $name:ident, $mask:ident) => {
+        $(#[$meta])*
+        #[derive(Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
+        #[serde(transparent)]
+        pub struct $name(String);
+
+        impl $name {
+            pub fn new(number: impl Into<String>) -> Self {
+                $name(number.into())
+            }
+
+            /// The clear number, for the gateway request only. The name makes every use easy
+            /// to find.
+            pub fn expose(&self) -> &str {
+                &self.0
+            }
+
+            pub fn masked(&self) -> String {
+                $mask(&self.0)
+            }
+        }
+
+        impl From<&str> for $name {
+            fn from(s: &str) -> Self {
+                $name::new(s)
+            }
+        }
+
+        impl From<String> for $name {
+            fn from(s: String) -> Self {
+                $name(s)
+            }
+        }
+
+        impl fmt::Debug for $name {
+            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                write!(f, concat!(stringify!($name), "({})"), self.masked())
+            }
+        }
+
+        impl fmt::Display for $name {
+            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str(&self.masked())
+            }
+        }
+    };
 }
 
-impl From<String> for CardNumber {
-    fn from(s: String) -> Self {
-        CardNumber(s)
-    }
-}
+masked_newtype!(
+    /// A bank card number (`acctno`), shown as `6217 **** **** 0000`.
+    CardNumber,
+    mask_card
+);
 
-impl fmt::Debug for CardNumber {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "CardNumber({})", self.masked())
-    }
-}
+masked_newtype!(
+    /// An identity-card number (`idno`, `payerNumber`), shown as `3101**********1234`.
+    IdNumber,
+    mask_id
+);
 
-impl fmt::Display for CardNumber {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&self.masked())
-    }
-}
-
-/// An identity-card number (`idno`, `payerNumber`). On the wire it is the plain string; `Debug`
-/// and `Display` print only the mask.
-#[derive(Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(transparent)]
-pub struct IdNumber(String);
-
-impl IdNumber {
-    pub fn new(number: impl Into<String>) -> Self {
-        IdNumber(number.into())
-    }
-
-    /// The clear number, for the gateway request only.
-    pub fn expose(&self) -> &str {
-        &self.0
-    }
-
-    pub fn masked(&self) -> String {
-        mask_id(&self.0)
-    }
-}
-
-impl From<&str> for IdNumber {
-    fn from(s: &str) -> Self {
-        IdNumber::new(s)
-    }
-}
-
-impl From<String> for IdNumber {
-    fn from(s: String) -> Self {
-        IdNumber(s)
-    }
-}
-
-impl fmt::Debug for IdNumber {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "IdNumber({})", self.masked())
-    }
-}
-
-impl fmt::Display for IdNumber {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&self.masked())
-    }
-}
+masked_newtype!(
+    /// A mobile number (`mobile`), shown as `138****8000`.
+    PhoneNumber,
+    mask_phone
+);
 
 /// A value with no useful partial form (a card's CVV2, its expiry): sent as is, never printed.
 #[derive(Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -173,11 +165,19 @@ mod tests {
     }
 
     #[test]
-    fn ids_show_first_three_and_last_four() {
-        assert_eq!(mask_id("310113198010101234"), "310***********1234");
-        assert_eq!(mask_id("21080219930XXXX3X"), "210**********XX3X");
-        assert_eq!(mask_id("1234567"), "*******");
+    fn ids_show_first_four_and_last_four() {
+        assert_eq!(mask_id("310113198010101234"), "3101**********1234");
+        assert_eq!(mask_id("21080219930XXXX3X"), "2108*********XX3X");
+        assert_eq!(mask_id("12345678"), "********");
         assert_eq!(mask_id("12"), "****");
+    }
+
+    #[test]
+    fn phones_show_first_three_and_last_four() {
+        assert_eq!(mask_phone("13800138000"), "138****8000");
+        assert_eq!(mask_phone("138 0013 8000"), "138****8000");
+        assert_eq!(mask_phone("123"), "****");
+        assert_eq!(format!("{:?}", PhoneNumber::new("13800138000")), "PhoneNumber(138****8000)");
     }
 
     #[test]

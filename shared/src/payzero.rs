@@ -6,7 +6,7 @@ use crate::flex::NumOrStr;
 /// Re-exported because it is the type of `Envelope::data`: users of this module can name it here.
 pub use crate::flex::ObjectOrText;
 use crate::json::{DecodeError, decode};
-use crate::mask::{CardNumber, IdNumber, Redacted, id_opt};
+use crate::mask::{CardNumber, IdNumber, PhoneNumber, Redacted, id_opt};
 use crate::money::Fen;
 use serde::{Deserialize, Serialize};
 use std::fmt;
@@ -486,6 +486,29 @@ impl BankCode {
             BankCode::Unknown(_) => return None,
         })
     }
+
+    /// The bank's usual English name, for the widget in English.
+    pub fn name_en(&self) -> Option<&'static str> {
+        Some(match self {
+            BankCode::Icbc => "ICBC",
+            BankCode::Abc => "Agricultural Bank of China",
+            BankCode::Boc => "Bank of China",
+            BankCode::Ccb => "China Construction Bank",
+            BankCode::Bocom => "Bank of Communications",
+            BankCode::Citic => "China CITIC Bank",
+            BankCode::Ceb => "China Everbright Bank",
+            BankCode::Hxb => "Hua Xia Bank",
+            BankCode::Cmbc => "China Minsheng Bank",
+            BankCode::Cgb => "China Guangfa Bank",
+            BankCode::PingAn => "Ping An Bank",
+            BankCode::Cmb => "China Merchants Bank",
+            BankCode::Cib => "Industrial Bank",
+            BankCode::Spdb => "SPD Bank",
+            BankCode::BankOfShanghai => "Bank of Shanghai",
+            BankCode::NetsUnionTest => "NetsUnion test bank",
+            BankCode::Unknown(_) => return None,
+        })
+    }
 }
 
 crate::wire_enum! {
@@ -856,7 +879,7 @@ pub struct AgreeApplyRequest {
     pub accttype: AcctType,
     pub bankcode: BankCode,
     pub idno: IdNumber,
-    pub mobile: String,
+    pub mobile: PhoneNumber,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub cvv2: Option<Redacted>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -871,7 +894,7 @@ impl AgreeApplyRequest {
         acctno: impl Into<CardNumber>,
         bankcode: BankCode,
         idno: impl Into<IdNumber>,
-        mobile: impl Into<String>,
+        mobile: impl Into<PhoneNumber>,
     ) -> Self {
         AgreeApplyRequest {
             request_id: request_id.into(),
@@ -919,7 +942,7 @@ pub struct AgreementResponse {
     pub acctno: CardNumber,
     pub idno: IdNumber,
     pub acctname: String,
-    pub mobile: String,
+    pub mobile: PhoneNumber,
     #[serde(default)]
     pub validdate: Option<Redacted>,
     #[serde(default)]
@@ -1255,8 +1278,9 @@ mod tests {
         .with_credit_card("123", "2904");
         let shown = format!("{apply:?}");
         assert!(shown.contains("6217 **** **** 0000"), "{shown}");
-        assert!(shown.contains("310***********1234"), "{shown}");
-        for secret in ["6217920151050000", "310113198010101234", "\"123\"", "2904"] {
+        assert!(shown.contains("3101**********1234"), "{shown}");
+        assert!(shown.contains("138****8000"), "{shown}");
+        for secret in ["6217920151050000", "310113198010101234", "13800138000", "\"123\"", "2904"] {
             assert!(!shown.contains(secret), "{secret} leaked: {shown}");
         }
         // On the wire everything is in clear, as the gateway needs.

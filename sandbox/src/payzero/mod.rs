@@ -1309,7 +1309,8 @@ fn validate_application(req: &AgreeApplyRequest) -> Result<(), PzError> {
     if !id_ok {
         return Err(PzError::param("idno"));
     }
-    if !(req.mobile.len() == 11 && all_digits(&req.mobile) && req.mobile.starts_with('1')) {
+    let mobile = req.mobile.expose();
+    if !(mobile.len() == 11 && all_digits(mobile) && mobile.starts_with('1')) {
         return Err(PzError::param("mobile"));
     }
     match req.accttype {

@@ -1059,6 +1059,7 @@ impl Session {
             payment_method: paid.map(|a| a.method.wire()),
             order_no: paid.map(|a| a.order_no.clone()),
             attention: self.attention.clone(),
+            card: None,
         }
     }
 
@@ -1253,6 +1254,8 @@ impl Session {
                 None
             },
             barcode: self.latest_barcode(),
+            card: None,
+            saved_cards: Vec::new(),
         }
     }
 
@@ -1266,6 +1269,7 @@ impl Session {
             version: self.version,
             paid_at: self.paid_at,
             barcode: self.latest_barcode(),
+            card: None,
         }
     }
 }

@@ -61,6 +61,7 @@ mod tests {
                 payment_method: None,
                 order_no: None,
                 attention: None,
+                card: None,
             },
         }
     }

@@ -19,6 +19,8 @@ fn view() -> CheckoutView {
         version: 3,
         qr: None,
         barcode: None,
+        card: None,
+        saved_cards: Vec::new(),
     }
 }
 
@@ -72,7 +74,7 @@ fn command(state: &State) -> Option<&Command> {
 }
 
 fn status(status: SessionStatus, version: u64) -> Action {
-    Action::Status(StatusUpdate { status, version, paid_at: None, barcode: None })
+    Action::Status(StatusUpdate { status, version, paid_at: None, barcode: None, card: None })
 }
 
 fn choose(c: QrChoice) -> Action {
@@ -183,6 +185,7 @@ fn paid_status_shows_the_paid_screen_from_anywhere() {
             version: 4,
             paid_at: Some(1500),
             barcode: None,
+            card: None,
         }),
     );
     assert_eq!(s.phase, Phase::Paid);
@@ -494,6 +497,7 @@ mod barcode {
             version,
             paid_at: None,
             barcode: Some(view),
+            card: None,
         })
     }
 
@@ -585,6 +589,7 @@ mod barcode {
                     version: 5,
                     paid_at: Some(1010),
                     barcode: Some(bv(BarcodeState::Paid, None, 1045)),
+                    card: None,
                 }),
             ],
         );
@@ -675,6 +680,7 @@ mod barcode {
                 version: 6,
                 paid_at: None,
                 barcode: Some(bv(BarcodeState::NeedsReview, None, 1045)),
+                card: None,
             }),
         );
         assert_eq!(s.phase, Phase::Closed(SessionStatus::RequiresAttention));
