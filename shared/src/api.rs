@@ -339,7 +339,7 @@ crate::wire_enum! {
 /// agreeApply); an SMS code goes to `mobile`. Sending the same form again asks for a new code
 /// (after the cooldown). Nothing here is stored: the edge forwards it to Payzero and keeps only
 /// masked forms. `Debug` masks every field.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct CardSignupRequest {
     pub account_name: String,

@@ -51,6 +51,12 @@ pub fn china(ms: u64) -> Civil {
     }
 }
 
+/// The `(year, month)` in China at an instant, as a card's expiry is compared with it.
+pub fn year_month(ms: u64) -> (u32, u32) {
+    let civil = china(ms);
+    (u32::try_from(civil.year).unwrap_or(0), civil.month)
+}
+
 /// The China calendar day number of an instant: it changes at midnight Beijing time, which is
 /// when a Shouqianba terminal key goes stale.
 pub fn china_day(ms: u64) -> u64 {

@@ -5,6 +5,7 @@
 pub mod api;
 pub mod card;
 pub mod china_time;
+pub mod customer;
 pub mod ezr;
 pub mod flex;
 pub mod gateway;
@@ -16,6 +17,7 @@ pub mod payzero;
 pub mod session;
 pub mod shouqianba;
 pub mod sign;
+pub mod sms;
 pub mod terminal;
 
 pub use money::Fen;

@@ -16,10 +16,9 @@ pub(crate) async fn create(mut req: Request, ctx: RouteContext<()>) -> worker::R
 async fn create_inner(req: &mut Request, env: &Env) -> Result<Response, EdgeError> {
     authorize_merchant(req, env)?;
     let body = read_body(req, MAX_BODY_BYTES).await?;
-    let deadline =
-        session::barcode_deadline_setting(config::optional_var(env, "BARCODE_DEADLINE_SECS").as_deref())
-            .map_err(EdgeError::Config)?;
-    let params = session::parse_create_request(&body, deadline)?;
+    let settings =
+        session::Settings::from_vars(|name| config::optional_var(env, name)).map_err(EdgeError::Config)?;
+    let params = session::parse_create_request(&body, &settings)?;
     let id = session::new_session_id(config::random()?);
     let secret = ClientSecret::new(session::new_client_secret(&id, config::random()?));
     let new = Session::open(id.clone(), secret, params, config::now_ms() / 1000);

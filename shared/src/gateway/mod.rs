@@ -8,9 +8,11 @@ pub mod ezr;
 pub mod payzero;
 pub mod shouqianba;
 
-use crate::api::Channel;
+use crate::api::{CardSignupRequest, Channel};
+use crate::customer::CustomerRequest;
 use crate::money::Fen;
 use crate::sign::Secret;
+use crate::sms::SmsKey;
 use serde::{Deserialize, Serialize};
 use std::fmt;
 
@@ -124,12 +126,18 @@ pub enum Upstream {
     SandboxAdmin,
     /// The merchant's `notify_url`, signed with the webhook secret.
     Merchant,
+    /// The edge's own SMS limiter object of an `SmsKey` (no credentials).
+    SmsLimiter,
+    /// The edge's own object holding a customer's saved cards.
+    Customer,
 }
 
 /// An upstream call the session wants made, with everything needed to build it except the
 /// credentials and the time. It is stored with the session until its answer is handled, so it
 /// survives an eviction; nothing in it is secret but a barcode `Pay`'s one-time payment code,
-/// which is dropped with the call.
+/// which is dropped with the call. A card sign-up form and an SMS code are never stored at all:
+/// they are `serde(skip)`, held in memory for the one call, and a call restored without them
+/// cannot be sent (it counts as lost).
 #[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "op", rename_all = "snake_case")]
 pub enum Op {
@@ -176,6 +184,48 @@ pub enum Op {
     EzrCancel {
         gateway_ref: String,
     },
+    /// Payzero 5.1 agreeApply: start signing a card; an SMS code goes to its mobile.
+    PayzeroAgreeApply {
+        request_id: String,
+        #[serde(skip)]
+        form: Option<Box<CardSignupRequest>>,
+    },
+    /// Payzero 5.2 agreeConfirm: the sign-up SMS code.
+    PayzeroAgreeConfirm {
+        request_id: String,
+        #[serde(skip)]
+        code: Option<String>,
+    },
+    /// Payzero 5.3 createAndQuickpay: an order paid with an agreement; usually sends an SMS code.
+    PayzeroQuickpay {
+        order_no: String,
+        amount: Fen,
+        subject: String,
+        agreeid: String,
+    },
+    /// Payzero 5.4 confirmQuickpay: the payment SMS code.
+    PayzeroQuickpayConfirm {
+        order_no: String,
+        agreeid: String,
+        #[serde(skip)]
+        code: Option<String>,
+    },
+    /// Payzero 5.5 redoQuickpay: a new payment SMS code, or another agreement for the order.
+    PayzeroQuickpayRedo {
+        order_no: String,
+        agreeid: String,
+    },
+    /// Takes one SMS from the limiter of `key`; when granted, `then` is made (another permit,
+    /// or the call that sends the SMS).
+    SmsPermit {
+        key: SmsKey,
+        then: Box<Op>,
+    },
+    /// Keeps or forgets a customer's saved card.
+    CustomerCard {
+        customer: String,
+        request: CustomerRequest,
+    },
     /// Test mode: the sandbox plays the shopper and pays `order_no`.
     SandboxPay {
         gateway: Gateway,
@@ -212,6 +262,13 @@ impl Op {
             Op::EzrPay { .. } => "ezr pay",
             Op::EzrQuery { .. } => "ezr query",
             Op::EzrCancel { .. } => "ezr cancel",
+            Op::PayzeroAgreeApply { .. } => "payzero agreeApply",
+            Op::PayzeroAgreeConfirm { .. } => "payzero agreeConfirm",
+            Op::PayzeroQuickpay { .. } => "payzero createAndQuickpay",
+            Op::PayzeroQuickpayConfirm { .. } => "payzero confirmQuickpay",
+            Op::PayzeroQuickpayRedo { .. } => "payzero redoQuickpay",
+            Op::SmsPermit { .. } => "sms permit",
+            Op::CustomerCard { .. } => "customer card",
             Op::SandboxPay { .. } => "sandbox pay",
             Op::Webhook { .. } => "webhook",
         }
@@ -229,16 +286,30 @@ impl Op {
             | Op::ShouqianbaCancel { order_no }
             | Op::EzrPay { order_no, .. }
             | Op::EzrQuery { order_no }
+            | Op::PayzeroQuickpay { order_no, .. }
+            | Op::PayzeroQuickpayConfirm { order_no, .. }
+            | Op::PayzeroQuickpayRedo { order_no, .. }
             | Op::SandboxPay { order_no, .. } => Some(order_no),
-            Op::EzrCancel { .. } | Op::Webhook { .. } => None,
+            Op::PayzeroAgreeApply { request_id, .. } | Op::PayzeroAgreeConfirm { request_id, .. } => {
+                Some(request_id)
+            }
+            Op::SmsPermit { then, .. } => then.order_no(),
+            Op::EzrCancel { .. } | Op::Webhook { .. } | Op::CustomerCard { .. } => None,
         }
     }
 
     pub fn upstream(&self) -> Upstream {
         match self {
-            Op::PayzeroCreateQr { .. } | Op::PayzeroRefreshQr { .. } | Op::PayzeroQuery { .. } => {
-                Upstream::Payzero
-            }
+            Op::PayzeroCreateQr { .. }
+            | Op::PayzeroRefreshQr { .. }
+            | Op::PayzeroQuery { .. }
+            | Op::PayzeroAgreeApply { .. }
+            | Op::PayzeroAgreeConfirm { .. }
+            | Op::PayzeroQuickpay { .. }
+            | Op::PayzeroQuickpayConfirm { .. }
+            | Op::PayzeroQuickpayRedo { .. } => Upstream::Payzero,
+            Op::SmsPermit { .. } => Upstream::SmsLimiter,
+            Op::CustomerCard { .. } => Upstream::Customer,
             Op::ShouqianbaPrecreate { .. }
             | Op::ShouqianbaPay { .. }
             | Op::ShouqianbaQuery { .. }
@@ -269,6 +340,16 @@ impl Op {
             Op::ShouqianbaCancel { .. } | Op::EzrCancel { .. } => {
                 Strategy::Retry { tries: 6, backoff_ms: 5_000 }
             }
+            // Each of these sends an SMS or spends one, or may move money (a confirm): never
+            // repeated blindly. The shopper sees the failure and asks again, within the limits.
+            Op::PayzeroAgreeApply { .. }
+            | Op::PayzeroAgreeConfirm { .. }
+            | Op::PayzeroQuickpay { .. }
+            | Op::PayzeroQuickpayConfirm { .. }
+            | Op::PayzeroQuickpayRedo { .. }
+            | Op::SmsPermit { .. } => Strategy::Once,
+            // Keeping or forgetting a saved card is idempotent.
+            Op::CustomerCard { .. } => Strategy::Retry { tries: 3, backoff_ms: 1_000 },
             // Webhooks have their own schedule (the outbox's), spread over a day.
             Op::Webhook { .. } => Strategy::Once,
         }
@@ -390,8 +471,15 @@ pub enum Outcome {
     Unauthorized,
     /// No usable answer (transport, 5xx, garbage): what happened upstream is unknown.
     Failed { reason: String },
-    /// Done, nothing more to learn (a webhook delivered, a sandbox control accepted).
+    /// Done, nothing more to learn (a webhook delivered, a sandbox control accepted, an SMS
+    /// permit granted).
     Done,
+    /// An SMS code was sent (a card sign-up, or a quick payment waiting for its code).
+    CodeSent,
+    /// A card was signed: the agreement to pay with.
+    Signed { agreeid: String, bank_name: Option<String> },
+    /// An SMS limiter refused: another code may be sent after `retry_after` seconds.
+    RateLimited { retry_after: u64 },
 }
 
 /// Reads the HTTP status of a gateway answer before its body: 5xx and garbage are `Failed`.
@@ -404,7 +492,12 @@ pub fn interpret(op: &Op, answer: &Answer) -> Outcome {
     let (status, body) = match answer {
         Answer::Http { status, body } => (*status, body.as_slice()),
         // A pay whose answer is lost may have charged the shopper: the session polls to find out.
-        Answer::Lost(_) if matches!(op, Op::ShouqianbaPay { .. } | Op::EzrPay { .. }) => {
+        Answer::Lost(_)
+            if matches!(
+                op,
+                Op::ShouqianbaPay { .. } | Op::EzrPay { .. } | Op::PayzeroQuickpayConfirm { .. }
+            ) =>
+        {
             return Outcome::InProgress { gateway_ref: None };
         }
         Answer::Lost(reason) => return failed(reason.clone()),
@@ -419,13 +512,31 @@ pub fn interpret(op: &Op, answer: &Answer) -> Outcome {
         Op::EzrPay { amount, .. } => ezr::interpret_pay(status, body, *amount),
         Op::EzrQuery { .. } => ezr::interpret_query(status, body),
         Op::EzrCancel { .. } => ezr::interpret_cancel(status, body),
-        Op::SandboxPay { .. } | Op::Webhook { .. } => {
-            if (200..300).contains(&status) {
-                Outcome::Done
-            } else {
-                failed(format!("HTTP {status}"))
-            }
+        Op::PayzeroAgreeApply { .. } => payzero::interpret_agree_apply(status, body),
+        Op::PayzeroAgreeConfirm { .. } => payzero::interpret_agree_confirm(status, body),
+        Op::PayzeroQuickpay { order_no, .. }
+        | Op::PayzeroQuickpayConfirm { order_no, .. }
+        | Op::PayzeroQuickpayRedo { order_no, .. } => payzero::interpret_quickpay(status, body, order_no),
+        Op::SmsPermit { .. } => interpret_permit(status, body),
+        Op::SandboxPay { .. } | Op::Webhook { .. } | Op::CustomerCard { .. } => {
+            if (200..300).contains(&status) { Outcome::Done } else { failed(format!("HTTP {status}")) }
         }
+    }
+}
+
+/// The SMS limiter's answer: `200` granted, `429 {"retry_after": seconds}` refused.
+fn interpret_permit(status: u16, body: &[u8]) -> Outcome {
+    #[derive(Deserialize)]
+    struct Refused {
+        retry_after: u64,
+    }
+    match status {
+        200..=299 => Outcome::Done,
+        429 => match crate::json::decode::<Refused>(body) {
+            Ok(r) => Outcome::RateLimited { retry_after: r.retry_after.max(1) },
+            Err(e) => failed(format!("the SMS limiter's refusal is unreadable: {e}")),
+        },
+        other => failed(format!("the SMS limiter answered HTTP {other}")),
     }
 }
 

@@ -1,13 +1,16 @@
 //! Payzero calls as data: the JWT login and its cache rule, QR orders (createAndQrCode, qrCode),
+//! bank-card quick pay (agreeApply/agreeConfirm, createAndQuickpay/confirmQuickpay/redoQuickpay),
 //! queryOrder, the sandbox's pay control, and the interpretation of every answer. The envelope is
 //! `{success, errorCode, errorMsg, data}`; 401 and 403 mean "log in again".
 
 use super::{Op, Outcome, PayState, PaymentFact, UpstreamRequest, Wallet, failed, join};
+use crate::api::{CardSignupRequest, CardType};
 use crate::flex::ObjectOrText;
 use crate::json::decode;
 use crate::payzero::{
-    self as wire, Envelope, LoginRequest, LoginResponse, OrderResult, PayStatus, QrCodeRequest,
-    QrCodeResponse, QrCodeType, QueryOrderRequest,
+    self as wire, AcctType, AgreeApplyRequest, AgreeConfirmRequest, AgreementResponse, BankCode,
+    ConfirmQuickpayRequest, Envelope, LoginRequest, LoginResponse, OrderResult, PayStatus, QrCodeRequest,
+    QrCodeResponse, QrCodeType, QueryOrderRequest, QuickpayResponse, RedoQuickpayRequest,
 };
 use crate::sign::Secret;
 use serde::de::DeserializeOwned;
@@ -53,9 +56,56 @@ pub fn build(op: &Op, endpoints: &Endpoints<'_>, token: &Secret) -> Option<Upstr
         Op::PayzeroQuery { order_no } => {
             UpstreamRequest::get(join(api, &QueryOrderRequest::new(order_no.as_str()).path_and_query()))
         }
+        // A call restored after an eviction has no form or code (they are never stored): it
+        // cannot be built, and the session takes it for lost.
+        Op::PayzeroAgreeApply { request_id, form } => {
+            let apply = agree_apply_request(request_id, form.as_deref()?);
+            UpstreamRequest::post_json(join(api, "/sdbc/agreeApply"), &apply)
+        }
+        Op::PayzeroAgreeConfirm { request_id, code } => {
+            let confirm = AgreeConfirmRequest::new(request_id.as_str(), code.as_deref()?);
+            UpstreamRequest::post_json(join(api, "/sdbc/agreeConfirm"), &confirm)
+        }
+        Op::PayzeroQuickpay { order_no, amount, subject, agreeid } => {
+            let order = wire::Order::new(order_no.clone(), *amount, subject.clone())
+                .with_agreeid(agreeid.as_str())
+                .with_need_declare(false)
+                .with_notify_url(endpoints.notify_url);
+            UpstreamRequest::post_json(join(api, "/order/createAndQuickpay"), &order)
+        }
+        Op::PayzeroQuickpayConfirm { order_no, agreeid, code } => {
+            let confirm = ConfirmQuickpayRequest::new(order_no.as_str(), agreeid.as_str(), code.as_deref()?);
+            UpstreamRequest::post_json(join(api, "/order/confirmQuickpay"), &confirm)
+        }
+        Op::PayzeroQuickpayRedo { order_no, agreeid } => {
+            let redo = RedoQuickpayRequest::new(order_no.as_str(), agreeid.as_str());
+            UpstreamRequest::post_json(join(api, "/order/redoQuickpay"), &redo)
+        }
         _ => return None,
     };
     Some(request.bearer(token))
+}
+
+/// The agreeApply body of a checked sign-up form: card and phone digits only, CVV2 and expiry
+/// only for credit cards.
+fn agree_apply_request(request_id: &str, form: &CardSignupRequest) -> AgreeApplyRequest {
+    let digits = |s: &str| crate::card::digits_of(s);
+    let bank: BankCode =
+        form.bank_code.trim().parse().unwrap_or_else(|_| BankCode::Unknown(form.bank_code.clone()));
+    let apply = AgreeApplyRequest::debit(
+        request_id,
+        form.account_name.trim(),
+        digits(form.card_number.expose()),
+        bank,
+        form.id_number.expose().trim().to_ascii_uppercase(),
+        digits(form.mobile.expose()),
+    );
+    match (&form.card_type, &form.cvv2, &form.expiry) {
+        (CardType::Credit, Some(cvv2), Some(expiry)) => {
+            apply.with_credit_card(cvv2.expose().trim(), expiry.expose().trim())
+        }
+        _ => AgreeApplyRequest { accttype: AcctType::Debit, ..apply },
+    }
 }
 
 /// The sandbox's "the shopper paid" control (test mode only).
@@ -103,6 +153,36 @@ pub fn interpret_qr(status: u16, body: &[u8]) -> Outcome {
         order_no: qr.mcht_order_no,
         content: qr.code_url,
         provider: Some(qr.psp.as_str().to_owned()),
+    }))
+}
+
+/// agreeApply: the sign-up SMS code was sent.
+pub fn interpret_agree_apply(status: u16, body: &[u8]) -> Outcome {
+    or_outcome(envelope::<AgreementResponse>(status, body).map(|_| Outcome::CodeSent))
+}
+
+/// agreeConfirm: the card is signed, with the agreement to keep.
+pub fn interpret_agree_confirm(status: u16, body: &[u8]) -> Outcome {
+    or_outcome(envelope::<AgreementResponse>(status, body).map(|signed| match signed.agreeid {
+        Some(agreeid) if !agreeid.is_empty() => Outcome::Signed { agreeid, bank_name: signed.bankname },
+        _ => failed("agreeConfirm answered without an agreeid"),
+    }))
+}
+
+/// createAndQuickpay, confirmQuickpay, redoQuickpay for `order_no`. `PAY_APPLIED`: an SMS code
+/// was sent. `PAY_SMS_CONFIRMED` and `PAY_SUCCEED` are both "in progress": a paid status is
+/// believed only from queryOrder, which also gives the amount (§5.3: the status may not move to
+/// PAY_SUCCEED at once anyway).
+pub fn interpret_quickpay(status: u16, body: &[u8], order_no: &str) -> Outcome {
+    or_outcome(envelope::<QuickpayResponse>(status, body).map(|answer| {
+        if answer.mcht_order_no != order_no {
+            return failed("Payzero answered for another order");
+        }
+        match answer.pay_status {
+            PayStatus::PayApplied => Outcome::CodeSent,
+            PayStatus::PayFailed => Outcome::Declined { reason: "PAY_FAILED".into() },
+            _ => Outcome::InProgress { gateway_ref: None },
+        }
     }))
 }
 

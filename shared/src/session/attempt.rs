@@ -1,8 +1,8 @@
-//! One payment attempt: a gateway order of one kind (QR or barcode), its own order number, and
-//! where it stands. The session's status is derived from its attempts' facts.
+//! One payment attempt: a gateway order of one kind (QR, barcode or bank card), its own order
+//! number, and where it stands. The session's status is derived from its attempts' facts.
 
 use super::params::Method;
-use crate::api::{BarcodeState, BarcodeView, QrView};
+use crate::api::{BarcodeState, BarcodeView, QrView, SavedCard};
 use crate::gateway::{Gateway, Wallet};
 use serde::{Deserialize, Serialize};
 
@@ -103,6 +103,11 @@ pub struct Attempt {
     /// Why the last request on this attempt failed, for the requester.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub error: Option<AttemptError>,
+    /// Bank card: the card paid with (masked) and its Payzero agreement.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub card: Option<SavedCard>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub agreeid: Option<String>,
 }
 
 impl Attempt {
@@ -121,12 +126,14 @@ impl Attempt {
             gateway_ref: None,
             decline: None,
             error: None,
+            card: None,
+            agreeid: None,
         }
     }
 
     pub fn gateway(&self) -> Gateway {
         match self.method {
-            Method::PayzeroQr => Gateway::Payzero,
+            Method::PayzeroQr | Method::PayzeroCard => Gateway::Payzero,
             Method::ShouqianbaQr | Method::ShouqianbaBarcode => Gateway::Shouqianba,
             Method::EzrBarcode => Gateway::Ezr,
         }

@@ -6,12 +6,14 @@
 //! time as an argument, including an eviction between two steps (serialise, restore, go on).
 
 mod attempt;
+mod card;
 mod ids;
 mod outbox;
 mod params;
 mod stored;
 
 pub use attempt::{Attempt, AttemptError, AttemptState, Qr};
+pub use card::{CARD_POLL_MS, CardFlow, CardInput, MAX_WRONG_CODES, SMS_CODE_LIFETIME_SECS};
 pub use ids::{
     ClientSecret, attempt_order_no, is_session_id, new_client_secret, new_session_id, session_id_of_order_no,
     session_id_of_secret,
@@ -21,9 +23,10 @@ pub use params::*;
 pub use stored::{SCHEMA, load};
 
 use crate::api::{
-    Channel, CheckoutView, ErrorCode, PaymentMethod, SessionCreated, SessionStatus, StatusUpdate,
-    WebhookEvent, WebhookSession,
+    CardField, Channel, CheckoutView, ErrorCode, FieldProblem, PaymentMethod, SavedCard, SessionCreated,
+    SessionStatus, StatusUpdate, WebhookCard, WebhookEvent, WebhookSession,
 };
+use crate::customer::StoredCard;
 use crate::gateway::{self, Answer, Gateway, Op, Outcome, PayState, PaymentFact, Wallet};
 use crate::money::Fen;
 use crate::payzero::{MsgType, OrderResult, PayStatus};
@@ -98,11 +101,40 @@ pub struct Refusal {
     pub message: String,
     /// Seconds, for `rate_limited`.
     pub retry_after: Option<u64>,
+    /// Boxed: most refusals have none, and a `Result` carrying a refusal stays small.
+    pub detail: Option<Box<RefusalDetail>>,
+}
+
+/// What a client needs to word a refusal in its own language.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct RefusalDetail {
+    /// The request field at fault and what is wrong with it.
+    pub field: Option<(CardField, FieldProblem)>,
+    /// The gateway's own code behind an `upstream_rejected`.
+    pub gateway_code: Option<String>,
 }
 
 impl Refusal {
     pub fn new(code: ErrorCode, message: impl Into<String>) -> Refusal {
-        Refusal { code, message: message.into(), retry_after: None }
+        Refusal { code, message: message.into(), retry_after: None, detail: None }
+    }
+
+    pub fn with_field(mut self, field: CardField, problem: FieldProblem) -> Refusal {
+        self.detail.get_or_insert_default().field = Some((field, problem));
+        self
+    }
+
+    pub fn with_gateway_code(mut self, code: &str) -> Refusal {
+        self.detail.get_or_insert_default().gateway_code = Some(code.to_owned());
+        self
+    }
+
+    pub fn field(&self) -> Option<&(CardField, FieldProblem)> {
+        self.detail.as_ref()?.field.as_ref()
+    }
+
+    pub fn gateway_code(&self) -> Option<&str> {
+        self.detail.as_ref()?.gateway_code.as_deref()
     }
 
     pub fn closed(status: Status) -> Refusal {
@@ -131,6 +163,8 @@ pub enum Input {
     Notice { digest: String, msg_type: MsgType, order: Box<OrderResult> },
     /// The answer to call `call`.
     Answer { call: u64, answer: Answer },
+    /// A shopper's bank-card request.
+    Card(CardInput),
     /// Only the clock moved (an alarm).
     Timer,
 }
@@ -142,6 +176,8 @@ pub enum Accepted {
     Done,
     /// The attempt the request concerns.
     Attempt(u32),
+    /// A card request: read `card_result` once its calls are done.
+    Card,
     /// A notice needs its payment confirmed before it counts as recorded (`notice_recorded`).
     Confirming,
 }
@@ -239,6 +275,26 @@ pub struct Session {
     pub seen_notices: Vec<String>,
     pub qr_issues: u32,
     pub barcodes: u32,
+    /// The bank-card step the shopper is on.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub card: Option<CardFlow>,
+    /// Cards signed in this session (with a `customer`, also saved for them).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub agreements: Vec<StoredCard>,
+    /// Card sign-ups started (numbers their `requestId`s).
+    #[serde(default)]
+    pub signups: u32,
+    /// SMS codes sent, and when the last one went out (unix ms).
+    #[serde(default)]
+    pub sms_sent: u32,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub last_sms_ms: Option<u64>,
+    /// The keyed hash of the mobile the first code went to: the session's only phone.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub phone_tag: Option<String>,
+    /// Why the last card request was refused, for its requester (taken once).
+    #[serde(skip)]
+    card_refusal: Option<Refusal>,
     #[serde(skip)]
     events: VecDeque<Event>,
 }
@@ -278,6 +334,13 @@ impl Session {
             seen_notices: Vec::new(),
             qr_issues: 0,
             barcodes: 0,
+            card: None,
+            agreements: Vec::new(),
+            signups: 0,
+            sms_sent: 0,
+            last_sms_ms: None,
+            phone_tag: None,
+            card_refusal: None,
             events: VecDeque::new(),
         }
     }
@@ -302,6 +365,7 @@ impl Session {
                 self.answer(call, &answer, now_ms);
                 Ok(Accepted::Done)
             }
+            Input::Card(input) => self.card_input(input, now_ms),
             Input::Timer => Ok(Accepted::Done),
         }
     }
@@ -382,6 +446,7 @@ impl Session {
             (Method::ShouqianbaQr, AttemptState::Open) if self.status == Status::Open => {
                 Some(a.last_query_ms.unwrap_or(a.started_ms).saturating_add(SHOUQIANBA_QR_POLL_MS))
             }
+            (Method::PayzeroCard, AttemptState::Polling) => Some(a.next_poll_ms.unwrap_or(0)),
             _ => None,
         }
     }
@@ -396,7 +461,9 @@ impl Session {
                 }
                 query_op(a)
             }
-            (Method::ShouqianbaQr, AttemptState::Open) => query_op(a),
+            (Method::ShouqianbaQr, AttemptState::Open) | (Method::PayzeroCard, AttemptState::Polling) => {
+                query_op(a)
+            }
             _ => return,
         };
         if let Some(a) = self.attempt_mut(index) {
@@ -486,7 +553,7 @@ impl Session {
             Method::ShouqianbaQr => self.issue_new_order(method, now_ms, |order_no, amount, subject| {
                 Op::ShouqianbaPrecreate { order_no, amount, subject, wallet }
             }),
-            Method::ShouqianbaBarcode | Method::EzrBarcode => {
+            Method::PayzeroCard | Method::ShouqianbaBarcode | Method::EzrBarcode => {
                 return Err(Refusal::new(
                     ErrorCode::MethodNotSupported,
                     format!("method: {wire} has no QR code"),
@@ -581,7 +648,11 @@ impl Session {
             let Some(a) = self.attempt(index) else { continue };
             if a.method.is_barcode() && matches!(a.state, AttemptState::Polling) {
                 self.start_cancel(index, now_ms);
-            } else if !a.method.is_barcode() && a.awaits_shopper() && !self.has_call(index) {
+            } else if !a.method.is_barcode()
+                && (a.awaits_shopper()
+                    || (a.method == Method::PayzeroCard && a.state == AttemptState::Polling))
+                && !self.has_call(index)
+            {
                 let op = query_op(a);
                 self.queue(Some(index), op, Purpose::FinalQuery, now_ms);
             }
@@ -617,9 +688,16 @@ impl Session {
                 {
                     self.start_cancel(index, now_ms)
                 }
+                // A card payment still completing cannot be withdrawn; Payzero's notice will
+                // tell if it does complete, and a payment still counts.
+                (Method::PayzeroCard, AttemptState::Polling) => {
+                    if let Some(a) = self.attempt_mut(index) {
+                        a.state = AttemptState::Closed;
+                    }
+                }
                 (_, AttemptState::Polling) => self.start_cancel(index, now_ms),
                 (
-                    Method::PayzeroQr | Method::ShouqianbaQr,
+                    Method::PayzeroQr | Method::PayzeroCard | Method::ShouqianbaQr,
                     AttemptState::Open | AttemptState::Issuing | AttemptState::Failed,
                 ) => {
                     if let Some(a) = self.attempt_mut(index) {
@@ -643,7 +721,7 @@ impl Session {
             (Method::EzrBarcode, Some(gateway_ref)) => Op::EzrCancel { gateway_ref: gateway_ref.clone() },
             // EZR cancels by its own order number: learn it first.
             (Method::EzrBarcode, None) => Op::EzrQuery { order_no: a.order_no.clone() },
-            (Method::PayzeroQr, _) => return,
+            (Method::PayzeroQr | Method::PayzeroCard, _) => return,
         };
         if let Some(a) = self.attempt_mut(index) {
             a.state = AttemptState::Canceling;
@@ -720,6 +798,13 @@ impl Session {
         let call = self.calls.remove(pos);
         match &call.op {
             Op::Webhook { event_id } => self.delivered(event_id, outcome == Outcome::Done, now_ms),
+            Op::SmsPermit { .. }
+            | Op::PayzeroAgreeApply { .. }
+            | Op::PayzeroAgreeConfirm { .. }
+            | Op::PayzeroQuickpay { .. }
+            | Op::PayzeroQuickpayConfirm { .. }
+            | Op::PayzeroQuickpayRedo { .. }
+            | Op::CustomerCard { .. } => self.card_answer(call.attempt, &call.op, outcome, now_ms),
             _ => {
                 if let Some(index) = call.attempt {
                     self.apply(index, &call.op, &call.purpose, outcome, now_ms);
@@ -820,7 +905,8 @@ impl Session {
             Outcome::Failed { reason } => {
                 self.failed(index, op, state, ErrorCode::UpstreamError, reason, now_ms)
             }
-            Outcome::Done => {}
+            // Answers only card calls get; those never reach here.
+            Outcome::Done | Outcome::CodeSent | Outcome::Signed { .. } | Outcome::RateLimited { .. } => {}
         }
     }
 
@@ -940,11 +1026,31 @@ impl Session {
                     self.start_cancel(index, now_ms)
                 }
                 (Method::EzrBarcode, AttemptState::Canceling) => self.start_cancel(index, now_ms),
+                // A card payment being completed: ask again shortly.
+                (Method::PayzeroCard, AttemptState::Polling) => {
+                    if let Some(a) = self.attempt_mut(index) {
+                        a.next_poll_ms = Some(card::next_card_poll(a.started_ms, now_ms));
+                    }
+                }
                 _ => {}
             },
             PayState::Closed => match method {
                 // PAY_FAILED is not final for a Payzero QR order: a new code makes it payable.
                 Method::PayzeroQr => {}
+                Method::PayzeroCard => {
+                    if let Some(a) = self.attempt_mut(index) {
+                        a.state = AttemptState::Declined;
+                        a.decline = Some("PAY_FAILED".into());
+                    }
+                    if let Some(flow) = self.card.as_mut()
+                        && flow.attempt == Some(index)
+                    {
+                        flow.step = crate::api::CardStep::Failed;
+                        flow.problem = Some(crate::api::CardProblem::Refused);
+                        flow.gateway_code = Some("PAY_FAILED".into());
+                    }
+                    self.changed();
+                }
                 Method::ShouqianbaQr => self.attempt_canceled(index),
                 Method::ShouqianbaBarcode | Method::EzrBarcode => {
                     if state == AttemptState::Canceling {
@@ -1059,7 +1165,12 @@ impl Session {
             payment_method: paid.map(|a| a.method.wire()),
             order_no: paid.map(|a| a.order_no.clone()),
             attention: self.attention.clone(),
-            card: None,
+            card: paid.and_then(|a| a.card.as_ref()).map(|c| WebhookCard {
+                bank_code: c.bank_code.clone(),
+                bank_name: c.bank_name.clone(),
+                number: c.number.clone(),
+                card_type: c.card_type.clone(),
+            }),
         }
     }
 
@@ -1153,7 +1264,7 @@ impl Session {
             .attempts
             .iter()
             .filter(|a| {
-                !a.method.is_barcode()
+                matches!(a.method, Method::PayzeroQr | Method::ShouqianbaQr)
                     && a.awaits_shopper()
                     && a.state == AttemptState::Open
                     && !self.has_call(a.index)
@@ -1235,8 +1346,9 @@ impl Session {
         }
     }
 
-    /// The widget's view: nothing secret, the QR only while it can still be paid.
-    pub fn checkout_view(&self, test_mode: bool, now: u64) -> CheckoutView {
+    /// The widget's view: nothing secret, the QR only while it can still be paid;
+    /// `customer_cards` are the session customer's saved cards (masked).
+    pub fn checkout_view(&self, test_mode: bool, now: u64, customer_cards: &[SavedCard]) -> CheckoutView {
         CheckoutView {
             amount: self.params.amount,
             currency: self.params.currency.clone(),
@@ -1254,8 +1366,8 @@ impl Session {
                 None
             },
             barcode: self.latest_barcode(),
-            card: None,
-            saved_cards: Vec::new(),
+            card: self.card_view(now),
+            saved_cards: self.saved_cards(customer_cards),
         }
     }
 
@@ -1263,22 +1375,21 @@ impl Session {
         self.attempts.iter().rev().find_map(Attempt::barcode_view)
     }
 
-    pub fn status_update(&self) -> StatusUpdate {
+    pub fn status_update(&self, now: u64) -> StatusUpdate {
         StatusUpdate {
             status: self.status.wire(),
             version: self.version,
             paid_at: self.paid_at,
             barcode: self.latest_barcode(),
-            card: None,
+            card: self.card_view(now),
         }
     }
 }
 
 fn rate_limited(what: &str, retry_after: u64) -> Refusal {
     Refusal {
-        code: ErrorCode::RateLimited,
-        message: format!("{what}; try again in {retry_after} s"),
         retry_after: Some(retry_after),
+        ..Refusal::new(ErrorCode::RateLimited, format!("{what}; try again in {retry_after} s"))
     }
 }
 
@@ -1289,6 +1400,7 @@ fn error(code: ErrorCode, message: &str) -> AttemptError {
 fn method_name(method: Method) -> &'static str {
     match method {
         Method::PayzeroQr => "Payzero QR",
+        Method::PayzeroCard => "Payzero bank card",
         Method::ShouqianbaQr => "Shouqianba QR",
         Method::ShouqianbaBarcode => "Shouqianba barcode",
         Method::EzrBarcode => "EZR barcode",

@@ -5,6 +5,7 @@ use super::Refusal;
 use crate::api::{CreateSessionRequest, ErrorCode, Locale, PaymentMethod};
 use crate::json::decode;
 use crate::money::Fen;
+use crate::sms::SmsLimits;
 use serde::{Deserialize, Serialize};
 
 /// Request bodies larger than this are refused before they are parsed.
@@ -36,6 +37,7 @@ fn invalid(message: impl Into<String>) -> Refusal {
 #[serde(rename_all = "snake_case")]
 pub enum Method {
     PayzeroQr,
+    PayzeroCard,
     ShouqianbaQr,
     ShouqianbaBarcode,
     EzrBarcode,
@@ -46,16 +48,18 @@ impl Method {
     pub fn from_wire(wire: &PaymentMethod) -> Option<Method> {
         match wire {
             PaymentMethod::PayzeroQr => Some(Method::PayzeroQr),
+            PaymentMethod::PayzeroCard => Some(Method::PayzeroCard),
             PaymentMethod::ShouqianbaQr => Some(Method::ShouqianbaQr),
             PaymentMethod::ShouqianbaBarcode => Some(Method::ShouqianbaBarcode),
             PaymentMethod::EzrBarcode => Some(Method::EzrBarcode),
-            PaymentMethod::PayzeroCard | PaymentMethod::Unknown(_) => None,
+            PaymentMethod::Unknown(_) => None,
         }
     }
 
     pub fn wire(self) -> PaymentMethod {
         match self {
             Method::PayzeroQr => PaymentMethod::PayzeroQr,
+            Method::PayzeroCard => PaymentMethod::PayzeroCard,
             Method::ShouqianbaQr => PaymentMethod::ShouqianbaQr,
             Method::ShouqianbaBarcode => PaymentMethod::ShouqianbaBarcode,
             Method::EzrBarcode => PaymentMethod::EzrBarcode,
@@ -82,11 +86,42 @@ pub struct SessionParams {
     pub return_url: Option<String>,
     pub expires_in: u64,
     pub locale: Locale,
+    /// The merchant's customer: cards signed in the session are saved for them.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub customer: Option<String>,
+    /// The SMS limits in force when the session was made.
+    #[serde(default)]
+    pub sms: SmsLimits,
 }
 
-/// Decodes a `POST /v1/sessions` body, naming the field that failed, and validates it.
-/// `barcode_deadline` is the edge's configured default (`BARCODE_DEADLINE_SECS`).
-pub fn parse_create_request(body: &[u8], barcode_deadline: u64) -> Result<SessionParams, Refusal> {
+/// The edge's settings a session takes at creation, from its `[vars]`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Settings {
+    /// `BARCODE_DEADLINE_SECS`.
+    pub barcode_deadline: u64,
+    /// `SMS_*`.
+    pub sms: SmsLimits,
+}
+
+impl Default for Settings {
+    fn default() -> Self {
+        Settings { barcode_deadline: DEFAULT_BARCODE_DEADLINE_SECS, sms: SmsLimits::default() }
+    }
+}
+
+impl Settings {
+    /// Every setting from `lookup(name)` (unset: the default); a bad value is a message naming it.
+    pub fn from_vars(lookup: impl Fn(&str) -> Option<String>) -> Result<Settings, String> {
+        Ok(Settings {
+            barcode_deadline: barcode_deadline_setting(lookup("BARCODE_DEADLINE_SECS").as_deref())?,
+            sms: SmsLimits::from_settings(lookup)?,
+        })
+    }
+}
+
+/// Decodes a `POST /v1/sessions` body, naming the field that failed, and validates it with the
+/// edge's `settings`.
+pub fn parse_create_request(body: &[u8], settings: &Settings) -> Result<SessionParams, Refusal> {
     if body.len() > MAX_BODY_BYTES {
         return Err(Refusal::new(
             ErrorCode::PayloadTooLarge,
@@ -95,7 +130,7 @@ pub fn parse_create_request(body: &[u8], barcode_deadline: u64) -> Result<Sessio
     }
     let request: CreateSessionRequest =
         decode(body).map_err(|e| Refusal::new(ErrorCode::InvalidJson, e.describe("session request")))?;
-    validate(request, barcode_deadline)
+    validate(request, settings)
 }
 
 fn default_barcode_deadline() -> u64 {
@@ -116,7 +151,7 @@ pub fn barcode_deadline_setting(value: Option<&str>) -> Result<u64, String> {
 }
 
 /// Checks every value of a session request; the message names the field at fault.
-pub fn validate(request: CreateSessionRequest, barcode_deadline: u64) -> Result<SessionParams, Refusal> {
+pub fn validate(request: CreateSessionRequest, settings: &Settings) -> Result<SessionParams, Refusal> {
     if request.amount == Fen::ZERO {
         return Err(invalid("amount must be at least 1 fen"));
     }
@@ -133,17 +168,8 @@ pub fn validate(request: CreateSessionRequest, barcode_deadline: u64) -> Result<
     }
     let mut methods: Vec<Method> = Vec::with_capacity(request.methods.len());
     for (i, wire) in request.methods.iter().enumerate() {
-        let method = match Method::from_wire(wire) {
-            Some(method) => method,
-            None if matches!(wire, PaymentMethod::Unknown(_)) => {
-                return Err(invalid(format!("methods[{i}]: unknown payment method \"{wire}\"")));
-            }
-            None => {
-                return Err(Refusal::new(
-                    ErrorCode::MethodNotSupported,
-                    format!("methods[{i}]: \"{wire}\" is not available yet"),
-                ));
-            }
+        let Some(method) = Method::from_wire(wire) else {
+            return Err(invalid(format!("methods[{i}]: unknown payment method \"{wire}\"")));
         };
         // A repeated method is harmless; keep the first mention so the order stays the merchant's.
         if !methods.contains(&method) {
@@ -165,8 +191,18 @@ pub fn validate(request: CreateSessionRequest, barcode_deadline: u64) -> Result<
         }
         Some(known) => known,
     };
+    let customer = match request.customer {
+        Some(c) if !crate::customer::is_customer_id(&c) => {
+            return Err(invalid(
+                "customer must be 1 to 64 characters with no spaces, control characters, '/', '?', '#' or '%'",
+            ));
+        }
+        other => other,
+    };
     Ok(SessionParams {
-        barcode_deadline,
+        barcode_deadline: settings.barcode_deadline,
+        customer,
+        sms: settings.sms,
         amount: request.amount,
         currency: request.currency,
         subject,

@@ -90,6 +90,8 @@ impl V1 {
             return_url: p.return_url,
             expires_in: p.expires_in,
             locale: p.locale,
+            customer: None,
+            sms: crate::sms::SmsLimits::default(),
         };
         let mut session = Session::open(self.id, self.client_secret, params, self.created_at);
         session.expires_at = self.expires_at;

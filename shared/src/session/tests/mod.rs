@@ -12,7 +12,7 @@ fn session_with(methods: &[PaymentMethod]) -> Session {
     let request = CreateSessionRequest::new(Fen(1234), "Lipstick", "ORDER-1")
         .with_notify_url("https://shop.example/hooks/checkout")
         .with_methods(methods.to_vec());
-    let params = validate(request, DEFAULT_BARCODE_DEADLINE_SECS).unwrap();
+    let params = validate(request, &Settings::default()).unwrap();
     let id = new_session_id([7; 12]);
     let secret = ClientSecret::new(new_client_secret(&id, [9; 16]));
     Session::open(id, secret, params, NOW)
@@ -370,7 +370,7 @@ fn switching_wallets_and_methods_then_paying_once_closes_the_rest() {
     assert_ne!(pz_no, sqb_no);
     drive(&mut s, NOW_MS + 1000, |_| pz_qr(&pz_no));
     // The widget shows the code asked for last.
-    assert_eq!(s.checkout_view(false, NOW + 1).qr.unwrap().method, PaymentMethod::PayzeroQr);
+    assert_eq!(s.checkout_view(false, NOW + 1, &[]).qr.unwrap().method, PaymentMethod::PayzeroQr);
     s.handle(Input::Wait, NOW_MS + 6000).unwrap();
     let sent = drive(&mut s, NOW_MS + 6000, |op| match op {
         Op::PayzeroQuery { .. } => pz_order(&pz_no, "PAY_SUCCEED", 1234),
@@ -436,11 +436,11 @@ fn barcode(s: &mut Session, method: PaymentMethod, code: &str, now_ms: u64) -> u
 fn shouqianba_barcode_paid_at_once_or_after_polling() {
     let mut s = all_methods();
     let i = barcode(&mut s, PaymentMethod::ShouqianbaBarcode, "134567890123450000", NOW_MS);
-    assert_eq!(s.status_update().barcode.unwrap().state, BarcodeState::Processing);
+    assert_eq!(s.status_update(NOW).barcode.unwrap().state, BarcodeState::Processing);
     let no = s.attempts[i as usize].order_no.clone();
     drive(&mut s, NOW_MS, |_| sqb_order("PAY_SUCCESS", &no, "PAID"));
     assert_eq!(s.status, Status::Paid);
-    assert_eq!(s.status_update().barcode.unwrap().state, BarcodeState::Paid);
+    assert_eq!(s.status_update(NOW).barcode.unwrap().state, BarcodeState::Paid);
 
     let mut t = all_methods();
     let i = barcode(&mut t, PaymentMethod::ShouqianbaBarcode, "134567890123451001", NOW_MS);
@@ -483,7 +483,7 @@ fn shouqianba_barcode_past_its_deadline_is_canceled() {
     assert!(now > deadline);
     assert_eq!(queries as u64, DEFAULT_BARCODE_DEADLINE_SECS * 1000 / BARCODE_POLL_MS);
     assert_eq!(s.attempts[i as usize].state, AttemptState::Canceled);
-    let view = s.status_update().barcode.unwrap();
+    let view = s.status_update(NOW).barcode.unwrap();
     assert_eq!((view.state, view.reason), (BarcodeState::Canceled, None), "canceled by the deadline");
     assert_eq!(s.status, Status::Open, "the cashier may take another code");
     barcode(&mut s, PaymentMethod::ShouqianbaBarcode, "134567890123450000", now);
@@ -496,7 +496,7 @@ fn declined_codes_and_uncertain_outcomes() {
     drive(&mut s, NOW_MS, |_| {
         sqb(serde_json::json!({"result_code": "PAY_FAIL", "error_code": "INSUFFICIENT_FUND"}))
     });
-    let view = s.status_update().barcode.unwrap();
+    let view = s.status_update(NOW).barcode.unwrap();
     assert_eq!((view.state, view.reason.as_deref()), (BarcodeState::Declined, Some("INSUFFICIENT_FUND")));
     assert_eq!(s.attempts[i as usize].state, AttemptState::Declined);
     assert_eq!(s.status, Status::Open);
@@ -512,7 +512,7 @@ fn declined_codes_and_uncertain_outcomes() {
     barcode(&mut t, PaymentMethod::ShouqianbaBarcode, "134567890123453001", NOW_MS);
     drive(&mut t, NOW_MS, |_| sqb(serde_json::json!({"result_code": "PAY_FAIL_ERROR"})));
     assert_eq!(t.status, Status::RequiresAttention);
-    assert_eq!(t.status_update().barcode.unwrap().state, BarcodeState::NeedsReview);
+    assert_eq!(t.status_update(NOW).barcode.unwrap().state, BarcodeState::NeedsReview);
 }
 
 #[test]
@@ -587,7 +587,7 @@ fn ezr_barcode_success_notpay_cancel_and_declines() {
         ),
     });
     assert!(matches!(&sent[..], [Op::EzrPay { .. }, Op::EzrCancel { gateway_ref }] if gateway_ref == "WP2"));
-    let view = t.status_update().barcode.unwrap();
+    let view = t.status_update(NOW).barcode.unwrap();
     assert_eq!((view.state, view.reason.as_deref()), (BarcodeState::Canceled, Some("NOTPAY")));
 
     // A lost pay answer: the query learns EZR's number, and the deadline's cancel uses it.
@@ -611,7 +611,7 @@ fn ezr_barcode_success_notpay_cancel_and_declines() {
             serde_json::json!({"OutTradeNo": "x", "TotalAmount": 1234, "OrderState": "PAYERROR", "ErrorCode": "NOTENOUGH"}),
         )
     });
-    assert_eq!(v.status_update().barcode.unwrap().reason.as_deref(), Some("NOTENOUGH"));
+    assert_eq!(v.status_update(NOW).barcode.unwrap().reason.as_deref(), Some("NOTENOUGH"));
 }
 
 #[test]
@@ -706,7 +706,7 @@ fn webhooks_are_retried_on_the_schedule_then_given_up() {
 #[test]
 fn without_notify_url_no_webhook_is_queued() {
     let request = CreateSessionRequest::new(Fen(5), "Tea", "A1");
-    let params = validate(request, DEFAULT_BARCODE_DEADLINE_SECS).unwrap();
+    let params = validate(request, &Settings::default()).unwrap();
     let mut s = Session::open(new_session_id([1; 12]), ClientSecret::new("x"), params, NOW);
     s.handle(Input::Cancel, NOW_MS).unwrap();
     assert!(s.outbox.is_empty());
@@ -715,7 +715,7 @@ fn without_notify_url_no_webhook_is_queued() {
 
 #[test]
 fn sessions_stored_by_the_first_release_still_load() {
-    let open = load(include_bytes!("../../tests/stored-sessions/v1_open.json")).unwrap();
+    let open = load(include_bytes!("../../../tests/stored-sessions/v1_open.json")).unwrap();
     assert_eq!(open.schema, SCHEMA);
     assert_eq!(open.status, Status::Open);
     let a = &open.attempts[0];
@@ -724,7 +724,7 @@ fn sessions_stored_by_the_first_release_still_load() {
     assert_eq!(open.params.methods, [Method::PayzeroQr]);
     assert_eq!(open.client_secret.expose(), format!("{}_secret_{}", open.id, "3c".repeat(16)));
     assert!(open.notice_recorded(&"ab".repeat(32)));
-    let view = open.checkout_view(true, open.created_at + 1);
+    let view = open.checkout_view(true, open.created_at + 1, &[]);
     let qr = view.qr.unwrap();
     assert_eq!((qr.channel, qr.provider.as_deref()), (Channel::WechatPay, Some("EASYPAY")));
     // It goes on working: a notice for its order is confirmed and pays it.
@@ -743,7 +743,7 @@ fn sessions_stored_by_the_first_release_still_load() {
     drive(&mut open, now, |_| pz_order(&id, "PAY_SUCCEED", 8800));
     assert_eq!(open.status, Status::Paid);
 
-    let paid = load(include_bytes!("../../tests/stored-sessions/v1_paid.json")).unwrap();
+    let paid = load(include_bytes!("../../../tests/stored-sessions/v1_paid.json")).unwrap();
     assert_eq!(paid.status, Status::Paid);
     assert_eq!(paid.paid_attempt, Some(0));
     assert_eq!(paid.attempts[0].gateway_ref.as_deref(), Some("PZ20260101000001"));
@@ -762,9 +762,9 @@ fn views_never_show_secrets_or_payment_codes() {
     let mut s = all_methods();
     let code = "134567890123451001";
     barcode(&mut s, PaymentMethod::ShouqianbaBarcode, code, NOW_MS);
-    let view = serde_json::to_string(&s.checkout_view(true, NOW)).unwrap();
+    let view = serde_json::to_string(&s.checkout_view(true, NOW, &[])).unwrap();
     assert!(!view.contains("secret") && !view.contains(&s.id) && !view.contains(code));
-    let status = serde_json::to_string(&s.status_update()).unwrap();
+    let status = serde_json::to_string(&s.status_update(NOW)).unwrap();
     assert!(!status.contains(code));
     assert!(!format!("{s:?}").contains(code));
 }
@@ -772,13 +772,15 @@ fn views_never_show_secrets_or_payment_codes() {
 // ----- validation and ids
 
 fn rejects(body: &str) -> Refusal {
-    parse_create_request(body.as_bytes(), DEFAULT_BARCODE_DEADLINE_SECS).unwrap_err()
+    parse_create_request(body.as_bytes(), &Settings::default()).unwrap_err()
 }
 
 #[test]
 fn a_valid_request_gets_defaults() {
     let body = r#"{"amount":100,"currency":"CNY","subject":" Tea ","merchant_order_no":"A1","methods":["payzero_qr","ezr_barcode","payzero_qr"]}"#;
-    let params = parse_create_request(body.as_bytes(), 90).unwrap();
+    let params =
+        parse_create_request(body.as_bytes(), &Settings { barcode_deadline: 90, ..Settings::default() })
+            .unwrap();
     assert_eq!(params.subject, "Tea");
     assert_eq!(params.methods, vec![Method::PayzeroQr, Method::EzrBarcode]);
     assert_eq!(params.expires_in, DEFAULT_EXPIRES_IN);
@@ -826,11 +828,8 @@ fn invalid_requests_name_the_field() {
             ErrorCode::InvalidRequest,
             "methods[0]",
         ),
-        (
-            r#"{"amount":1,"currency":"CNY","subject":"T","merchant_order_no":"A","methods":["payzero_qr","payzero_card"]}"#.into(),
-            ErrorCode::MethodNotSupported,
-            "methods[1]",
-        ),
+        (format!(r#"{{"amount":1,"customer":"a/b",{base}}}"#), ErrorCode::InvalidRequest, "customer"),
+        (format!(r#"{{"amount":1,"customer":"",{base}}}"#), ErrorCode::InvalidRequest, "customer"),
         (format!(r#"{{"amount":1,"notify_url":"ftp://x",{base}}}"#), ErrorCode::InvalidRequest, "notify_url"),
         (format!(r#"{{"amount":1,"return_url":"https://",{base}}}"#), ErrorCode::InvalidRequest, "return_url"),
         (format!(r#"{{"amount":1,"expires_in":59,{base}}}"#), ErrorCode::InvalidRequest, "expires_in"),
@@ -936,7 +935,15 @@ fn healthy(op: &Op) -> Answer {
         Op::EzrCancel { .. } => {
             ezr(serde_json::json!({"TradeNo": "WP9", "ReCall": "N", "ReverseState": "SUCCESS"}))
         }
-        Op::SandboxPay { .. } | Op::Webhook { .. } => Answer::Http { status: 200, body: vec![] },
+        Op::PayzeroAgreeApply { request_id, .. } => card::pz_agreement(request_id, None),
+        Op::PayzeroAgreeConfirm { request_id, .. } => card::pz_agreement(request_id, Some("AGREE1")),
+        Op::PayzeroQuickpay { order_no, .. } | Op::PayzeroQuickpayRedo { order_no, .. } => {
+            card::pz_quickpay(order_no, "PAY_APPLIED")
+        }
+        Op::PayzeroQuickpayConfirm { order_no, .. } => card::pz_quickpay(order_no, "PAY_SMS_CONFIRMED"),
+        Op::SmsPermit { .. } | Op::CustomerCard { .. } | Op::SandboxPay { .. } | Op::Webhook { .. } => {
+            Answer::Http { status: 200, body: vec![] }
+        }
     }
 }
 
@@ -1015,3 +1022,5 @@ fn a_request_can_leave_webhooks_to_the_alarm() {
     assert_eq!(s.poll_timeout(), Some(NOW_MS), "the alarm is asked to fire at once for it");
     assert!(matches!(s.poll_call(NOW_MS).map(|c| c.op), Some(Op::Webhook { .. })));
 }
+
+mod card;
