@@ -141,7 +141,16 @@ fn classify(error: &EdgeError) -> (u16, ErrorCode, String) {
 /// The JSON error answer for the edge API: `{"error": {"code", "message"}}`.
 pub(crate) fn respond(error: EdgeError) -> Response {
     let (status, code, message) = classify(&error);
-    let body = serde_json::to_vec(&ErrorBody::new(code, message)).unwrap_or_default();
+    let mut body = ErrorBody::new(code, message);
+    if let EdgeError::Refused(refusal) = &error {
+        // The field at fault and the gateway's code let a client word the error itself.
+        if let Some((field, problem)) = refusal.field() {
+            body.error.field = Some(field.as_str().to_owned());
+            body.error.problem = Some(problem.as_str().to_owned());
+        }
+        body.error.gateway_code = refusal.gateway_code().map(str::to_owned);
+    }
+    let body = serde_json::to_vec(&body).unwrap_or_default();
     let mut response = json_bytes(body, status);
     if let EdgeError::Refused(Refusal { retry_after: Some(secs), .. }) = &error {
         let _ = response.headers_mut().set("Retry-After", &secs.to_string());

@@ -1,22 +1,28 @@
 //! Checkout Edge's worker: the only holder of gateway credentials. It routes the merchant API,
 //! the checkout API, gateway callbacks and static assets; each checkout session lives in its own
-//! Durable Object (`CheckoutSession`) and the Payzero token in another (`PayzeroAuth`).
+//! Durable Object (`CheckoutSession`), the Payzero token in another (`PayzeroAuth`), each
+//! Shouqianba terminal in one (`ShouqianbaTerminal`), each SMS limit key in one (`SmsLimiter`)
+//! and each customer's saved cards in one (`CustomerCards`).
 
 mod config;
+mod customer_do;
 mod error;
 mod objects;
 mod payzero_auth;
 mod routes;
 mod session_do;
+mod sms_limiter_do;
 mod terminal_do;
 mod upstream;
 
+pub use customer_do::CustomerCards;
 pub use payzero_auth::PayzeroAuth;
 pub use session_do::CheckoutSession;
+pub use sms_limiter_do::SmsLimiter;
 pub use terminal_do::ShouqianbaTerminal;
 
 use error::EdgeError;
-use routes::{assets, checkout, notify, sessions, terminals};
+use routes::{assets, cards, checkout, notify, sessions, terminals};
 use worker::{Context, Env, Method, Request, Response, Router, event};
 
 const CHECKOUT_PREFIX: &str = "/v1/checkout/";
@@ -59,11 +65,20 @@ fn router() -> Router<'static, ()> {
         .get_async("/v1/sessions/:id", sessions::get)
         .post_async("/v1/sessions/:id/cancel", sessions::cancel)
         .post_async("/v1/shouqianba/terminal/checkin", terminals::checkin)
+        .get_async("/v1/customers/:customer/cards", cards::list)
+        .delete_async("/v1/customers/:customer/cards/:card_id", cards::forget)
         .get_async("/v1/checkout/:secret", checkout::view)
         .post_async("/v1/checkout/:secret/qr", checkout::qr)
         .post_async("/v1/checkout/:secret/barcode", checkout::barcode)
         .get_async("/v1/checkout/:secret/status", checkout::status)
         .post_async("/v1/checkout/:secret/simulate", checkout::simulate)
+        .post_async("/v1/checkout/:secret/test/clock", checkout::clock)
+        .post_async("/v1/checkout/:secret/card/signup", cards::signup)
+        .post_async("/v1/checkout/:secret/card/signup/confirm", cards::signup_confirm)
+        .post_async("/v1/checkout/:secret/card/pay", cards::pay)
+        .post_async("/v1/checkout/:secret/card/pay/confirm", cards::pay_confirm)
+        .post_async("/v1/checkout/:secret/card/pay/resend", cards::resend)
+        .delete_async("/v1/checkout/:secret/cards/:card_id", cards::remove)
         .post_async("/v1/notify/payzero", notify::payzero)
         .get_async("/pay/:secret", assets::pay_page)
         .or_else_any_method_async("/", assets::fallback)
@@ -87,7 +102,7 @@ fn preflight(origin: Option<String>) -> Response {
     let _ = headers.set("Vary", "Origin");
     if let Some(origin) = origin {
         let _ = headers.set("Access-Control-Allow-Origin", &origin);
-        let _ = headers.set("Access-Control-Allow-Methods", "GET, POST, OPTIONS");
+        let _ = headers.set("Access-Control-Allow-Methods", "GET, POST, DELETE, OPTIONS");
         let _ = headers.set("Access-Control-Allow-Headers", "Content-Type");
         let _ = headers.set("Access-Control-Max-Age", "600");
     }

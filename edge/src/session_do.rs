@@ -5,9 +5,11 @@
 //! sent before it goes out, so an eviction mid-call never sends a payment twice.
 
 use crate::config;
+use crate::customer_do;
 use crate::error::{self, EdgeError};
 use crate::objects;
 use crate::payzero_auth;
+use crate::sms_limiter_do;
 use crate::terminal_do;
 use crate::upstream;
 use checkout_shared::api::{BarcodeRequest, ErrorCode, QrRequest};
@@ -15,8 +17,8 @@ use checkout_shared::gateway::payzero::{CachedToken, Endpoints};
 use checkout_shared::gateway::{self, Answer, Op, Upstream};
 use checkout_shared::payzero::MsgType;
 use checkout_shared::session::{
-    self, Accepted, Event, Input, LONG_POLL_MS, MAX_STATUS_WAITS, Outgoing, QUERY_INTERVAL_MS, Refusal,
-    Session, Status,
+    self, Accepted, CardInput, Event, Input, LONG_POLL_MS, MAX_STATUS_WAITS, Outgoing, QUERY_INTERVAL_MS,
+    Refusal, Session, Status,
 };
 use checkout_shared::sign;
 use futures_util::future::select;
@@ -31,6 +33,10 @@ use worker::{
 
 const BINDING: &str = "CHECKOUT_SESSION";
 const STORAGE_KEY: &str = "session";
+/// Test mode only: how far this session's clock was moved ahead (`POST …/test/clock`).
+const CLOCK_KEY: &str = "clock_offset_ms";
+/// The most a test may move a session's clock in one step: a day.
+const MAX_CLOCK_STEP_SECS: u64 = 86_400;
 
 /// A request from the worker to one session object: the one serialised call enum between them.
 /// Bodies were size-checked and parsed by the worker.
@@ -60,6 +66,16 @@ pub(crate) enum SessionCall {
     Simulate {
         secret: String,
     },
+    /// A shopper's bank-card request; the worker checked the body's size and shape.
+    Card {
+        secret: String,
+        input: CardInput,
+    },
+    /// Test mode: moves this session's clock ahead (the sandbox's clock is moved separately).
+    Clock {
+        secret: String,
+        advance_secs: u64,
+    },
     /// A Payzero notification, exactly as received (it is verified again here).
     Notify {
         raw: String,
@@ -87,6 +103,8 @@ pub struct CheckoutSession {
     /// Status waits held now, and the senders that wake them when the session changes.
     waits: Cell<u32>,
     waiters: RefCell<Vec<futures_channel::oneshot::Sender<()>>>,
+    /// Test mode: the session clock's lead over real time (ms); read with the session.
+    clock_offset: Cell<u64>,
 }
 
 impl DurableObject for CheckoutSession {
@@ -99,6 +117,7 @@ impl DurableObject for CheckoutSession {
             token: RefCell::new(None),
             waits: Cell::new(0),
             waiters: RefCell::new(Vec::new()),
+            clock_offset: Cell::new(0),
         }
     }
 
@@ -127,13 +146,18 @@ impl DurableObject for CheckoutSession {
         if let Err(e) = result {
             console_error!("session alarm: {e}");
             // Try again shortly rather than leave the session without an alarm.
-            self.set_alarm(Some(config::now_ms() + 60_000)).await.ok();
+            self.set_alarm(Some(self.now_ms() + 60_000)).await.ok();
         }
         Response::ok("")
     }
 }
 
 impl CheckoutSession {
+    /// The session's clock: real time, plus the lead a test gave it (always 0 in live mode).
+    fn now_ms(&self) -> u64 {
+        config::now_ms().saturating_add(self.clock_offset.get())
+    }
+
     async fn route(&self, call: SessionCall) -> Result<Response, EdgeError> {
         match call {
             SessionCall::Create { session } => self.create(*session).await,
@@ -156,16 +180,33 @@ impl CheckoutSession {
                 self.authorize(&secret).await?;
                 self.step(Input::Timer).await?;
                 let test_mode = config::test_mode(&self.env);
-                let now = config::now_ms() / 1000;
-                let view = self.read(|s| s.checkout_view(test_mode, now))?;
+                let customer_cards = self.customer_cards().await;
+                let now = self.now_ms() / 1000;
+                let view = self.read(|s| s.checkout_view(test_mode, now, &customer_cards))?;
                 error::json(&view, 200)
+            }
+            SessionCall::Card { secret, input } => {
+                self.authorize(&secret).await?;
+                self.card(input).await
+            }
+            SessionCall::Clock { secret, advance_secs } => {
+                if !config::test_mode(&self.env) {
+                    return Err(EdgeError::NotAvailable);
+                }
+                self.authorize(&secret).await?;
+                let step = advance_secs.min(MAX_CLOCK_STEP_SECS) * 1000;
+                let offset = self.clock_offset.get().saturating_add(step);
+                self.state.storage().put(CLOCK_KEY, offset).await?;
+                self.clock_offset.set(offset);
+                self.step(Input::Timer).await?;
+                error::json(&serde_json::json!({ "now": self.now_ms() / 1000 }), 200)
             }
             SessionCall::Qr { secret, request } => {
                 self.authorize(&secret).await?;
                 let accepted =
                     self.step(Input::ShowQr { method: request.method, channel: request.channel }).await?;
                 let Accepted::Attempt(index) = accepted else { return Err(busy()) };
-                let now = config::now_ms() / 1000;
+                let now = self.now_ms() / 1000;
                 let result = self.with(|s| s.qr_result(index, now))?;
                 match result {
                     Some(Ok(qr)) => error::json(&qr, 200),
@@ -176,7 +217,8 @@ impl CheckoutSession {
             SessionCall::Barcode { secret, request } => {
                 self.authorize(&secret).await?;
                 self.step(Input::Barcode { method: request.method, code: request.code }).await?;
-                let update = self.read(Session::status_update)?;
+                let now = self.now_ms() / 1000;
+                let update = self.read(|s| s.status_update(now))?;
                 error::json(&update.barcode, 202)
             }
             SessionCall::Status { secret, since } => {
@@ -209,7 +251,7 @@ impl CheckoutSession {
     }
 
     async fn step_with(&self, input: Input, webhooks_too: bool) -> Result<Accepted, EdgeError> {
-        let accepted = self.with(|s| s.handle(input, config::now_ms()))?.map_err(EdgeError::Refused);
+        let accepted = self.with(|s| s.handle(input, self.now_ms()))?.map_err(EdgeError::Refused);
         // Even a refused input may have caught up with the clock (an expiry): run what is due.
         self.run_calls(webhooks_too).await?;
         accepted
@@ -218,12 +260,12 @@ impl CheckoutSession {
     async fn run_calls(&self, webhooks_too: bool) -> Result<(), EdgeError> {
         let wanted = |op: &Op| webhooks_too || !matches!(op, Op::Webhook { .. });
         loop {
-            let outgoing = self.with(|s| s.poll_call_where(config::now_ms(), wanted))?;
+            let outgoing = self.with(|s| s.poll_call_where(self.now_ms(), wanted))?;
             // Saved before it is sent: after an eviction the call is known to be out.
             self.save().await?;
             let Some(call) = outgoing else { break };
             let answer = self.send(&call).await;
-            self.with(|s| s.handle(Input::Answer { call: call.id, answer }, config::now_ms()))?
+            self.with(|s| s.handle(Input::Answer { call: call.id, answer }, self.now_ms()))?
                 .map_err(EdgeError::Refused)?;
         }
         self.wake_waiters();
@@ -241,6 +283,16 @@ impl CheckoutSession {
             Upstream::Ezr => self.send_ezr(&call.op).await,
             Upstream::SandboxAdmin => self.send_sandbox(&call.op).await,
             Upstream::Merchant => self.send_webhook(&call.op).await,
+            // The edge's own objects: their answers are already what the core reads.
+            Upstream::SmsLimiter | Upstream::Customer => {
+                return match self.send_internal(&call.op).await {
+                    Ok(answer) => answer,
+                    Err(e) => {
+                        console_error!("{:?}: {e}", call.op);
+                        Answer::Lost(e.to_string())
+                    }
+                };
+            }
         };
         match result {
             Ok(response) => response.into_answer(),
@@ -253,6 +305,7 @@ impl CheckoutSession {
 
     async fn send_payzero(&self, call: &Outgoing) -> Result<upstream::UpstreamResponse, EdgeError> {
         let held = self.token.borrow().clone();
+        // Gateway-facing times are real time, whatever a test did to the session's clock.
         let now = config::now_ms() / 1000;
         let token = match held {
             Some(t) if !call.fresh_token && t.is_fresh(now) => t,
@@ -301,6 +354,55 @@ impl CheckoutSession {
         upstream::send(&request).await.map_err(EdgeError::Upstream)
     }
 
+    async fn send_internal(&self, op: &Op) -> Result<Answer, EdgeError> {
+        match op {
+            Op::SmsPermit { key, .. } => sms_limiter_do::permit(&self.env, key, self.now_ms()).await,
+            Op::CustomerCard { customer, request } => customer_do::send(&self.env, customer, request).await,
+            other => Err(EdgeError::Internal(format!("{other:?} is not for an object of ours"))),
+        }
+    }
+
+    // ----- bank cards
+
+    /// A card request: the customer's saved card is looked up for a payment with one, then the
+    /// core decides; the answer is the card step as the shopper sees it.
+    async fn card(&self, mut input: CardInput) -> Result<Response, EdgeError> {
+        if let CardInput::Pay { card_id, saved, .. } = &mut input
+            && let Some(customer) = self.read(|s| s.card_customer().map(str::to_owned))?
+        {
+            *saved = customer_do::get(&self.env, &customer, card_id).await?.map(Box::new);
+        }
+        let remove = matches!(input, CardInput::Remove { .. });
+        let accepted = self.step(Input::Card(input)).await?;
+        if remove {
+            return Ok(Response::empty()?.with_status(204));
+        }
+        if accepted != Accepted::Card {
+            return Err(busy());
+        }
+        let now = self.now_ms() / 1000;
+        match self.with(|s| s.card_result(now))? {
+            Some(Ok(view)) => error::json(&view, 200),
+            Some(Err(refusal)) => Err(refusal.into()),
+            None => Err(busy()),
+        }
+    }
+
+    /// The session customer's saved cards for the view; a failure to read them leaves the list
+    /// empty rather than the page broken.
+    async fn customer_cards(&self) -> Vec<checkout_shared::api::SavedCard> {
+        let Ok(Some(customer)) = self.read(|s| s.card_customer().map(str::to_owned)) else {
+            return Vec::new();
+        };
+        match customer_do::list(&self.env, &customer).await {
+            Ok(cards) => cards,
+            Err(e) => {
+                console_error!("saved cards of a customer: {e}");
+                Vec::new()
+            }
+        }
+    }
+
     async fn send_webhook(&self, op: &Op) -> Result<upstream::UpstreamResponse, EdgeError> {
         let Op::Webhook { event_id } = op else {
             return Err(EdgeError::Internal(format!("{op:?} is not a webhook")));
@@ -324,9 +426,8 @@ impl CheckoutSession {
     async fn status(&self, since: u64) -> Result<Response, EdgeError> {
         if self.waits.get() >= MAX_STATUS_WAITS {
             return Err(Refusal {
-                code: ErrorCode::RateLimited,
-                message: "too many status waits on this session".into(),
                 retry_after: Some(1),
+                ..Refusal::new(ErrorCode::RateLimited, "too many status waits on this session")
             }
             .into());
         }
@@ -337,9 +438,9 @@ impl CheckoutSession {
     }
 
     async fn wait_for_change(&self, since: u64) -> Result<Response, EdgeError> {
-        let deadline = config::now_ms() + LONG_POLL_MS;
+        let deadline = self.now_ms() + LONG_POLL_MS;
         loop {
-            let now = config::now_ms();
+            let now = self.now_ms();
             // A query is started only if it can time out before the deadline, so the long-poll
             // never overruns its limit; the next poll queries instead.
             let input = if deadline.saturating_sub(now) >= upstream::TIMEOUT.as_millis() as u64 {
@@ -348,8 +449,9 @@ impl CheckoutSession {
                 Input::Timer
             };
             self.step(input).await?;
-            let update = self.read(Session::status_update)?;
-            if update.version > since || config::now_ms() >= deadline {
+            let now = self.now_ms() / 1000;
+            let update = self.read(|s| s.status_update(now))?;
+            if update.version > since || self.now_ms() >= deadline {
                 return error::json(&update, 200);
             }
             // Woken by a change, or after the query interval to ask the gateway again.
@@ -360,7 +462,7 @@ impl CheckoutSession {
                 waiters.retain(|w| !w.is_canceled());
                 waiters.push(sender);
             }
-            let nap = QUERY_INTERVAL_MS.min(deadline.saturating_sub(config::now_ms()));
+            let nap = QUERY_INTERVAL_MS.min(deadline.saturating_sub(self.now_ms()));
             let _ = select(receiver, pin!(Delay::from(Duration::from_millis(nap)))).await;
         }
     }
@@ -413,6 +515,10 @@ impl CheckoutSession {
         }
         let stored: Option<String> = self.state.storage().get(STORAGE_KEY).await?;
         let Some(text) = stored else { return Ok(None) };
+        if config::test_mode(&self.env) {
+            let offset: Option<u64> = self.state.storage().get(CLOCK_KEY).await?;
+            self.clock_offset.set(offset.unwrap_or(0));
+        }
         let loaded = session::load(text.as_bytes())
             .map_err(|e| EdgeError::Internal(format!("stored session: {e}")))?;
         // Another request may have loaded (and changed) it while we awaited storage.
@@ -451,7 +557,9 @@ impl CheckoutSession {
         let storage = self.state.storage();
         match at_ms {
             Some(at) => {
-                let date = js_sys::Date::new(&js_sys::Number::from(at as f64));
+                // `at` is on the session's clock; the runtime's alarms are on real time.
+                let real = at.saturating_sub(self.clock_offset.get());
+                let date = js_sys::Date::new(&js_sys::Number::from(real as f64));
                 storage.set_alarm(worker::ScheduledTime::new(date)).await?;
             }
             None => storage.delete_alarm().await?,
@@ -484,8 +592,7 @@ impl CheckoutSession {
 /// Another request of the same session holds the call this one needs.
 fn busy() -> EdgeError {
     EdgeError::Refused(Refusal {
-        code: ErrorCode::RateLimited,
-        message: "another request of this session is in progress; try again".into(),
         retry_after: Some(1),
+        ..Refusal::new(ErrorCode::RateLimited, "another request of this session is in progress; try again")
     })
 }

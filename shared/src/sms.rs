@@ -3,7 +3,10 @@
 //! per-phone and per-address windows live in one Durable Object per key (`SmsWindow` is its
 //! whole logic). Time is an argument everywhere.
 
+use crate::sign::Secret;
+use hmac::{Hmac, Mac};
 use serde::{Deserialize, Serialize};
+use sha2::Sha256;
 
 const HOUR_MS: u64 = 3_600_000;
 const DAY_MS: u64 = 24 * HOUR_MS;
@@ -103,6 +106,21 @@ impl SmsKey {
     }
 }
 
+/// A keyed hash of a phone number or a client address (`kind` keeps the two apart): what the
+/// limiters and the phone lock compare, so the clear value is never stored. 128 bits of
+/// HMAC-SHA256 under the edge's `PERSONAL_DATA_KEY`.
+pub fn personal_tag(key: &Secret, kind: &str, value: &str) -> String {
+    let Ok(mut mac) = Hmac::<Sha256>::new_from_slice(key.expose().as_bytes()) else {
+        // HMAC takes keys of any length; this cannot happen.
+        return String::new();
+    };
+    mac.update(kind.as_bytes());
+    mac.update(b":");
+    mac.update(value.as_bytes());
+    let digest = mac.finalize().into_bytes();
+    hex::encode(&digest[..16])
+}
+
 /// The codes sent for one key in the last day, oldest first: a sliding window per hour and per
 /// day.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
@@ -114,7 +132,8 @@ impl SmsWindow {
     /// Takes one code at `now_ms` if the caps allow it; otherwise the seconds until one would be
     /// allowed, and nothing is recorded.
     pub fn take(&mut self, now_ms: u64, per_hour: u32, per_day: u32) -> Result<(), u64> {
-        self.sent_ms.retain(|t| now_ms.saturating_sub(*t) < DAY_MS && *t <= now_ms);
+        // A send stamped later than `now` (a session whose test clock runs ahead) still counts.
+        self.sent_ms.retain(|t| now_ms.saturating_sub(*t) < DAY_MS);
         let wait_for = |window_ms: u64, cap: u32| -> Option<u64> {
             let inside: Vec<u64> =
                 self.sent_ms.iter().copied().filter(|t| now_ms.saturating_sub(*t) < window_ms).collect();
@@ -168,6 +187,17 @@ mod tests {
         assert_eq!(w.take(T0 + DAY_MS, 5, 4), Ok(()));
         // Old entries are dropped, so the stored window stays small.
         assert!(w.sent_ms.len() <= 4);
+    }
+
+    #[test]
+    fn tags_are_keyed_and_kept_apart() {
+        let key = Secret::new("k1");
+        let a = personal_tag(&key, "phone", "13800138000");
+        assert_eq!(a.len(), 32);
+        assert_eq!(a, personal_tag(&key, "phone", "13800138000"));
+        assert_ne!(a, personal_tag(&key, "client", "13800138000"));
+        assert_ne!(a, personal_tag(&Secret::new("k2"), "phone", "13800138000"));
+        assert!(!a.contains("138"));
     }
 
     #[test]

@@ -4,6 +4,7 @@
 
 mod api;
 mod browser;
+mod cards;
 mod cashier;
 mod gateways;
 mod secrets;

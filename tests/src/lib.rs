@@ -125,6 +125,7 @@ pub struct Credentials {
     pub sqb_app_id: String,
     pub sqb_activation_code: String,
     pub ezr_token: String,
+    pub personal_data_key: String,
 }
 
 impl Credentials {
@@ -140,6 +141,7 @@ impl Credentials {
             sqb_app_id: format!("sqbapp-{}", random_hex(6)?),
             sqb_activation_code: random_hex(8)?,
             ezr_token: format!("ezrtoken-{}", random_hex(16)?),
+            personal_data_key: format!("pdk-{}", random_hex(16)?),
         })
     }
 
@@ -153,6 +155,7 @@ impl Credentials {
             &self.sqb_vendor_key,
             &self.sqb_activation_code,
             &self.ezr_token,
+            &self.personal_data_key,
         ]
     }
 }
@@ -212,7 +215,7 @@ impl Stack {
             format!(
                 "MERCHANT_SECRET_KEY={}\nWEBHOOK_SECRET={}\nPAYZERO_APP_ID={}\nPAYZERO_APP_KEY={}\nPAYZERO_SIGN_TOKEN={}\n\
                  SHOUQIANBA_VENDOR_SN={}\nSHOUQIANBA_VENDOR_KEY={}\nSHOUQIANBA_APP_ID={}\nSHOUQIANBA_ACTIVATION_CODE={}\n\
-                 EZR_TOKEN={}\n",
+                 EZR_TOKEN={}\nPERSONAL_DATA_KEY={}\n",
                 creds.merchant_key,
                 creds.webhook_secret,
                 creds.payzero_app_id,
@@ -222,7 +225,8 @@ impl Stack {
                 creds.sqb_vendor_key,
                 creds.sqb_app_id,
                 creds.sqb_activation_code,
-                creds.ezr_token
+                creds.ezr_token,
+                creds.personal_data_key
             ),
         )?;
         let tools = root.join("tools/node_modules");
@@ -250,6 +254,9 @@ impl Stack {
             // The shortest deadline allowed, so a cashier payment left unconfirmed is canceled
             // within a test's patience.
             .args(["--var", "BARCODE_DEADLINE_SECS:30"])
+            // Every test's browser is the same loopback client: its per-address SMS caps are
+            // raised so tests do not share one budget; the per-phone caps stay the defaults.
+            .args(["--var", "SMS_PER_CLIENT_HOUR:1000", "--var", "SMS_PER_CLIENT_DAY:5000"])
             .arg("--var")
             .arg(format!("SANDBOX_ADMIN_URL:{sandbox_url}/__admin"))
             .arg("--var")

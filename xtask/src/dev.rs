@@ -92,7 +92,8 @@ pub(crate) fn dev_vars(root: &Path) -> Result<BTreeMap<String, String>> {
     let fill = |text: &str| -> Result<String> {
         Ok(text
             .replace("sk_test_change_me", &format!("sk_test_{}", random_hex(16)?))
-            .replace("whsec_change_me", &format!("whsec_{}", random_hex(16)?)))
+            .replace("whsec_change_me", &format!("whsec_{}", random_hex(16)?))
+            .replace("pdk_change_me", &format!("pdk_{}", random_hex(16)?)))
     };
     if !path.exists() {
         fs::write(&path, fill(&example)?).context("writing edge/.dev.vars")?;

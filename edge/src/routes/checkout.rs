@@ -1,6 +1,6 @@
 //! The checkout API the widget uses, authorised by a session's `client_secret` alone: the public
 //! view, QR codes, cashier barcode payments, the status long-poll and (test mode) simulated
-//! payment. No endpoint here takes an amount: the session decides it, and none cancels or
+//! payment and the session's test clock. Bank cards are in `cards.rs`. No endpoint here takes an amount: the session decides it, and none cancels or
 //! refunds: only the merchant and the session's own deadlines do.
 
 use super::{read_body, relay};
@@ -19,7 +19,7 @@ const MAX_BODY: usize = 1024;
 
 /// The client secret of the route and the session it names. Secrets not of our shape are "not
 /// found" without touching any object; the session object compares the whole secret.
-fn secret_of(ctx: &RouteContext<()>) -> Result<(String, String), EdgeError> {
+pub(super) fn secret_of(ctx: &RouteContext<()>) -> Result<(String, String), EdgeError> {
     let secret = ctx.param("secret").cloned().unwrap_or_default();
     let id = session::session_id_of_secret(&secret).ok_or(EdgeError::NotFound)?.to_owned();
     Ok((secret, id))
@@ -60,7 +60,7 @@ pub(crate) async fn barcode(mut req: Request, ctx: RouteContext<()>) -> worker::
     )
 }
 
-fn parse<T: serde::de::DeserializeOwned>(body: &[u8], what: &str) -> Result<T, EdgeError> {
+pub(super) fn parse<T: serde::de::DeserializeOwned>(body: &[u8], what: &str) -> Result<T, EdgeError> {
     decode(body)
         .map_err(|e| EdgeError::Invalid(checkout_shared::api::ErrorCode::InvalidJson, e.describe(what)))
 }
@@ -98,6 +98,28 @@ pub(crate) async fn simulate(_req: Request, ctx: RouteContext<()>) -> worker::Re
             }
             let (secret, id) = secret_of(&ctx)?;
             relay(session_do::call(&ctx.env, &id, &SessionCall::Simulate { secret }).await?).await
+        }
+        .await,
+    )
+}
+
+/// `POST /v1/checkout/{client_secret}/test/clock {"advance_secs": N}` (test mode only): moves the
+/// session's clock ahead, so tests reach cooldowns and expiries without sleeping.
+pub(crate) async fn clock(mut req: Request, ctx: RouteContext<()>) -> worker::Result<Response> {
+    #[derive(serde::Deserialize)]
+    #[serde(deny_unknown_fields)]
+    struct Advance {
+        advance_secs: u64,
+    }
+    error::handle(
+        async {
+            if !config::test_mode(&ctx.env) {
+                return Err(EdgeError::NotAvailable);
+            }
+            let (secret, id) = secret_of(&ctx)?;
+            let advance: Advance = parse(&read_body(&mut req, MAX_BODY).await?, "clock request")?;
+            let call = SessionCall::Clock { secret, advance_secs: advance.advance_secs };
+            relay(session_do::call(&ctx.env, &id, &call).await?).await
         }
         .await,
     )

@@ -2,6 +2,7 @@
 //! reading, merchant authentication, and relaying a session object's answer.
 
 pub(crate) mod assets;
+pub(crate) mod cards;
 pub(crate) mod checkout;
 pub(crate) mod notify;
 pub(crate) mod sessions;
@@ -45,10 +46,14 @@ pub(crate) fn authorize_merchant(req: &Request, env: &Env) -> Result<(), EdgeErr
 pub(crate) async fn relay(mut answer: Response) -> Result<Response, EdgeError> {
     let status = answer.status_code();
     let content_type = answer.headers().get("Content-Type")?;
+    let retry_after = answer.headers().get("Retry-After")?;
     let body = answer.bytes().await?;
     let mut response = Response::from_bytes(body)?.with_status(status);
     if let Some(ct) = content_type {
         response.headers_mut().set("Content-Type", &ct)?;
+    }
+    if let Some(secs) = retry_after {
+        response.headers_mut().set("Retry-After", &secs)?;
     }
     Ok(response)
 }

@@ -63,8 +63,10 @@ pub struct CardFlow {
     pub busy: bool,
 }
 
-/// What a shopper asks of the card flow.
-#[derive(Clone, Debug, PartialEq, Eq)]
+/// What a shopper asks of the card flow. Serialised only between the worker and the session
+/// object, in memory; `Debug` masks the form.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
 pub enum CardInput {
     /// Sign a new card; `phone_tag`/`client_tag` are keyed hashes of its mobile and of the
     /// client's address.
