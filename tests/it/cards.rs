@@ -5,6 +5,7 @@
 //! expiry forwarded and kept nowhere, and bad input refused field by field.
 
 use crate::api::http;
+use crate::gateways::{create_with, wait_until, webhook};
 use crate::with_stack;
 use anyhow::{Context, Result, bail, ensure};
 use checkout_shared::Fen;
@@ -14,7 +15,7 @@ use checkout_shared::api::{
 };
 use checkout_tests::{Stack, WebhookSink};
 use serde_json::{Value, json};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 pub(crate) const AMOUNT: u64 = 2599;
 /// The test bank of spec 5.1 with a real-shaped card number (the sandbox signs bank 999 only).
@@ -34,17 +35,7 @@ pub(crate) async fn create(
     if let Some(customer) = customer {
         request = request.with_customer(customer);
     }
-    if let Some(sink) = hooks {
-        request = request.with_notify_url(&sink.url);
-    }
-    let r = http()
-        .post(format!("{}/v1/sessions", stack.edge_url))
-        .bearer_auth(&stack.creds.merchant_key)
-        .json(&request)
-        .send()
-        .await?;
-    ensure!(r.status() == 201, "create answered {}: {}", r.status(), r.text().await?);
-    Ok(r.json().await?)
+    create_with(stack, request, hooks).await
 }
 
 pub(crate) fn signup_form(phone: &str, credit: bool) -> Value {
@@ -103,28 +94,7 @@ async fn view(stack: &Stack, cs: &str) -> Result<CheckoutView> {
 }
 
 async fn wait_paid(stack: &Stack, cs: &str) -> Result<StatusUpdate> {
-    let deadline = Instant::now() + Duration::from_secs(60);
-    let mut since = 0;
-    loop {
-        let r =
-            http().get(format!("{}/v1/checkout/{cs}/status?since={since}", stack.edge_url)).send().await?;
-        let update: StatusUpdate = r.json().await?;
-        if update.status.as_str() == "paid" {
-            return Ok(update);
-        }
-        ensure!(Instant::now() < deadline, "not paid: {update:?}");
-        since = update.version;
-    }
-}
-
-async fn webhook(sink: &WebhookSink, kind: &str) -> Result<Value> {
-    for _ in 0..100 {
-        if let Some(event) = sink.events().into_iter().find(|e| e["type"] == kind) {
-            return Ok(event);
-        }
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
-    bail!("no {kind} event; received {:?}", sink.events())
+    wait_until(stack, cs, Duration::from_secs(60), |u| u.status.as_str() == "paid").await
 }
 
 async fn customer_cards(stack: &Stack, customer: &str) -> Result<CustomerCards> {

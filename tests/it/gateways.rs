@@ -24,8 +24,17 @@ pub(crate) async fn create(
     methods: &[PaymentMethod],
     hooks: Option<&WebhookSink>,
 ) -> Result<SessionCreated> {
-    let mut request =
+    let request =
         CreateSessionRequest::new(Fen(AMOUNT), "E2E 收银台", order_no).with_methods(methods.to_vec());
+    create_with(stack, request, hooks).await
+}
+
+/// Creates the session `request` describes as a merchant server would, notifying `hooks`.
+pub(crate) async fn create_with(
+    stack: &Stack,
+    mut request: CreateSessionRequest,
+    hooks: Option<&WebhookSink>,
+) -> Result<SessionCreated> {
     if let Some(sink) = hooks {
         request = request.with_notify_url(&sink.url);
     }
@@ -68,7 +77,7 @@ async fn admin(stack: &Stack, path: &str, body: Value) -> Result<Value> {
 }
 
 /// Long-polls until `done` holds or `limit` passes (each poll is bounded by the edge's wait).
-async fn wait_until(
+pub(crate) async fn wait_until(
     stack: &Stack,
     cs: &str,
     limit: Duration,
@@ -86,7 +95,7 @@ async fn wait_until(
 }
 
 /// Waits (bounded) for the merchant's endpoint to receive an event of `kind`.
-async fn webhook(sink: &WebhookSink, kind: &str) -> Result<Value> {
+pub(crate) async fn webhook(sink: &WebhookSink, kind: &str) -> Result<Value> {
     for _ in 0..100 {
         if let Some(event) = sink.events().into_iter().find(|e| e["type"] == kind) {
             return Ok(event);

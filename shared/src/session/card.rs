@@ -63,6 +63,25 @@ pub struct CardFlow {
     pub busy: bool,
 }
 
+impl CardFlow {
+    /// A flow at `step` whose first call is out (`busy`).
+    fn start(step: CardStep, card: SavedCard, phone_tag: &str, client_tag: &str) -> CardFlow {
+        CardFlow {
+            step,
+            card,
+            request_id: None,
+            attempt: None,
+            phone_tag: phone_tag.to_owned(),
+            client_tag: client_tag.to_owned(),
+            code_sent_ms: None,
+            wrong_codes: 0,
+            problem: None,
+            gateway_code: None,
+            busy: true,
+        }
+    }
+}
+
 /// What a shopper asks of the card flow. Serialised only between the worker and the session
 /// object, in memory; `Debug` masks the form.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -218,17 +237,8 @@ impl Session {
             phone: mask_phone(form.mobile.expose()),
         };
         self.card = Some(CardFlow {
-            step: CardStep::SignupCodeSent,
-            card,
             request_id: Some(request_id.clone()),
-            attempt: None,
-            phone_tag: phone_tag.clone(),
-            client_tag: client_tag.clone(),
-            code_sent_ms: None,
-            wrong_codes: 0,
-            problem: None,
-            gateway_code: None,
-            busy: true,
+            ..CardFlow::start(CardStep::SignupCodeSent, card, &phone_tag, &client_tag)
         });
         self.card_refusal = None;
         let op = Op::PayzeroAgreeApply { request_id, form: Some(form) };
@@ -332,17 +342,8 @@ impl Session {
             }
         };
         self.card = Some(CardFlow {
-            step: CardStep::PayCodeSent,
-            card: stored.card.clone(),
-            request_id: None,
             attempt: Some(index),
-            phone_tag: stored.phone_tag.clone(),
-            client_tag: client_tag.clone(),
-            code_sent_ms: None,
-            wrong_codes: 0,
-            problem: None,
-            gateway_code: None,
-            busy: true,
+            ..CardFlow::start(CardStep::PayCodeSent, stored.card.clone(), &stored.phone_tag, &client_tag)
         });
         self.card_refusal = None;
         self.queue_with_permits(Some(index), op, &stored.phone_tag, &client_tag, now_ms);
