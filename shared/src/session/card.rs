@@ -61,6 +61,13 @@ pub struct CardFlow {
     pub gateway_code: Option<String>,
     /// A call for this flow is out: the request that made it waits for the answer.
     pub busy: bool,
+    /// The payment was started by the sign-up's confirmation: if the limits hold its code back,
+    /// that request still succeeds (the card is signed) and the view says when to pay.
+    #[serde(default)]
+    pub auto_pay: bool,
+    /// Unix ms until which a limiter refuses another code (shown as `resend_at`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub blocked_until_ms: Option<u64>,
 }
 
 impl CardFlow {
@@ -78,6 +85,8 @@ impl CardFlow {
             problem: None,
             gateway_code: None,
             busy: true,
+            auto_pay: false,
+            blocked_until_ms: None,
         }
     }
 }
@@ -343,6 +352,7 @@ impl Session {
         };
         self.card = Some(CardFlow {
             attempt: Some(index),
+            auto_pay: !resend,
             ..CardFlow::start(CardStep::PayCodeSent, stored.card.clone(), &stored.phone_tag, &client_tag)
         });
         self.card_refusal = None;
@@ -461,11 +471,13 @@ impl Session {
                 format!("the SMS limits could not be checked ({other:?}); try again"),
             ),
         };
-        self.card_step_refused(attempt, refusal);
+        self.card_step_refused(attempt, refusal, now_ms);
     }
 
     /// A card request ends refused before any code was sent: the flow goes back to where it was.
-    fn card_step_refused(&mut self, attempt: Option<u32>, refusal: Refusal) {
+    /// The payment a sign-up started is not the request's failure: the card stays signed, and
+    /// the view says when a code may be sent.
+    fn card_step_refused(&mut self, attempt: Option<u32>, refusal: Refusal, now_ms: u64) {
         if let Some(index) = attempt
             && let Some(a) = self.attempt_mut(index)
             && a.state == AttemptState::Issuing
@@ -485,6 +497,14 @@ impl Session {
                 _ => {}
             }
         }
+        if let Some(flow) = self.card.as_mut() {
+            flow.blocked_until_ms =
+                refusal.retry_after.map(|s| now_ms.saturating_add(s.saturating_mul(1000)));
+            if flow.auto_pay && flow.step == CardStep::Signed {
+                flow.auto_pay = false;
+                return;
+            }
+        }
         self.card_refusal = Some(refusal);
     }
 
@@ -502,7 +522,7 @@ impl Session {
             }
             other => {
                 let refusal = refused(other);
-                self.card_step_refused(None, refusal);
+                self.card_step_refused(None, refusal, now_ms);
             }
         }
     }
@@ -540,12 +560,13 @@ impl Session {
                 // the same limits as any other code. Refused, the card stays signed and the
                 // shopper pays when the limit allows.
                 let card_id = stored.card.id.clone();
-                if let Err(refusal) = self.pay_with(&card_id, None, client_tag, false, now_ms) {
-                    if let Some(flow) = self.card.as_mut() {
-                        flow.step = CardStep::Signed;
-                        flow.busy = false;
-                    }
-                    self.card_refusal = Some(refusal);
+                if let Err(refusal) = self.pay_with(&card_id, None, client_tag, false, now_ms)
+                    && let Some(flow) = self.card.as_mut()
+                {
+                    flow.step = CardStep::Signed;
+                    flow.busy = false;
+                    flow.blocked_until_ms =
+                        refusal.retry_after.map(|s| now_ms.saturating_add(s.saturating_mul(1000)));
                 }
             }
             Outcome::Rejected { code, .. } => self.wrong_code(None, code),
@@ -724,7 +745,8 @@ impl Session {
             Some(AttemptState::Declined) => CardStep::Failed,
             _ => flow.step.clone(),
         };
-        let resend_at = self.next_sms_ms().map_or(now, |ms| ms.div_ceil(1000)).max(now);
+        let resend_at =
+            self.next_sms_ms().max(flow.blocked_until_ms).map_or(now, |ms| ms.div_ceil(1000)).max(now);
         let code_expires_at =
             flow.code_sent_ms.map(|ms| ms / 1000 + SMS_CODE_LIFETIME_SECS).filter(|at| *at > now);
         Some(CardView {

@@ -612,3 +612,29 @@ fn every_card_call_survives_every_failure_mode_and_ends_consistent() {
         }
     }
 }
+
+#[test]
+fn a_payment_code_held_back_by_a_limiter_leaves_the_card_signed() {
+    let mut s = card_session();
+    signup(&mut s, NOW_MS).unwrap();
+    drive(&mut s, NOW_MS, gateway);
+    code(&mut s, signup_code, "123456", NOW_MS + 10_000).unwrap();
+    // The phone's limiter refuses the payment code for 10 minutes.
+    drive(&mut s, NOW_MS + 10_000, |op| match op {
+        Op::SmsPermit { key, .. } if key.name.starts_with("phone:") => {
+            Answer::Http { status: 429, body: br#"{"retry_after": 600}"#.to_vec() }
+        }
+        other => gateway(other),
+    });
+    // The sign-up itself succeeded: the view says signed, and when the code may be sent.
+    let v = view(&mut s, NOW_MS + 10_000);
+    assert_eq!(v.step, CardStep::Signed);
+    assert_eq!(v.resend_at, NOW + 10 + 600);
+    let card_id = v.card.unwrap().id;
+    assert_eq!(s.agreements.len(), 1);
+    // Later the shopper pays with the signed card.
+    let later = NOW_MS + 700_000;
+    s.handle(Input::Card(CardInput::Pay { card_id, saved: None, client_tag: "ip1".into() }), later).unwrap();
+    drive(&mut s, later, gateway);
+    assert_eq!(view(&mut s, later).step, CardStep::PayCodeSent);
+}
