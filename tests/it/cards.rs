@@ -207,6 +207,17 @@ fn expired_codes_credit_cards_and_bad_input() {
             Err((400, body)) => ensure!(body["error"]["code"] == "invalid_json", "{body}"),
             other => bail!("an amount field was accepted: {other:?}"),
         }
+        // A wrong type: the error names the field and never repeats the value.
+        let mut typed = signup_form("13800138002", false);
+        typed["card_number"] = json!(6_217_920_151_050_000_u64);
+        match card(&stack, cs, "card/signup", typed).await? {
+            Err((400, body)) => {
+                ensure!(body["error"]["code"] == "invalid_json", "{body}");
+                ensure!(body["error"]["message"].as_str().unwrap_or("").contains("card_number"), "{body}");
+                ensure!(!body.to_string().contains(CARD), "the card number echoed: {body}");
+            }
+            other => bail!("a numeric card number was accepted: {other:?}"),
+        }
         let mut debit_cvv = signup_form("13800138002", false);
         debit_cvv["cvv2"] = json!("123");
         match card(&stack, cs, "card/signup", debit_cvv).await? {
