@@ -194,6 +194,10 @@ pub struct CheckoutView {
     /// Grows by one at every change the widget can see (status, a barcode payment's progress);
     /// the long-poll waits for a larger one.
     pub version: u64,
+    /// The session's clock (unix seconds) when the view was made: the widget counts down to
+    /// `expires_at`, `resend_at` and the like from it, whatever the device's clock says.
+    #[serde(default)]
+    pub now: u64,
     /// The QR code currently issued, if any and still payable.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub qr: Option<QrView>,

@@ -1360,6 +1360,7 @@ impl Session {
             return_url: self.params.return_url.clone(),
             test_mode,
             version: self.version,
+            now,
             qr: if self.status == Status::Open {
                 self.attempts.iter().rev().find_map(|a| a.qr_view(now))
             } else {

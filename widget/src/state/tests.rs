@@ -17,6 +17,7 @@ fn view() -> CheckoutView {
         return_url: None,
         test_mode: true,
         version: 3,
+        now: 0,
         qr: None,
         barcode: None,
         card: None,
