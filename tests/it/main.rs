@@ -4,6 +4,7 @@
 
 mod api;
 mod browser;
+mod card_ui;
 mod cards;
 mod cashier;
 mod gateways;
