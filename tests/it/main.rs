@@ -6,6 +6,7 @@ mod api;
 mod browser;
 mod cards;
 mod cashier;
+mod demo;
 mod gateways;
 mod secrets;
 mod terminal;
