@@ -32,7 +32,7 @@ pub(crate) async fn save_screenshot(client: &Client, name: &str) -> Result<()> {
 
 /// Picks WeChat Pay on an open hosted page and checks the QR on screen against the sandbox.
 /// The session's first attempt is its first Payzero order, `{session id}_0`.
-async fn pick_wechat_and_check_qr(
+pub(crate) async fn pick_wechat_and_check_qr(
     client: &Client,
     stack: &checkout_tests::Stack,
     session_id: &str,
@@ -84,7 +84,9 @@ fn demo_shop_purchase_ends_with_a_verified_webhook() {
         let client = &browser.client;
         client.goto(&stack.demo_url).await?;
         wait_for(client, "button[data-product=\"sample\"]", Duration::from_secs(10)).await?.click().await?;
-        // The shop's server created the session and sent us to the edge's hosted page.
+        // The shop's server created the session; its order page embeds the checkout and offers
+        // the hosted page as the other way to pay: this test takes that one.
+        wait_for(client, "a[data-testid=\"hosted-link\"]", Duration::from_secs(10)).await?.click().await?;
         let deadline = Instant::now() + Duration::from_secs(10);
         let mut url = client.current_url().await?;
         while !url.path().starts_with("/pay/") && Instant::now() < deadline {

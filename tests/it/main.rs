@@ -7,6 +7,7 @@ mod browser;
 mod card_ui;
 mod cards;
 mod cashier;
+mod demo;
 mod gateways;
 mod secrets;
 mod terminal;

@@ -208,6 +208,10 @@ impl Stack {
 
         let edge_port = free_port()?;
         let edge_url = format!("http://127.0.0.1:{edge_port}");
+        // The demo shop embeds the checkout, so its origin is the one merchant origin the edge
+        // lets frame its hosted page (and call the checkout API): known before the edge starts.
+        let demo_port = free_port()?;
+        let demo_origin = format!("http://127.0.0.1:{demo_port}");
         // An env file replaces edge/.dev.vars entirely, so a developer's local keys play no part.
         let env_file = state_dir.join("edge.env");
         fs::write(
@@ -261,6 +265,8 @@ impl Stack {
             .arg(format!("SANDBOX_ADMIN_URL:{sandbox_url}/__admin"))
             .arg("--var")
             .arg(format!("PUBLIC_BASE_URL:{edge_url}"))
+            .arg("--var")
+            .arg(format!("ALLOWED_ORIGINS:{demo_origin}"))
             .args(["--show-interactive-dev-session=false", "--log-level", "info"])
             .current_dir(root.join("edge"))
             .env("PATH", path)
@@ -277,7 +283,7 @@ impl Stack {
         let demo = Process::spawn(
             "demo",
             Command::new(&demo_bin)
-                .args(["--port", "0"])
+                .args(["--port", &demo_port.to_string()])
                 .env("EDGE_URL", &edge_url)
                 .env("MERCHANT_SECRET_KEY", &creds.merchant_key)
                 .env("WEBHOOK_SECRET", &creds.webhook_secret),
@@ -285,6 +291,9 @@ impl Stack {
         )?;
         let line = demo.wait_for("demo shop listening on", Duration::from_secs(30))?;
         let demo_url = url_in(&line).context("demo address")?;
+        if demo_url != demo_origin {
+            bail!("the demo shop listens on {demo_url}, the edge lets {demo_origin} frame the checkout");
+        }
         Ok(Stack { sandbox_url, edge_url, demo_url, creds, state_dir, demo, edge, sandbox })
     }
 

@@ -34,6 +34,36 @@ pub(crate) const DECLARE_DELAY_MS: u64 = 60_000;
 pub(crate) const REFUND_DELAY_MS: u64 = 60_000;
 /// The payment SMS code the sandbox treats as mistyped (any other 6 characters are right).
 pub(crate) const WRONG_SMS_CODE: &str = "000000";
+/// A card signed with a number ending in this pays without an SMS: createAndQuickpay (and
+/// redoQuickpay) answer PAY_SUCCEED at once (spec 5.3, "no SMS needed").
+pub(crate) const NO_SMS_PAID_CARD_SUFFIX: &str = "0002";
+/// A card signed with a number ending in this needs no SMS but settles later: PAY_SMS_CONFIRMED,
+/// then PAY_SUCCEED (and its notification) `SETTLE_DELAY_MS` of sandbox time later.
+pub(crate) const NO_SMS_CONFIRMED_CARD_SUFFIX: &str = "0003";
+
+/// What the channel asks for to pay with an agreement (spec 5.3), chosen by the last four digits
+/// of the card the agreement was signed with.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum QuickpayPath {
+    /// PAY_APPLIED: a payment SMS is sent and confirmQuickpay finishes the payment.
+    Sms,
+    /// PAY_SUCCEED at once, no SMS.
+    PaidAtOnce,
+    /// PAY_SMS_CONFIRMED, no SMS; settled later like an automatic payment.
+    ConfirmedThenSettled,
+}
+
+impl QuickpayPath {
+    fn for_card(acctno: &str) -> Self {
+        if acctno.ends_with(NO_SMS_PAID_CARD_SUFFIX) {
+            QuickpayPath::PaidAtOnce
+        } else if acctno.ends_with(NO_SMS_CONFIRMED_CARD_SUFFIX) {
+            QuickpayPath::ConfirmedThenSettled
+        } else {
+            QuickpayPath::Sms
+        }
+    }
+}
 
 /// A business failure, answered as `{success:false, errorCode, errorMsg}` with HTTP 200.
 /// 30001 and 500xx are the spec's; the others are the sandbox's own, listed in the README.
@@ -469,10 +499,10 @@ impl Payzero {
     fn run(&mut self, job: Job, at_ms: u64, rng: &mut impl Rng) {
         match job {
             Job::Settle { mcht_order_no } => {
-                let due = self
-                    .orders
-                    .get(&mcht_order_no)
-                    .is_some_and(|o| o.channel.automatic() && o.pay_status == PayStatus::PayApplied);
+                let due = self.orders.get(&mcht_order_no).is_some_and(|o| {
+                    (o.channel.automatic() && o.pay_status == PayStatus::PayApplied)
+                        || (o.channel == Channel::Quickpay && o.pay_status == PayStatus::PaySmsConfirmed)
+                });
                 if due {
                     self.succeed(&mcht_order_no, Psp::Allinpay, at_ms, rng);
                 }
@@ -800,22 +830,65 @@ impl Payzero {
         Ok(response)
     }
 
-    /// 5.3 `POST /order/createAndQuickpay`: the payment SMS is sent; PAY_APPLIED.
-    pub(crate) fn create_quickpay(&mut self, order: Order, now_ms: u64) -> Result<QuickpayResponse, PzError> {
+    /// 5.3 `POST /order/createAndQuickpay`: usually the payment SMS is sent (PAY_APPLIED); for
+    /// the test cards of `QuickpayPath` no SMS is needed (PAY_SUCCEED, or PAY_SMS_CONFIRMED).
+    pub(crate) fn create_quickpay(
+        &mut self,
+        order: Order,
+        now_ms: u64,
+        rng: &mut impl Rng,
+    ) -> Result<QuickpayResponse, PzError> {
         let agreeid =
             order.agreeid.clone().filter(|a| !a.is_empty()).ok_or_else(|| PzError::param("agreeid"))?;
         self.check_new(&order)?;
-        if !self.agreements.contains_key(&agreeid) {
-            return Err(PzError::not_found("协议号", &agreeid));
-        }
+        let path = self.quickpay_path(&agreeid)?;
         let no = order.mcht_order_no.clone();
         let mut rec = PzOrder::new(order, Channel::Quickpay, now_ms);
-        rec.pay_status = PayStatus::PayApplied;
         rec.psp = Some(Psp::Allinpay);
-        rec.quickpay =
-            Some(QuickpayState { agreeid: agreeid.clone(), sms: SmsState::Awaiting, sms_sent_ms: now_ms });
         self.insert(rec);
-        Ok(quickpay_response(&no, &agreeid, PayStatus::PayApplied, Some("请输入短信验证码")))
+        Ok(self.start_quickpay(&no, &agreeid, path, now_ms, rng))
+    }
+
+    /// How a payment with this agreement goes; 30003 for an unknown agreement.
+    fn quickpay_path(&self, agreeid: &str) -> Result<QuickpayPath, PzError> {
+        self.agreements
+            .get(agreeid)
+            .map(|a| QuickpayPath::for_card(a.acctno.expose()))
+            .ok_or_else(|| PzError::not_found("协议号", agreeid))
+    }
+
+    /// Starts (or restarts) paying a quick-pay order with an agreement, and answers the state it
+    /// is in: waiting for its SMS code, paid, or confirmed and settling later.
+    fn start_quickpay(
+        &mut self,
+        no: &str,
+        agreeid: &str,
+        path: QuickpayPath,
+        now_ms: u64,
+        rng: &mut impl Rng,
+    ) -> QuickpayResponse {
+        // No SMS was sent on the no-SMS paths: confirmQuickpay then has no code to check (50062).
+        let sms = if path == QuickpayPath::Sms { SmsState::Awaiting } else { SmsState::Used };
+        if let Some(o) = self.orders.get_mut(no) {
+            o.pay_status = PayStatus::PayApplied;
+            o.quickpay = Some(QuickpayState { agreeid: agreeid.to_owned(), sms, sms_sent_ms: now_ms });
+        }
+        match path {
+            QuickpayPath::Sms => {
+                quickpay_response(no, agreeid, PayStatus::PayApplied, Some("请输入短信验证码"))
+            }
+            QuickpayPath::PaidAtOnce => {
+                self.succeed(no, Psp::Allinpay, now_ms, rng);
+                quickpay_response(no, agreeid, PayStatus::PaySucceed, None)
+            }
+            QuickpayPath::ConfirmedThenSettled => {
+                if let Some(o) = self.orders.get_mut(no) {
+                    o.pay_status = PayStatus::PaySmsConfirmed;
+                }
+                self.schedule(now_ms + SETTLE_DELAY_MS, Job::Settle { mcht_order_no: no.to_owned() });
+                quickpay_response(no, agreeid, PayStatus::PaySmsConfirmed, Some("支付处理中"))
+            }
+        }
     }
 
     /// 5.4 `POST /order/confirmQuickpay`. A wrong or late code burns the SMS: every later confirm
@@ -855,38 +928,28 @@ impl Payzero {
         Ok(quickpay_response(&req.mcht_order_no, &agreeid, PayStatus::PaySucceed, None))
     }
 
-    /// 5.5 `POST /order/redoQuickpay`: a new SMS, possibly with another agreement.
+    /// 5.5 `POST /order/redoQuickpay`: a new SMS, possibly with another agreement (whose test
+    /// card may need no SMS, as in createAndQuickpay).
     pub(crate) fn redo_quickpay(
         &mut self,
         req: RedoQuickpayRequest,
         now_ms: u64,
+        rng: &mut impl Rng,
     ) -> Result<QuickpayResponse, PzError> {
         if req.agreeid.is_empty() {
             return Err(PzError::param("agreeid"));
         }
-        let known = self.agreements.contains_key(&req.agreeid);
-        let o = self.order_mut(&req.mcht_order_no)?;
+        let o = self.order(&req.mcht_order_no)?;
         if o.channel != Channel::Quickpay {
             return Err(PzError::state("该订单不是快捷支付订单"));
         }
-        if o.pay_status == PayStatus::PaySucceed {
-            return Err(PzError::state("订单已支付成功"));
+        match o.pay_status {
+            PayStatus::PaySucceed => return Err(PzError::state("订单已支付成功")),
+            PayStatus::PaySmsConfirmed => return Err(PzError::state("订单支付处理中")),
+            _ => {}
         }
-        if !known {
-            return Err(PzError::not_found("协议号", &req.agreeid));
-        }
-        o.pay_status = PayStatus::PayApplied;
-        o.quickpay = Some(QuickpayState {
-            agreeid: req.agreeid.clone(),
-            sms: SmsState::Awaiting,
-            sms_sent_ms: now_ms,
-        });
-        Ok(quickpay_response(
-            &req.mcht_order_no,
-            &req.agreeid,
-            PayStatus::PayApplied,
-            Some("请输入短信验证码"),
-        ))
+        let path = self.quickpay_path(&req.agreeid)?;
+        Ok(self.start_quickpay(&req.mcht_order_no, &req.agreeid, path, now_ms, rng))
     }
 
     // -----------------------------------------------------------------------------------------

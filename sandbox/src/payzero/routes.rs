@@ -283,7 +283,7 @@ async fn agree_confirm(State(shared): Shd, bytes: Bytes) -> Response {
 }
 
 async fn create_quickpay(State(shared): Shd, bytes: Bytes) -> Response {
-    json_call(&shared, &bytes, |st, now, req: Order| st.payzero.create_quickpay(req, now)).await
+    json_call(&shared, &bytes, |st, now, req: Order| st.payzero.create_quickpay(req, now, &mut st.rng)).await
 }
 
 async fn confirm_quickpay(State(shared): Shd, bytes: Bytes) -> Response {
@@ -294,7 +294,10 @@ async fn confirm_quickpay(State(shared): Shd, bytes: Bytes) -> Response {
 }
 
 async fn redo_quickpay(State(shared): Shd, bytes: Bytes) -> Response {
-    json_call(&shared, &bytes, |st, now, req: RedoQuickpayRequest| st.payzero.redo_quickpay(req, now)).await
+    json_call(&shared, &bytes, |st, now, req: RedoQuickpayRequest| {
+        st.payzero.redo_quickpay(req, now, &mut st.rng)
+    })
+    .await
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -23,10 +23,15 @@ fn declared_order(no: &str) -> Order {
 }
 
 fn sign_agreement(pz: &mut Payzero, rng: &mut StdRng) -> String {
+    sign_card(pz, rng, "R1", "6217920151050000")
+}
+
+/// Signs an agreement for a card number (its last four digits pick the quick-pay path).
+fn sign_card(pz: &mut Payzero, rng: &mut StdRng, request_id: &str, card: &str) -> String {
     let apply = AgreeApplyRequest::debit(
-        "R1",
+        request_id,
         "张三",
-        "6217920151050000",
+        card,
         BankCode::NetsUnionTest,
         "310113198010101234",
         "13800138000",
@@ -34,7 +39,7 @@ fn sign_agreement(pz: &mut Payzero, rng: &mut StdRng) -> String {
     let a = pz.agree_apply(apply, T0).unwrap();
     assert_eq!(a.agreeid, None);
     assert_eq!(a.bankname.as_deref(), Some("网联测试专用银行"));
-    let c = pz.agree_confirm(AgreeConfirmRequest::new("R1", "088407"), T0, rng).unwrap();
+    let c = pz.agree_confirm(AgreeConfirmRequest::new(request_id, "088407"), T0, rng).unwrap();
     c.agreeid.unwrap()
 }
 
@@ -91,33 +96,128 @@ fn agreements_follow_the_test_environment_rules() {
 fn a_wrong_payment_code_burns_the_sms_until_redo() {
     let (mut pz, mut rng) = setup();
     let agreeid = sign_agreement(&mut pz, &mut rng);
-    let r = pz.create_quickpay(order("Q1").with_agreeid(&agreeid), T0).unwrap();
+    let r = pz.create_quickpay(order("Q1").with_agreeid(&agreeid), T0, &mut rng).unwrap();
     assert_eq!(r.pay_status, PayStatus::PayApplied);
     let confirm = |code: &str| ConfirmQuickpayRequest::new("Q1", agreeid.clone(), code);
     assert_eq!(pz.confirm_quickpay(confirm(WRONG_SMS_CODE), T0, &mut rng).unwrap_err().code, "50061");
     // The right code no longer works: "请求异常".
     let err = pz.confirm_quickpay(confirm("123456"), T0, &mut rng).unwrap_err();
     assert_eq!((err.code.as_str(), err.msg.as_str()), ("50062", "请求异常"));
-    pz.redo_quickpay(RedoQuickpayRequest::new("Q1", agreeid.clone()), T0 + 1000).unwrap();
+    pz.redo_quickpay(RedoQuickpayRequest::new("Q1", agreeid.clone()), T0 + 1000, &mut rng).unwrap();
     let ok = pz.confirm_quickpay(confirm("123456"), T0 + 2000, &mut rng).unwrap();
     assert_eq!(ok.pay_status, PayStatus::PaySucceed);
     assert_eq!(pz.outbox.len(), 1);
-    assert_eq!(pz.redo_quickpay(RedoQuickpayRequest::new("Q1", agreeid), T0).unwrap_err().code, "30004");
+    assert_eq!(
+        pz.redo_quickpay(RedoQuickpayRequest::new("Q1", agreeid), T0, &mut rng).unwrap_err().code,
+        "30004"
+    );
 }
 
 #[test]
 fn a_payment_code_expires_after_three_minutes() {
     let (mut pz, mut rng) = setup();
     let agreeid = sign_agreement(&mut pz, &mut rng);
-    pz.create_quickpay(order("Q2").with_agreeid(&agreeid), T0).unwrap();
+    pz.create_quickpay(order("Q2").with_agreeid(&agreeid), T0, &mut rng).unwrap();
     let late = pz.confirm_quickpay(
         ConfirmQuickpayRequest::new("Q2", agreeid.clone(), "123456"),
         T0 + PAY_SMS_TTL_MS + 1,
         &mut rng,
     );
     assert_eq!(late.unwrap_err().code, "50063");
-    assert_eq!(pz.create_quickpay(order("Q3").with_agreeid("000"), T0).unwrap_err().code, "30003");
-    assert_eq!(pz.create_quickpay(order("Q3"), T0).unwrap_err(), PzError::param("agreeid"));
+    assert_eq!(pz.create_quickpay(order("Q3").with_agreeid("000"), T0, &mut rng).unwrap_err().code, "30003");
+    assert_eq!(pz.create_quickpay(order("Q3"), T0, &mut rng).unwrap_err(), PzError::param("agreeid"));
+}
+
+#[test]
+fn a_card_ending_0002_pays_at_once_without_an_sms() {
+    let (mut pz, mut rng) = setup();
+    let agreeid = sign_card(&mut pz, &mut rng, "R2", "6217920151050002");
+    let r = pz.create_quickpay(order("N1").with_agreeid(&agreeid), T0, &mut rng).unwrap();
+    assert_eq!(r.pay_status, PayStatus::PaySucceed);
+    let paid = pz.order("N1").unwrap().result();
+    assert_eq!(paid.pay_status, PayStatus::PaySucceed);
+    assert!(paid.payment_order_no.is_some() && paid.payment_datetime.is_some());
+    assert_eq!(pz.outbox.len(), 1, "PAY_STATUS_NOTIFY as for any payment");
+    assert_eq!(pz.outbox[0].msg_type, MsgType::PayStatusNotify);
+    assert_eq!(pz.outbox[0].result.pay_status, PayStatus::PaySucceed);
+    // No SMS was sent, so there is no code to confirm.
+    let confirm = ConfirmQuickpayRequest::new("N1", agreeid.clone(), "123456");
+    assert_eq!(pz.confirm_quickpay(confirm, T0, &mut rng).unwrap_err().code, "30004");
+
+    // redoQuickpay switching an order waiting for its SMS to such a card pays it at once too.
+    let sms_card = sign_agreement(&mut pz, &mut rng);
+    let r = pz.create_quickpay(order("N2").with_agreeid(&sms_card), T0, &mut rng).unwrap();
+    assert_eq!(r.pay_status, PayStatus::PayApplied);
+    let redo = pz.redo_quickpay(RedoQuickpayRequest::new("N2", agreeid), T0 + 1000, &mut rng).unwrap();
+    assert_eq!(redo.pay_status, PayStatus::PaySucceed);
+    assert_eq!(pz.order("N2").unwrap().pay_status, PayStatus::PaySucceed);
+    assert_eq!(pz.outbox.len(), 2);
+}
+
+#[test]
+fn a_card_ending_0003_is_confirmed_without_an_sms_and_settles_30_s_later() {
+    let (mut pz, mut rng) = setup();
+    let agreeid = sign_card(&mut pz, &mut rng, "R3", "6217920151050003");
+    let r = pz.create_quickpay(order("N3").with_agreeid(&agreeid), T0, &mut rng).unwrap();
+    assert_eq!(r.pay_status, PayStatus::PaySmsConfirmed);
+    assert_eq!(pz.order("N3").unwrap().result().payment_order_no, None);
+    assert!(pz.outbox.is_empty(), "no notification before it settles");
+    // Nothing to confirm, and no new SMS for an order being settled.
+    let confirm = ConfirmQuickpayRequest::new("N3", agreeid.clone(), "123456");
+    assert_eq!(pz.confirm_quickpay(confirm, T0, &mut rng).unwrap_err().code, "50062");
+    let redo = RedoQuickpayRequest::new("N3", agreeid.clone());
+    assert_eq!(pz.redo_quickpay(redo, T0, &mut rng).unwrap_err().code, "30004");
+
+    pz.tick(T0 + SETTLE_DELAY_MS - 1, &mut rng);
+    assert_eq!(pz.order("N3").unwrap().pay_status, PayStatus::PaySmsConfirmed);
+    pz.tick(T0 + SETTLE_DELAY_MS, &mut rng);
+    let paid = pz.order("N3").unwrap().result();
+    assert_eq!(paid.pay_status, PayStatus::PaySucceed);
+    assert_eq!(paid.payment_datetime.map(|d| d.to_string()), Some(timefmt::compact(T0 + SETTLE_DELAY_MS)));
+    assert_eq!(pz.outbox.len(), 1);
+    assert_eq!(pz.outbox[0].result.pay_status, PayStatus::PaySucceed);
+
+    // redoQuickpay onto such a card: PAY_SMS_CONFIRMED, settled later in the same way.
+    let sms_card = sign_agreement(&mut pz, &mut rng);
+    pz.create_quickpay(order("N4").with_agreeid(&sms_card), T0, &mut rng).unwrap();
+    let redo = pz.redo_quickpay(RedoQuickpayRequest::new("N4", agreeid), T0, &mut rng).unwrap();
+    assert_eq!(redo.pay_status, PayStatus::PaySmsConfirmed);
+    pz.tick(T0 + SETTLE_DELAY_MS, &mut rng);
+    assert_eq!(pz.order("N4").unwrap().pay_status, PayStatus::PaySucceed);
+}
+
+#[test]
+fn other_cards_still_ask_for_an_sms() {
+    for (i, card) in ["6217920151050000", "6217920151050001", "6217920151050020", "6217920151000030"]
+        .into_iter()
+        .enumerate()
+    {
+        let (mut pz, mut rng) = setup();
+        let agreeid = sign_card(&mut pz, &mut rng, &format!("R{i}"), card);
+        let r = pz.create_quickpay(order("S1").with_agreeid(&agreeid), T0, &mut rng).unwrap();
+        assert_eq!(r.pay_status, PayStatus::PayApplied, "{card}");
+        assert_eq!(pz.order("S1").unwrap().quickpay.as_ref().map(|q| q.sms), Some(SmsState::Awaiting));
+    }
+}
+
+#[test]
+fn agreement_state_debug_never_shows_personal_data_in_clear() {
+    let (mut pz, mut rng) = setup();
+    let apply = AgreeApplyRequest::debit(
+        "R7",
+        "张三",
+        "6217920151057777",
+        BankCode::NetsUnionTest,
+        "310113198010105678",
+        "13812345678",
+    )
+    .with_credit_card("987", "2812");
+    pz.agree_apply(apply, T0).unwrap();
+    pz.agree_confirm(AgreeConfirmRequest::new("R7", "088407"), T0, &mut rng).unwrap();
+    let debug = format!("{:?} {:?}", pz.applications, pz.agreements);
+    for secret in ["6217920151057777", "310113198010105678", "13812345678", "\"987\"", "\"2812\""] {
+        assert!(!debug.contains(secret), "{secret} in {debug}");
+    }
 }
 
 #[test]

@@ -159,6 +159,75 @@ async fn quick_pay_signs_with_test_bank_999_and_confirms_by_sms() {
     assert_eq!(late.json()["errorCode"], "50063");
 }
 
+/// Signs the spec's example application with another card number and answers the agreement.
+async fn sign_card(env: &Env, token: &str, request_id: &str, acctno: &str) -> String {
+    let mut apply: Value = serde_json::from_str(AGREE_APPLY_EXAMPLE).unwrap();
+    apply["acctno"] = json!(acctno);
+    apply["requestId"] = json!(request_id);
+    env.pz_ok(token, "/sdbc/agreeApply", &apply).await;
+    let c =
+        env.pz_ok(token, "/sdbc/agreeConfirm", &json!({"requestId": request_id, "smsCode": "088407"})).await;
+    c["agreeid"].as_str().unwrap().to_owned()
+}
+
+#[tokio::test]
+async fn quick_pay_without_sms_for_the_test_cards_ending_0002_and_0003() {
+    let mut rx = Receiver::start().await;
+    let env = Env::with(Config::default().with_payzero_notify_url(rx.url.clone())).await;
+    let token = env.pz_login().await;
+
+    // …0002: paid at once, notified as any payment.
+    let paid_card = sign_card(&env, &token, "NS1", "6217920151050002").await;
+    let mut o = order("NS-PAID", 3352);
+    o["agreeid"] = json!(paid_card);
+    let p = env.pz_ok(&token, "/order/createAndQuickpay", &o).await;
+    assert_eq!(p["payStatus"], "PAY_SUCCEED");
+    let q = env.pz_get_ok(&token, "/order/queryOrder?mchtOrderNo=NS-PAID").await;
+    assert_eq!(q["payStatus"], "PAY_SUCCEED");
+    assert!(q["paymentOrderNo"].is_string() && !q["paymentDatetime"].is_null(), "{q}");
+    let n = rx.next().await;
+    assert_eq!(n["msgType"], "PAY_STATUS_NOTIFY");
+    let body: Value = serde_json::from_str(n["msgBody"].as_str().unwrap()).unwrap();
+    assert_eq!(
+        (body["mchtOrderNo"].as_str(), body["payStatus"].as_str()),
+        (Some("NS-PAID"), Some("PAY_SUCCEED"))
+    );
+
+    // …0003: PAY_SMS_CONFIRMED, then PAY_SUCCEED and the notification 30 s of sandbox time later.
+    let confirmed_card = sign_card(&env, &token, "NS2", "6217920151050003").await;
+    let mut o = order("NS-LATER", 100);
+    o["agreeid"] = json!(confirmed_card);
+    let p = env.pz_ok(&token, "/order/createAndQuickpay", &o).await;
+    assert_eq!(p["payStatus"], "PAY_SMS_CONFIRMED");
+    let q = env.pz_get_ok(&token, "/order/queryOrder?mchtOrderNo=NS-LATER").await;
+    assert_eq!(q["payStatus"], "PAY_SMS_CONFIRMED");
+    assert_eq!(env.admin_get("/notifications?subject=NS-LATER").await, json!([]), "none before it settles");
+    env.advance(29).await;
+    assert_eq!(
+        env.pz_get_ok(&token, "/order/queryOrder?mchtOrderNo=NS-LATER").await["payStatus"],
+        "PAY_SMS_CONFIRMED"
+    );
+    env.advance(1).await;
+    assert_eq!(
+        env.pz_get_ok(&token, "/order/queryOrder?mchtOrderNo=NS-LATER").await["payStatus"],
+        "PAY_SUCCEED"
+    );
+    let n = rx.next().await;
+    assert!(n["msgBody"].as_str().unwrap().contains("NS-LATER"));
+
+    // Any other card: PAY_APPLIED and the SMS step, as before; redoQuickpay onto a …0002 card
+    // pays the order at once.
+    let sms_card = sign_card(&env, &token, "NS3", "6217920151050004").await;
+    let mut o = order("NS-SMS", 100);
+    o["agreeid"] = json!(sms_card);
+    assert_eq!(env.pz_ok(&token, "/order/createAndQuickpay", &o).await["payStatus"], "PAY_APPLIED");
+    let redo = env
+        .pz_ok(&token, "/order/redoQuickpay", &json!({"mchtOrderNo": "NS-SMS", "agreeid": paid_card}))
+        .await;
+    assert_eq!(redo["payStatus"], "PAY_SUCCEED");
+    assert!(rx.next().await["msgBody"].as_str().unwrap().contains("NS-SMS"));
+}
+
 #[tokio::test]
 async fn mock_pay_real_person_declare_and_refunds() {
     let env = Env::start().await;
