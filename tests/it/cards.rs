@@ -301,3 +301,32 @@ fn the_per_phone_sms_cap_holds_across_sessions() {
         Ok(())
     });
 }
+
+#[test]
+fn payments_that_need_no_sms_code_are_confirmed_and_paid() {
+    with_stack(|stack| async move {
+        // The sandbox's test cards (its README): …0002 is paid at once, …0003 is confirmed
+        // without a code and settles 30 s of sandbox time later.
+        for (ending, phone) in [("0002", "13500135002"), ("0003", "13500135003")] {
+            let session = create(&stack, &format!("CARD-NOSMS-{ending}"), None, None).await?;
+            let cs = &session.client_secret;
+            let mut form = signup_form(phone, false);
+            form["card_number"] = json!(format!("621792015105{ending}"));
+            ok(&stack, cs, "card/signup", form).await?;
+            let v = ok(&stack, cs, "card/signup/confirm", json!({"code": "123456"})).await?;
+            ensure!(matches!(v.step, CardStep::Processing | CardStep::Paid), "{ending}: {v:?}");
+            if ending == "0003" {
+                let r = http()
+                    .post(format!("{}/__admin/clock/advance", stack.sandbox_url))
+                    .json(&json!({"seconds": 31}))
+                    .send()
+                    .await?;
+                ensure!(r.status().is_success(), "clock advance answered {}", r.status());
+            }
+            wait_paid(&stack, cs).await?;
+            let v = view(&stack, cs).await?;
+            ensure!(v.card.as_ref().is_some_and(|c| c.step == CardStep::Paid), "{ending}: {:?}", v.card);
+        }
+        Ok(())
+    });
+}
