@@ -25,6 +25,9 @@ use std::sync::Arc;
 use std::time::{SystemTime, UNIX_EPOCH};
 use tokio::sync::Mutex;
 
+/// The one shopper of the demo: the bank cards signed in it are saved for this customer id.
+const DEMO_CUSTOMER: &str = "demo-shopper";
+
 /// What the shop sells. Prices live here, on the server: the shopper's browser only names a product.
 const CATALOG: &[Product] = &[
     Product {
@@ -200,9 +203,11 @@ async fn buy(State(shop): State<AppState>, Form(form): Form<BuyForm>) -> Respons
         format!("DEMO-{}-{n:04}", now_secs())
     };
     // A web shop offers what a shopper can do on a screen: scan a code with one of the wallets,
-    // through either QR gateway. The cashier methods are for point-of-sale webviews.
+    // through either QR gateway, or pay with a bank card. The cashier methods are for
+    // point-of-sale webviews. The demo has one shopper, so its cards are saved for one customer.
     let request = CreateSessionRequest::new(product.price, product.name_zh, &order_no)
-        .with_methods(vec![PaymentMethod::PayzeroQr, PaymentMethod::ShouqianbaQr])
+        .with_methods(vec![PaymentMethod::PayzeroQr, PaymentMethod::ShouqianbaQr, PaymentMethod::PayzeroCard])
+        .with_customer(DEMO_CUSTOMER)
         .with_notify_url(format!("{}/webhook", shop.public_url))
         .with_return_url(format!("{}/orders/{order_no}", shop.public_url));
     let answer = shop
