@@ -19,7 +19,7 @@ use std::time::Duration;
 
 const WAIT: Duration = Duration::from_secs(15);
 
-async fn step(client: &Client, name: &str) -> Result<()> {
+pub(crate) async fn step(client: &Client, name: &str) -> Result<()> {
     wait_for(client, &format!("[data-testid=\"card\"][data-step=\"{name}\"]"), WAIT).await?;
     Ok(())
 }
@@ -76,7 +76,7 @@ async fn page_without_typed_values(client: &Client) -> Result<String> {
     Ok(text.as_str().unwrap_or_default().to_owned())
 }
 
-async fn no_unmasked_data(client: &Client, phone: &str, when: &str) -> Result<()> {
+pub(crate) async fn no_unmasked_data(client: &Client, phone: &str, when: &str) -> Result<()> {
     let page = page_without_typed_values(client).await?;
     for secret in [CARD, "6217 9201 5105 0000", ID, phone] {
         ensure!(!page.contains(secret), "{when}: {secret} is in the page");
@@ -91,7 +91,12 @@ async fn open_card(client: &Client, session: &SessionCreated, lang: &str) -> Res
 }
 
 /// Fills and sends the sign-up form by keyboard alone.
-async fn sign_up_by_keyboard(client: &Client, phone: &str, credit: bool, shot: &str) -> Result<()> {
+pub(crate) async fn sign_up_by_keyboard(
+    client: &Client,
+    phone: &str,
+    credit: bool,
+    shot: &str,
+) -> Result<()> {
     step(client, "form").await?;
     every_field_is_labelled(client).await?;
     // A wrong ID number is flagged next to its field once the shopper leaves it.
@@ -136,7 +141,7 @@ async fn sign_up_by_keyboard(client: &Client, phone: &str, credit: bool, shot: &
     Ok(())
 }
 
-async fn enter_code(client: &Client, code: &str) -> Result<()> {
+pub(crate) async fn enter_code(client: &Client, code: &str) -> Result<()> {
     let input = wait_for(client, "input[data-field=\"code\"]", WAIT).await?;
     ensure!(
         input.attr("autocomplete").await?.as_deref() == Some("one-time-code"),

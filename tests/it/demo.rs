@@ -6,6 +6,7 @@
 
 use crate::api::{create_session, http};
 use crate::browser::{pick_wechat_and_check_qr, save_screenshot, wait_for};
+use crate::card_ui;
 use crate::with_stack;
 use anyhow::{Context, Result, bail, ensure};
 use checkout_tests::{Browser, Stack};
@@ -105,6 +106,45 @@ fn demo_shop_purchase_through_the_embedded_checkout_is_paid_by_the_webhook() {
         wait_for(client, "[data-testid=\"order-paid\"]", Duration::from_secs(5)).await?;
         ensure!(client.find(Locator::Css(FRAME)).await.is_err(), "a paid order still shows the checkout");
 
+        let problems = browser.console_problems().await?;
+        ensure!(problems.is_empty(), "the browser console has problems: {problems:#?}");
+        browser.close().await?;
+        Ok(())
+    });
+}
+
+#[test]
+fn demo_shop_card_purchase_in_the_embedded_checkout_is_paid_by_the_webhook() {
+    with_stack(|stack| async move {
+        let browser = Browser::start(&stack.state_dir, 1280, 900).await?;
+        let client = &browser.client;
+        client.goto(&stack.demo_url).await?;
+        wait_for(client, "button[data-product=\"sample\"]", Duration::from_secs(10)).await?.click().await?;
+        let frame = wait_for(client, FRAME, Duration::from_secs(10)).await?;
+        let order_no = client.current_url().await?.path().trim_start_matches("/orders/").to_owned();
+        // The card form lives inside the edge-origin iframe, never in the shop's DOM.
+        frame.enter_frame().await?;
+        wait_for(client, "button[data-method=\"payzero_card\"]", Duration::from_secs(15))
+            .await?
+            .click()
+            .await?;
+        card_ui::sign_up_by_keyboard(client, "13300133001", false, "demo-card").await?;
+        card_ui::step(client, "signup_code_sent").await?;
+        card_ui::enter_code(client, "123456").await?;
+        card_ui::step(client, "pay_code_sent").await?;
+        card_ui::enter_code(client, "123456").await?;
+        wait_for(client, "[data-testid=\"paid\"]", Duration::from_secs(15)).await?;
+        client.enter_parent_frame().await?;
+        let shop_dom = client.source().await?;
+        for typed in [crate::cards::CARD, "13300133001"] {
+            ensure!(!shop_dom.contains(typed), "{typed} reached the shop's page");
+        }
+        ensure!(!shop_dom.contains("data-field"), "the card form was rendered in the shop's DOM");
+        wait_for(client, "[data-testid=\"order-paid\"]", Duration::from_secs(20)).await?;
+        let order: Value =
+            http().get(format!("{}/api/orders/{order_no}", stack.demo_url)).send().await?.json().await?;
+        ensure!(order["status"] == "paid", "the shop's order is {order}");
+        save_screenshot(client, "demo-card-paid-desktop").await?;
         let problems = browser.console_problems().await?;
         ensure!(problems.is_empty(), "the browser console has problems: {problems:#?}");
         browser.close().await?;
