@@ -5,10 +5,10 @@
 
 use crate::env::encode_path_segment;
 use crate::json;
-use crate::state::UiError;
+use crate::state::{CardFailure, Command, UiError};
 use checkout_shared::api::{
-    BarcodeRequest, BarcodeView, Channel, CheckoutView, ErrorBody, PaymentMethod, QrRequest, QrView,
-    StatusUpdate,
+    BarcodeRequest, BarcodeView, CardPayRequest, CardView, Channel, CheckoutView, ErrorBody, ErrorCode,
+    PaymentMethod, QrRequest, QrView, SmsCodeRequest, StatusUpdate,
 };
 use serde::Serialize;
 use serde::de::DeserializeOwned;
@@ -59,6 +59,25 @@ impl Edge {
         read(get(&self.url(&format!("/status?since={since}"))).await?).await
     }
 
+    /// A bank-card step (`card_call`'s path and JSON body): the card view it leads to, or
+    /// why not.
+    pub async fn card(&self, tail: &str, body: String) -> Result<CardView, CardFailure> {
+        let response = post_text(&self.url(tail), Some(body)).await.map_err(CardFailure::new)?;
+        if !response.ok() {
+            return Err(card_failure(response).await);
+        }
+        decode(response).await.map_err(CardFailure::new)
+    }
+
+    /// Removes a saved card (`204`).
+    pub async fn remove_card(&self, card_id: &str) -> Result<(), CardFailure> {
+        let init = RequestInit::new();
+        init.set_method("DELETE");
+        let url = self.url(&format!("/cards/{}", encode_path_segment(card_id)));
+        let response = send(&url, &init).await.map_err(CardFailure::new)?;
+        if response.ok() { Ok(()) } else { Err(card_failure(response).await) }
+    }
+
     /// Test mode only: asks the sandbox to pay the QR on screen (either gateway's), as a
     /// shopper's phone would.
     pub async fn simulate(&self) -> Result<(), UiError> {
@@ -77,11 +96,35 @@ async fn get(url: &str) -> Result<Response, UiError> {
 
 /// A `POST` of `body` as JSON.
 async fn post<T: Serialize>(url: &str, body: Option<&T>) -> Result<Response, UiError> {
+    post_text(url, body.map(to_json).transpose()?).await
+}
+
+/// Our own plain structs as JSON. Serialising them cannot fail; if it ever did, it is not the
+/// network.
+fn to_json<T: Serialize>(body: &T) -> Result<String, UiError> {
+    serde_json::to_string(body).map_err(|_| UiError::Protocol)
+}
+
+/// The path and JSON body of a card step's request; `None` for other commands (and for a
+/// saved card's removal, a `DELETE`).
+pub fn card_call(command: &Command) -> Option<(&'static str, String)> {
+    let code = |code: &String| SmsCodeRequest { code: code.clone() };
+    let body = match command {
+        Command::CardSignup(form) => ("/card/signup", to_json(form)),
+        Command::CardSignupConfirm(c) => ("/card/signup/confirm", to_json(&code(c))),
+        Command::CardPayConfirm(c) => ("/card/pay/confirm", to_json(&code(c))),
+        Command::CardPay(card_id) => ("/card/pay", to_json(&CardPayRequest { card_id: card_id.clone() })),
+        Command::CardPayResend => ("/card/pay/resend", Ok("{}".to_owned())),
+        _ => return None,
+    };
+    Some((body.0, body.1.ok()?))
+}
+
+/// A `POST` of `body`, JSON text.
+async fn post_text(url: &str, body: Option<String>) -> Result<Response, UiError> {
     let init = RequestInit::new();
     init.set_method("POST");
-    if let Some(body) = body {
-        // Serialising our own plain structs cannot fail; if it ever did, it is not the network.
-        let text = serde_json::to_string(body).map_err(|_| UiError::Protocol)?;
+    if let Some(text) = body {
         let headers = Headers::new().map_err(|_| UiError::Protocol)?;
         headers.set("Content-Type", "application/json").map_err(|_| UiError::Protocol)?;
         init.set_headers(&headers);
@@ -120,6 +163,28 @@ async fn error_of(response: Response) -> UiError {
         Ok(body) => UiError::Api(body.error.code),
         Err(UiError::Network) => UiError::Network,
         Err(_) => UiError::Protocol,
+    }
+}
+
+/// An error answer with its detail: the field and problem of a `400`, the gateway's code of a
+/// `502`, and a `429`'s `Retry-After` (seconds).
+async fn card_failure(response: Response) -> CardFailure {
+    let retry_after =
+        response.headers().get("retry-after").ok().flatten().and_then(|s| s.trim().parse().ok());
+    let status = response.status();
+    match decode::<ErrorBody>(response).await {
+        Ok(ErrorBody { error }) => CardFailure {
+            error: UiError::Api(error.code),
+            field: error.field.map(|f| f.parse().unwrap_or_else(|never| match never {})),
+            problem: error.problem.map(|p| p.parse().unwrap_or_else(|never| match never {})),
+            gateway_code: error.gateway_code,
+            retry_after,
+        },
+        // A `429` from something in front of the edge still says to wait.
+        Err(_) if status == 429 => {
+            CardFailure { retry_after, ..CardFailure::new(UiError::Api(ErrorCode::RateLimited)) }
+        }
+        Err(error) => CardFailure::new(error),
     }
 }
 

@@ -198,6 +198,7 @@ async fn the_picker_offers_the_three_wallets_and_reports_the_choice() {
         busy: None,
         on_choose: Callback::from(move |ch| c.borrow_mut().push(ch)),
         on_barcode: Callback::noop(),
+        on_card: Callback::noop(),
     };
     let root = mount::<Picker>(props).await;
     assert_eq!(text(&root, r#"button[data-channel="WECHATPAY"]"#), "WeChat Pay");
@@ -233,6 +234,7 @@ async fn the_picker_groups_methods_by_what_the_shopper_does() {
         busy: None,
         on_choose: Callback::from(move |ch| c.borrow_mut().push(ch)),
         on_barcode: Callback::from(move |m| o.borrow_mut().push(m)),
+        on_card: Callback::noop(),
     };
     let root = mount::<Picker>(props).await;
 
@@ -273,6 +275,7 @@ async fn the_picker_shows_nothing_the_session_does_not_allow() {
         busy: None,
         on_choose: Callback::noop(),
         on_barcode: Callback::noop(),
+        on_card: Callback::noop(),
     };
     let root = mount::<Picker>(props).await;
     assert!(find(&root, "button").is_none());
