@@ -15,8 +15,8 @@ use crate::state::{
 };
 use checkout_shared::Fen;
 use checkout_shared::api::{
-    CardField, CardStep, CardType, CardView, Channel, FieldProblem, PaymentMethod, QrView, SavedCard,
-    SessionStatus,
+    CardField, CardStep, CardType, CardView, Channel, ErrorCode, FieldProblem, PaymentMethod, QrView,
+    SavedCard, SessionStatus,
 };
 use checkout_shared::card::BANKS;
 use wasm_bindgen::JsCast;
@@ -802,12 +802,18 @@ pub fn CardScreen(props: &CardScreenProps) -> Html {
         }
         _ => None,
     };
-    let notice = panel.general_notice().map(|n| i18n::card_failure_text(lang, n)).or(problem);
+    // A rate limit is said once, by its countdown below.
+    let limited = panel.retry_at > now;
+    let notice = panel
+        .general_notice()
+        .filter(|n| !(limited && n.error == UiError::Api(ErrorCode::RateLimited)))
+        .map(|n| i18n::card_failure_text(lang, n))
+        .or(problem);
     let message = match notice {
         Some(text) => html! { <p class="ce-error" data-testid="card-message" role="alert">{ text }</p> },
         None => Html::default(),
     };
-    let wait = if panel.retry_at > now {
+    let wait = if limited {
         html! {
             <p class="ce-countdown-line">
                 <span>{ t(lang, Msg::RetryIn) }</span>
@@ -1035,13 +1041,17 @@ fn card_form(props: &CardScreenProps, today: (u32, u32)) -> Html {
     let needle = panel.bank_filter.trim().to_ascii_lowercase();
     let options = BANKS
         .iter()
-        .map(|bank| (bank.as_str(), i18n::bank_name(lang, bank.as_str(), None)))
-        .filter(|(code, name)| {
-            *code == bank_code
+        .filter(|bank| {
+            let code = bank.as_str();
+            let names = [bank.name_zh(), bank.name_en()];
+            code == bank_code
                 || code.contains(needle.as_str())
-                || name.to_ascii_lowercase().contains(needle.as_str())
+                || names.iter().flatten().any(|name| name.to_ascii_lowercase().contains(needle.as_str()))
         })
-        .map(|(code, name)| html! { <option value={code.to_owned()} selected={code == bank_code}>{ name }</option> });
+        .map(|bank| {
+            let code = bank.as_str();
+            html! { <option value={code.to_owned()} selected={code == bank_code}>{ i18n::bank_name(lang, code, None) }</option> }
+        });
     let on_filter = on.reform(|e: InputEvent| {
         CardAction::FilterBanks(e.target_unchecked_into::<HtmlInputElement>().value())
     });

@@ -830,8 +830,11 @@ pub fn field_problem_text(lang: Lang, field: &CardField, problem: &FieldProblem)
         (F::BankCode, _) => Msg::FpBank,
         (F::CardType, _) => Msg::FpCardType,
         (F::CardId, _) => Msg::FpCardId,
-        (_, P::Missing) => return [t(lang, Msg::FpMissing), field_label(lang, field)].concat(),
         (_, P::NotForDebit) => Msg::FpNotForDebit,
+        (F::Cvv2, _) => Msg::FpCvv2,
+        (F::Expiry, P::Expired) => Msg::FpExpired,
+        (F::Expiry, _) => Msg::FpExpiryFormat,
+        (_, P::Missing) => return [t(lang, Msg::FpMissing), field_label(lang, field)].concat(),
         (F::CardNumber, P::NotDigits) => Msg::FpCardDigits,
         (F::CardNumber, P::Length) => Msg::FpCardLength,
         (F::IdNumber, P::Length) => Msg::FpIdLength,
@@ -843,9 +846,6 @@ pub fn field_problem_text(lang: Lang, field: &CardField, problem: &FieldProblem)
         (F::Mobile, P::PhoneLocked) => Msg::FpPhoneLocked,
         (F::AccountName, P::Length) => Msg::FpNameLength,
         (F::AccountName, P::Format) => Msg::FpNameFormat,
-        (F::Cvv2, _) => Msg::FpCvv2,
-        (F::Expiry, P::Expired) => Msg::FpExpired,
-        (F::Expiry, _) => Msg::FpExpiryFormat,
         _ => return [t(lang, Msg::FpInvalid), field_label(lang, field)].concat(),
     };
     t(lang, msg).to_owned()

@@ -820,8 +820,8 @@ mod card {
             ("account_name", "digits"),
             ("id_number", "check character"),
             ("mobile", "mainland"),
-            ("cvv2", "Required"),
-            ("expiry", "Required"),
+            ("cvv2", "3 digits"),
+            ("expiry", "YYMM"),
             ("bank_code", "bank"),
         ] {
             let message = format!(r#"[data-testid="field-error"][data-field="{field}"]"#);
