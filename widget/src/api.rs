@@ -5,12 +5,11 @@
 
 use crate::env::encode_path_segment;
 use crate::json;
-use crate::state::UiError;
+use crate::state::{CardFailure, Command, UiError};
 use checkout_shared::api::{
-    BarcodeRequest, BarcodeView, Channel, CheckoutView, ErrorBody, PaymentMethod, QrRequest, QrView,
-    StatusUpdate,
+    BarcodeRequest, BarcodeView, CardPayRequest, CardSignupRequest, CardView, Channel, CheckoutView,
+    ErrorBody, ErrorCode, PaymentMethod, QrRequest, QrView, SmsCodeRequest, StatusUpdate,
 };
-use serde::Serialize;
 use serde::de::DeserializeOwned;
 use wasm_bindgen::{JsCast, JsValue};
 use wasm_bindgen_futures::JsFuture;
@@ -45,13 +44,14 @@ impl Edge {
     /// Issues (or re-issues) a QR of a QR method's gateway for one wallet. There is no amount:
     /// the session decides it.
     pub async fn request_qr(&self, method: PaymentMethod, channel: Channel) -> Result<QrView, UiError> {
-        read(post(&self.url("/qr"), Some(&QrRequest { method, channel })).await?).await
+        read(post_text(&self.url("/qr"), Some(qr_json(&QrRequest { method, channel }))).await?).await
     }
 
     /// Cashier mode: sends the shopper's payment code. The edge answers `202` with where the
     /// payment stands; its progress then comes with the status long-poll.
     pub async fn barcode(&self, method: PaymentMethod, code: String) -> Result<BarcodeView, UiError> {
-        read(post(&self.url("/barcode"), Some(&BarcodeRequest { method, code })).await?).await
+        read(post_text(&self.url("/barcode"), Some(barcode_json(&BarcodeRequest { method, code }))).await?)
+            .await
     }
 
     /// The long-poll: answers when the version exceeds `since`, or after the edge's wait.
@@ -59,10 +59,29 @@ impl Edge {
         read(get(&self.url(&format!("/status?since={since}"))).await?).await
     }
 
+    /// A bank-card step (`card_call`'s path and JSON body): the card view it leads to, or
+    /// why not.
+    pub async fn card(&self, tail: &str, body: String) -> Result<CardView, CardFailure> {
+        let response = post_text(&self.url(tail), Some(body)).await.map_err(CardFailure::new)?;
+        if !response.ok() {
+            return Err(card_failure(response).await);
+        }
+        decode(response).await.map_err(CardFailure::new)
+    }
+
+    /// Removes a saved card (`204`).
+    pub async fn remove_card(&self, card_id: &str) -> Result<(), CardFailure> {
+        let init = RequestInit::new();
+        init.set_method("DELETE");
+        let url = self.url(&format!("/cards/{}", encode_path_segment(card_id)));
+        let response = send(&url, &init).await.map_err(CardFailure::new)?;
+        if response.ok() { Ok(()) } else { Err(card_failure(response).await) }
+    }
+
     /// Test mode only: asks the sandbox to pay the QR on screen (either gateway's), as a
     /// shopper's phone would.
     pub async fn simulate(&self) -> Result<(), UiError> {
-        let response = post::<()>(&self.url("/simulate"), None).await?;
+        let response = post_text(&self.url("/simulate"), None).await?;
         if response.ok() { Ok(()) } else { Err(error_of(response).await) }
     }
 }
@@ -75,13 +94,112 @@ async fn get(url: &str) -> Result<Response, UiError> {
     send(url, &init).await
 }
 
-/// A `POST` of `body` as JSON.
-async fn post<T: Serialize>(url: &str, body: Option<&T>) -> Result<Response, UiError> {
+/// A flat JSON object of string fields, `None` ones left out. The request bodies are written
+/// here rather than by serde_json: its serializer, instantiated for each request type, costs the
+/// widget more than these few lines (the size budget). Each body below names every field of its
+/// shared type, so a field added to the contract fails to compile until it is written too, and
+/// a native test checks each against serde_json's output.
+pub fn object(fields: &[(&str, Option<&str>)]) -> String {
+    let mut out = String::from("{");
+    for (key, value) in fields {
+        if let Some(value) = value {
+            if out.len() > 1 {
+                out.push(',');
+            }
+            push_string(&mut out, key);
+            out.push(':');
+            push_string(&mut out, value);
+        }
+    }
+    out.push('}');
+    out
+}
+
+fn push_string(out: &mut String, text: &str) {
+    const HEX: &[u8; 16] = b"0123456789abcdef";
+    out.push('"');
+    for c in text.chars() {
+        match c {
+            '"' => out.push_str("\\\""),
+            '\\' => out.push_str("\\\\"),
+            '\n' => out.push_str("\\n"),
+            '\r' => out.push_str("\\r"),
+            '\t' => out.push_str("\\t"),
+            '\u{8}' => out.push_str("\\b"),
+            '\u{c}' => out.push_str("\\f"),
+            c if u32::from(c) < 0x20 => {
+                out.push_str("\\u00");
+                out.push(char::from(HEX[usize::from(c as u8 >> 4)]));
+                out.push(char::from(HEX[usize::from(c as u8 & 15)]));
+            }
+            c => out.push(c),
+        }
+    }
+    out.push('"');
+}
+
+fn qr_json(r: &QrRequest) -> String {
+    let QrRequest { method, channel } = r;
+    object(&[("method", Some(method.as_str())), ("channel", Some(channel.as_str()))])
+}
+
+fn barcode_json(r: &BarcodeRequest) -> String {
+    let BarcodeRequest { method, code } = r;
+    object(&[("method", Some(method.as_str())), ("code", Some(code))])
+}
+
+fn signup_json(r: &CardSignupRequest) -> String {
+    let CardSignupRequest {
+        account_name,
+        card_number,
+        card_type,
+        bank_code,
+        id_number,
+        mobile,
+        cvv2,
+        expiry,
+    } = r;
+    object(&[
+        ("account_name", Some(account_name)),
+        ("card_number", Some(card_number.expose())),
+        ("card_type", Some(card_type.as_str())),
+        ("bank_code", Some(bank_code)),
+        ("id_number", Some(id_number.expose())),
+        ("mobile", Some(mobile.expose())),
+        ("cvv2", cvv2.as_ref().map(|v| v.expose())),
+        ("expiry", expiry.as_ref().map(|v| v.expose())),
+    ])
+}
+
+fn code_json(r: &SmsCodeRequest) -> String {
+    let SmsCodeRequest { code } = r;
+    object(&[("code", Some(code))])
+}
+
+fn pay_json(r: &CardPayRequest) -> String {
+    let CardPayRequest { card_id } = r;
+    object(&[("card_id", Some(card_id))])
+}
+
+/// The path and JSON body of a card step's request; `None` for other commands (and for a
+/// saved card's removal, a `DELETE`).
+pub fn card_call(command: &Command) -> Option<(&'static str, String)> {
+    let code = |code: &String| code_json(&SmsCodeRequest { code: code.clone() });
+    Some(match command {
+        Command::CardSignup(form) => ("/card/signup", signup_json(form)),
+        Command::CardSignupConfirm(c) => ("/card/signup/confirm", code(c)),
+        Command::CardPayConfirm(c) => ("/card/pay/confirm", code(c)),
+        Command::CardPay(card_id) => ("/card/pay", pay_json(&CardPayRequest { card_id: card_id.clone() })),
+        Command::CardPayResend => ("/card/pay/resend", object(&[])),
+        _ => return None,
+    })
+}
+
+/// A `POST` of `body`, JSON text.
+async fn post_text(url: &str, body: Option<String>) -> Result<Response, UiError> {
     let init = RequestInit::new();
     init.set_method("POST");
-    if let Some(body) = body {
-        // Serialising our own plain structs cannot fail; if it ever did, it is not the network.
-        let text = serde_json::to_string(body).map_err(|_| UiError::Protocol)?;
+    if let Some(text) = body {
         let headers = Headers::new().map_err(|_| UiError::Protocol)?;
         headers.set("Content-Type", "application/json").map_err(|_| UiError::Protocol)?;
         init.set_headers(&headers);
@@ -123,6 +241,28 @@ async fn error_of(response: Response) -> UiError {
     }
 }
 
+/// An error answer with its detail: the field and problem of a `400`, the gateway's code of a
+/// `502`, and a `429`'s `Retry-After` (seconds).
+async fn card_failure(response: Response) -> CardFailure {
+    let retry_after =
+        response.headers().get("retry-after").ok().flatten().and_then(|s| s.trim().parse().ok());
+    let status = response.status();
+    match decode::<ErrorBody>(response).await {
+        Ok(ErrorBody { error }) => CardFailure {
+            error: UiError::Api(error.code),
+            field: error.field.map(|f| f.parse().unwrap_or_else(|never| match never {})),
+            problem: error.problem.map(|p| p.parse().unwrap_or_else(|never| match never {})),
+            gateway_code: error.gateway_code,
+            retry_after,
+        },
+        // A `429` from something in front of the edge still says to wait.
+        Err(_) if status == 429 => {
+            CardFailure { retry_after, ..CardFailure::new(UiError::Api(ErrorCode::RateLimited)) }
+        }
+        Err(error) => CardFailure::new(error),
+    }
+}
+
 fn server_time(response: &Response) -> Option<u64> {
     let date = response.headers().get("date").ok()??;
     let millis = js_sys::Date::parse(&date);
@@ -141,5 +281,36 @@ mod tests {
         assert_eq!(same_origin.url("/status?since=4"), "/v1/checkout/cs_test_123/status?since=4");
         let other = Edge::new("https://pay.example.com/", "a/../b");
         assert_eq!(other.url("/qr"), "https://pay.example.com/v1/checkout/a%2F..%2Fb/qr");
+    }
+
+    #[test]
+    fn request_bodies_are_what_serde_json_writes() {
+        use checkout_shared::api::CardType;
+        use checkout_shared::mask::Redacted;
+        let qr = QrRequest { method: PaymentMethod::PayzeroQr, channel: Channel::Alipay };
+        assert_eq!(qr_json(&qr), serde_json::to_string(&qr).unwrap());
+        let barcode = BarcodeRequest { method: PaymentMethod::EzrBarcode, code: "1234\"\\\n\u{1}é".into() };
+        assert_eq!(barcode_json(&barcode), serde_json::to_string(&barcode).unwrap());
+        let mut form = CardSignupRequest {
+            account_name: "张三".into(),
+            card_number: "6217920151050000".into(),
+            card_type: CardType::Debit,
+            bank_code: "999".into(),
+            id_number: "310113198010101232".into(),
+            mobile: "13800138000".into(),
+            cvv2: None,
+            expiry: None,
+        };
+        assert_eq!(signup_json(&form), serde_json::to_string(&form).unwrap());
+        form.card_type = CardType::Credit;
+        form.cvv2 = Some(Redacted::new("123"));
+        form.expiry = Some(Redacted::new("2812"));
+        assert_eq!(signup_json(&form), serde_json::to_string(&form).unwrap());
+        let code = SmsCodeRequest { code: "123456".into() };
+        assert_eq!(code_json(&code), serde_json::to_string(&code).unwrap());
+        let pay = CardPayRequest { card_id: "card_1".into() };
+        assert_eq!(pay_json(&pay), serde_json::to_string(&pay).unwrap());
+        assert_eq!(card_call(&Command::CardPayResend).map(|c| c.1), Some("{}".into()));
+        assert_eq!(card_call(&Command::Load), None);
     }
 }

@@ -7,7 +7,8 @@ use crate::env::{InApp, Page};
 use crate::host::{self, ResizeReporter};
 use crate::i18n::Lang;
 use crate::state::{
-    self, Action, BarcodeAction, Command, Pending, Phase, QrAction, State, UiError, poll_backoff_secs,
+    self, Action, BarcodeAction, CardAction, Command, Pending, Phase, QrAction, State, UiError,
+    poll_backoff_secs,
 };
 use checkout_shared::api::ErrorCode;
 use gloo_timers::callback::Interval;
@@ -108,6 +109,17 @@ pub fn CheckoutProvider(props: &CheckoutProviderProps) -> Html {
                             Ok(view) => Action::Barcode(BarcodeAction::Accepted { seq, view }),
                             Err(error) => Action::Barcode(BarcodeAction::Refused { seq, error }),
                         },
+                        Command::CardRemove(card_id) => {
+                            let result = edge.remove_card(&card_id).await;
+                            Action::Card(CardAction::Removed { seq, result })
+                        }
+                        // One call for every card step, so the widget carries one copy of it.
+                        card => match crate::api::card_call(&card) {
+                            Some((tail, body)) => {
+                                Action::Card(CardAction::Answer { seq, result: edge.card(tail, body).await })
+                            }
+                            None => return,
+                        },
                     };
                     dispatcher.dispatch(action);
                 });
@@ -130,7 +142,8 @@ pub fn CheckoutProvider(props: &CheckoutProviderProps) -> Html {
         });
     }
 
-    // The clock, only while a countdown (a QR's expiry, a cashier payment's deadline) is on screen.
+    // The clock, only while a countdown (a QR's expiry, a cashier payment's deadline, an SMS
+    // code's lifetime or resend cooldown) is on screen.
     {
         let dispatcher = state.dispatcher();
         use_effect_with(state.needs_clock(), move |&showing| {

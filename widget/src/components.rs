@@ -8,13 +8,19 @@ use crate::env::{InApp, safe_link};
 use crate::host;
 use crate::i18n::{self, Lang, Msg, t};
 use crate::qr;
+use crate::state::card::{FORM_FIELDS, china_month};
 use crate::state::{
-    Action, BarcodeAction, BarcodeNotice, BarcodePanel, BarcodeStep, Offer, Phase, QrAction, QrChoice,
-    QrPhase, Simulation, State, UiError,
+    Action, BarcodeAction, BarcodeNotice, BarcodePanel, BarcodeStep, CardAction, CardFailure, CardPanel,
+    CardStage, Offer, Phase, QrAction, QrChoice, QrPhase, Simulation, State, UiError,
 };
 use checkout_shared::Fen;
-use checkout_shared::api::{Channel, PaymentMethod, QrView, SessionStatus};
-use web_sys::HtmlInputElement;
+use checkout_shared::api::{
+    CardField, CardStep, CardType, CardView, Channel, ErrorCode, FieldProblem, PaymentMethod, QrView,
+    SavedCard, SessionStatus,
+};
+use checkout_shared::card::BANKS;
+use wasm_bindgen::JsCast;
+use web_sys::{HtmlInputElement, HtmlSelectElement};
 use yew::prelude::*;
 
 /// The wallet as the DOM contract spells it (`data-channel`, and the `ce-channel--*` class the
@@ -46,6 +52,12 @@ pub fn status_text(lang: Lang, state: &State) -> String {
             Simulation::Sent => t(lang, Msg::SimulateSent),
         },
         Phase::Barcode(panel) if panel.is_busy() => t(lang, Msg::BarcodeProcessing),
+        Phase::Card(panel) if panel.busy.is_some() => t(lang, Msg::CardSending),
+        Phase::Card(panel) => match &panel.stage {
+            CardStage::Step(view) => i18n::card_step_text(lang, &view.step),
+            CardStage::Choosing => t(lang, Msg::CardChoose),
+            CardStage::Form => t(lang, Msg::CardAdd),
+        },
         // Paid before the session's own status says so (a cashier payment's answer came first).
         Phase::Paid => return format!("{}{}", t(lang, Msg::StatusPrefix), t(lang, Msg::StatusPaid)),
         Phase::Picking | Phase::Barcode(_) | Phase::Closed(_) => {
@@ -88,8 +100,9 @@ pub fn Screens() -> Html {
                 let checkout = checkout.clone();
                 Callback::from(move |method| checkout.dispatch(Action::Barcode(BarcodeAction::Open(method))))
             };
+            let on_card = checkout.on(Action::Card(CardAction::Open));
             html! {
-                <Picker {lang} {amount} subject={subject.clone()} {methods} {busy} {on_choose} {on_barcode} />
+                <Picker {lang} {amount} subject={subject.clone()} {methods} {busy} {on_choose} {on_barcode} {on_card} />
             }
         }
         Phase::Qr(QrPhase::Showing { qr, refreshing, simulation }) => html! {
@@ -124,6 +137,17 @@ pub fn Screens() -> Html {
                     on_submit={checkout.on(Action::Barcode(BarcodeAction::Submit))}
                     on_switch={checkout.on(Action::SwitchMethod)}
                 />
+            }
+        }
+        Phase::Card(panel) => {
+            let on = {
+                let checkout = checkout.clone();
+                Callback::from(move |action| checkout.dispatch(Action::Card(action)))
+            };
+            let saved = view.map(|v| v.saved_cards.clone()).unwrap_or_default();
+            html! {
+                <CardScreen {lang} {amount} subject={subject.clone()} panel={(**panel).clone()} {saved} now={state.now}
+                    {on} on_switch={checkout.on(Action::SwitchMethod)} />
             }
         }
         Phase::Paid => {
@@ -220,6 +244,8 @@ pub struct PickerProps {
     pub on_choose: Callback<QrChoice>,
     #[prop_or_default]
     pub on_barcode: Callback<PaymentMethod>,
+    #[prop_or_default]
+    pub on_card: Callback<()>,
 }
 
 /// What this session offers, grouped by what the shopper does: scan a code, or show their
@@ -277,6 +303,20 @@ pub fn Picker(props: &PickerProps) -> Html {
                 <section class="ce-group" data-testid="group-qr" aria-labelledby="ce-group-qr">
                     <h3 class="ce-group-title" id="ce-group-qr">{ t(lang, Msg::GroupScan) }</h3>
                     <ul class="ce-channels">{ for qr_buttons }</ul>
+                </section>
+            }
+            if offer.card {
+                <section class="ce-group" data-testid="group-card" aria-labelledby="ce-group-card">
+                    <h3 class="ce-group-title" id="ce-group-card">{ t(lang, Msg::GroupCard) }</h3>
+                    <ul class="ce-channels">
+                        <li>
+                            <button type="button" class="ce-channel ce-channel--card" data-method="payzero_card"
+                                onclick={props.on_card.reform(|_: MouseEvent| ())} disabled={waiting}>
+                                <span class="ce-channel-mark" aria-hidden="true"></span>
+                                <span class="ce-channel-name">{ t(lang, Msg::CardMethod) }</span>
+                            </button>
+                        </li>
+                    </ul>
                 </section>
             }
             if !offer.barcode.is_empty() {
@@ -634,5 +674,431 @@ pub fn ErrorBanner(props: &ErrorBannerProps) -> Html {
             <span>{ i18n::error_text(props.lang, &props.error) }</span>
             <button type="button" class="ce-dismiss" aria-label={t(props.lang, Msg::Dismiss)} {onclick}>{ "×" }</button>
         </div>
+    }
+}
+
+/// The DOM id of a card field: `ce-card-` and its wire name (`ce-card-card_number`).
+fn field_id(field: &CardField) -> String {
+    ["ce-card-", field.as_str()].concat()
+}
+
+/// How a text field of the card flow asks for its keyboard and autofill.
+struct FieldSpec {
+    field: CardField,
+    autocomplete: &'static str,
+    inputmode: &'static str,
+    maxlength: &'static str,
+}
+
+/// One labelled field: the input, and below it the problem (or the card number's Luhn
+/// warning) that `aria-describedby` points at. A plain function, not a component: every
+/// component costs the widget's size budget its own copy of yew's lifecycle.
+fn card_input(
+    lang: Lang,
+    spec: FieldSpec,
+    value: String,
+    problem: Option<FieldProblem>,
+    warning: bool,
+    on: &Callback<CardAction>,
+) -> Html {
+    let FieldSpec { field, autocomplete, inputmode, maxlength } = spec;
+    let id = field_id(&field);
+    let msg_id = [id.as_str(), "-msg"].concat();
+    let name = field.as_str().to_owned();
+    let message = match &problem {
+        Some(problem) => html! {
+            <p id={msg_id.clone()} class="ce-field-message" data-testid="field-error" data-field={name.clone()}>
+                { i18n::field_problem_text(lang, &field, problem) }
+            </p>
+        },
+        None if warning => html! {
+            <p id={msg_id.clone()} class="ce-field-message ce-field-message--warning" data-testid="field-warning"
+                data-field={name.clone()}>{ t(lang, Msg::LuhnWarning) }</p>
+        },
+        None => Html::default(),
+    };
+    let invalid = problem.is_some();
+    let described = (invalid || warning).then_some(msg_id);
+    let type_ = if field == CardField::Mobile { "tel" } else { "text" };
+    let label = i18n::field_label(lang, &field);
+    let oninput = {
+        let field = field.clone();
+        on.reform(move |e: InputEvent| {
+            CardAction::Input(field.clone(), e.target_unchecked_into::<HtmlInputElement>().value())
+        })
+    };
+    let onblur = on.reform(move |_: FocusEvent| CardAction::Leave(field.clone()));
+    html! {
+        <div class="ce-field">
+            <label class="ce-field-label" for={id.clone()}>{ label }</label>
+            <input {id} class="ce-input" type={type_} data-field={name} {value} {autocomplete} {inputmode} {maxlength}
+                autocapitalize="off" spellcheck="false" {oninput} {onblur}
+                aria-invalid={invalid.then_some("true")} aria-describedby={described} />
+            { message }
+        </div>
+    }
+}
+
+#[derive(Properties, PartialEq)]
+pub struct CardScreenProps {
+    pub lang: Lang,
+    pub amount: Fen,
+    pub subject: AttrValue,
+    pub panel: CardPanel,
+    /// The cards the shopper can pay with at once.
+    #[prop_or_default]
+    pub saved: Vec<SavedCard>,
+    /// The edge's clock, unix seconds.
+    pub now: u64,
+    pub on: Callback<CardAction>,
+    pub on_switch: Callback<()>,
+}
+
+/// Bank-card quick pay: the saved cards, the sign-up form, then the SMS code steps. The
+/// container's `data-step` says which (`choose`, `form`, or the edge's `CardStep`).
+#[component]
+pub fn CardScreen(props: &CardScreenProps) -> Html {
+    let lang = props.lang;
+    let panel = &props.panel;
+    let now = props.now;
+    let busy = panel.busy.is_some();
+    let today = china_month(now);
+    let (step, title) = match &panel.stage {
+        CardStage::Choosing => ("choose", t(lang, Msg::CardChoose)),
+        CardStage::Form => ("form", t(lang, Msg::CardAdd)),
+        CardStage::Step(view) => (view.step.as_str(), i18n::card_step_text(lang, &view.step)),
+    };
+    // The focus follows the flow: into the code field when a code was sent, and to the first
+    // field with a problem after a submit that found some.
+    let focus = match &panel.stage {
+        CardStage::Step(_) if panel.wants_code() => Some(field_id(&CardField::Code)),
+        CardStage::Form if panel.touched.len() == FORM_FIELDS.len() => {
+            panel.problems(today).first().map(|(field, _)| field_id(field))
+        }
+        _ => None,
+    };
+    let expires = match &panel.stage {
+        CardStage::Step(view) => view.code_expires_at,
+        _ => None,
+    };
+    use_effect_with((focus, expires), |(focus, _)| {
+        if let Some(id) = focus
+            && let Some(element) =
+                web_sys::window().and_then(|w| w.document()).and_then(|d| d.get_element_by_id(id))
+            && let Ok(element) = element.dyn_into::<web_sys::HtmlElement>()
+        {
+            host::focus_field(&element);
+        }
+    });
+    let body = match &panel.stage {
+        CardStage::Choosing => saved_cards(props),
+        CardStage::Form => card_form(props, today),
+        CardStage::Step(view) => card_step(props, view),
+    };
+    // What the edge said: the message of the last refused request, or the step's problem.
+    let problem = match &panel.stage {
+        CardStage::Step(view) => {
+            view.problem.as_ref().map(|p| i18n::card_problem_text(lang, p, view.gateway_code.as_deref()))
+        }
+        _ => None,
+    };
+    // A rate limit is said once, by its countdown below.
+    let limited = panel.retry_at > now;
+    let notice = panel
+        .general_notice()
+        .filter(|n| !(limited && n.error == UiError::Api(ErrorCode::RateLimited)))
+        .map(|n| i18n::card_failure_text(lang, n))
+        .or(problem);
+    let message = match notice {
+        Some(text) => html! { <p class="ce-error" data-testid="card-message" role="alert">{ text }</p> },
+        None => Html::default(),
+    };
+    let wait = if limited {
+        html! {
+            <p class="ce-countdown-line">
+                <span>{ t(lang, Msg::RetryIn) }</span>
+                <span class="ce-countdown" data-testid="retry-countdown" role="timer">{ i18n::countdown(panel.retry_at - now) }</span>
+            </p>
+        }
+    } else {
+        Html::default()
+    };
+    let back = match &panel.stage {
+        CardStage::Form => !props.saved.is_empty(),
+        CardStage::Step(_) => panel.can_leave(),
+        CardStage::Choosing => false,
+    };
+    let on = &props.on;
+    html! {
+        <div class="ce-panel ce-card" data-testid="card" data-step={step.to_owned()} aria-busy={busy.then_some("true")}>
+            <Summary {lang} amount={props.amount} subject={props.subject.clone()} />
+            <Heading key={step} text={title} />
+            { message }
+            { wait }
+            { body }
+            if back {
+                <button type="button" class="ce-button ce-button--quiet" data-testid="card-back"
+                    onclick={on.reform(|_: MouseEvent| CardAction::Back)} disabled={busy}>
+                    { t(lang, Msg::CardBack) }
+                </button>
+            }
+            if panel.can_leave() {
+                <button type="button" class="ce-button ce-button--quiet" data-testid="switch" onclick={props.on_switch.reform(|_: MouseEvent| ())}>
+                    { t(lang, Msg::SwitchChannel) }
+                </button>
+            }
+        </div>
+    }
+}
+
+/// A button that sends one card action.
+fn card_button(
+    on: &Callback<CardAction>,
+    testid: &'static str,
+    class: &'static str,
+    action: CardAction,
+    disabled: bool,
+    text: Html,
+) -> Html {
+    let onclick = on.reform(move |_: MouseEvent| action.clone());
+    html! { <button type="button" {class} data-testid={testid} {onclick} {disabled}>{ text }</button> }
+}
+
+/// The saved cards: one tap pays, "remove" asks first.
+fn saved_cards(props: &CardScreenProps) -> Html {
+    let lang = props.lang;
+    let panel = &props.panel;
+    let on = &props.on;
+    let busy = panel.busy.is_some() || panel.retry_at > props.now;
+    let cards = props.saved.iter().map(|card| {
+        let bank = i18n::bank_name(lang, &card.bank_code, card.bank_name.as_deref());
+        let kind = t(lang, if card.card_type == CardType::Credit { Msg::Credit } else { Msg::Debit });
+        let label = html! {
+            <>
+                <span class="ce-channel-name">{ bank }</span>
+                <span class="ce-card-number">{ [card.number.as_str(), " · ", kind].concat() }</span>
+            </>
+        };
+        let pay = card_button(on, "card-pay", "ce-channel", CardAction::Pay(card.id.clone()), busy || panel.removing.is_some(), label);
+        let remove_text = || html! { t(lang, Msg::CardRemove) };
+        let remove = if panel.removing.as_ref() == Some(&card.id) {
+            html! {
+                <div class="ce-confirm" role="group" aria-label={[bank, " ", card.number.as_str()].concat()}>
+                    <span>{ t(lang, Msg::CardRemoveAsk) }</span>
+                    { card_button(on, "card-remove-confirm", "ce-button ce-button--danger", CardAction::Remove, busy, remove_text()) }
+                    { card_button(on, "card-remove-cancel", "ce-button ce-button--quiet", CardAction::KeepCard, busy, html! { t(lang, Msg::CardKeep) }) }
+                </div>
+            }
+        } else {
+            card_button(on, "card-remove", "ce-link", CardAction::AskRemove(card.id.clone()), busy, remove_text())
+        };
+        html! {
+            <li class="ce-saved-card" data-testid="saved-card" data-card-id={card.id.clone()}>{ pay }{ remove }</li>
+        }
+    });
+    html! {
+        <>
+            <ul class="ce-channels ce-saved-cards">{ for cards }</ul>
+            { card_button(on, "card-new", "ce-button ce-button--quiet", CardAction::NewCard, busy, html! { t(lang, Msg::CardNew) }) }
+        </>
+    }
+}
+
+/// A step the edge reported: the SMS code form, the "pay" button of a signed card, progress,
+/// or a failed try with the ways to start again.
+fn card_step(props: &CardScreenProps, view: &CardView) -> Html {
+    let lang = props.lang;
+    let panel = &props.panel;
+    let on = &props.on;
+    let now = props.now;
+    let busy = panel.busy.is_some();
+    let resend_at = panel.resend_at();
+    let waiting = resend_at > now;
+    let countdown = |text: Msg| {
+        html! {
+            <>
+                { t(lang, text) }
+                if waiting { { " " }<span class="ce-countdown" data-testid="resend-countdown">{ i18n::countdown(resend_at - now) }</span> }
+            </>
+        }
+    };
+    let card_id = view.card.as_ref().map(|c| c.id.clone()).unwrap_or_default();
+    let pay = |text: Msg| {
+        card_button(
+            on,
+            "card-pay",
+            "ce-button",
+            CardAction::Pay(card_id.clone()),
+            busy || waiting,
+            countdown(text),
+        )
+    };
+    match view.step {
+        CardStep::SignupCodeSent | CardStep::PayCodeSent => {
+            let onsubmit = on.reform(|e: SubmitEvent| {
+                e.prevent_default();
+                CardAction::SubmitCode
+            });
+            let problem = match &panel.notice {
+                Some(CardFailure { field: Some(CardField::Code), problem, .. }) => problem.clone(),
+                _ => None,
+            };
+            let lifetime = match view.code_expires_at.map(|at| at.saturating_sub(now)) {
+                Some(0) => {
+                    html! { <p class="ce-hint" data-testid="code-expiry">{ t(lang, Msg::ProblemCodeExpired) }</p> }
+                }
+                Some(secs) => html! {
+                    <p class="ce-countdown-line">
+                        <span>{ t(lang, Msg::CodeValidFor) }{ " " }</span>
+                        <span class="ce-countdown" data-testid="code-expiry" role="timer">{ i18n::countdown(secs) }</span>
+                    </p>
+                },
+                None => Html::default(),
+            };
+            let tries = if view.problem.is_some() || view.tries_left <= 1 {
+                html! { <p class="ce-hint" data-testid="tries-left">{ t(lang, Msg::TriesLeft) }{ view.tries_left }</p> }
+            } else {
+                Html::default()
+            };
+            let phone = view.card.as_ref().map(|c| c.phone.clone()).unwrap_or_default();
+            let spec = FieldSpec {
+                field: CardField::Code,
+                autocomplete: "one-time-code",
+                inputmode: "numeric",
+                maxlength: "6",
+            };
+            let submit =
+                if view.step == CardStep::SignupCodeSent { Msg::ConfirmSignup } else { Msg::ConfirmPay };
+            html! {
+                <form class="ce-code-form" {onsubmit}>
+                    <p class="ce-hint">{ t(lang, Msg::CodeSentTo) }<span data-testid="code-phone">{ phone }</span></p>
+                    { card_input(lang, spec, panel.code.clone(), problem, false, on) }
+                    { lifetime }
+                    { tries }
+                    <button type="submit" class="ce-button" data-testid="code-submit" disabled={busy}>{ t(lang, submit) }</button>
+                    { card_button(on, "code-resend", "ce-button ce-button--quiet", CardAction::Resend, busy || waiting, countdown(Msg::Resend)) }
+                </form>
+            }
+        }
+        CardStep::Signed => html! {
+            <>
+                <p class="ce-hint">{ t(lang, Msg::SignedBody) }</p>
+                { pay(Msg::PayNow) }
+            </>
+        },
+        CardStep::Failed => html! {
+            <>
+                if view.card.is_some() { { pay(Msg::PayAgain) } }
+                { card_button(on, "card-new", "ce-button ce-button--quiet", CardAction::NewCard, busy, html! { t(lang, Msg::CardNew) }) }
+            </>
+        },
+        _ => html! {
+            <div class="ce-progress" data-testid="card-progress" aria-busy="true">
+                <p class="ce-progress-title">
+                    <span class="ce-spinner" aria-hidden="true"></span>
+                    <span>{ t(lang, Msg::StepProcessing) }</span>
+                </p>
+                <p class="ce-hint">{ t(lang, Msg::ProcessingHint) }</p>
+            </div>
+        },
+    }
+}
+
+/// The sign-up form. Each field says what is wrong with it once left (or after a submit), by
+/// the shared rules; a submit with problems sends nothing.
+fn card_form(props: &CardScreenProps, today: (u32, u32)) -> Html {
+    let lang = props.lang;
+    let panel = &props.panel;
+    let on = &props.on;
+    let busy = panel.busy.is_some() || panel.retry_at > props.now;
+    let input = |field: CardField,
+                 autocomplete: &'static str,
+                 inputmode: &'static str,
+                 maxlength: &'static str| {
+        let warning = field == CardField::CardNumber && panel.luhn_warning();
+        let (value, problem) = (panel.value(&field), panel.shown_problem(&field, today));
+        card_input(lang, FieldSpec { field, autocomplete, inputmode, maxlength }, value, problem, warning, on)
+    };
+    let onsubmit = on.reform(|e: SubmitEvent| {
+        e.prevent_default();
+        CardAction::Submit
+    });
+    let type_radio = |card_type: CardType, label: Msg| {
+        let checked = panel.form.card_type == card_type;
+        let value = card_type.as_str().to_owned();
+        let onchange =
+            on.reform(move |_: Event| CardAction::Input(CardField::CardType, card_type.as_str().to_owned()));
+        html! {
+            <label class="ce-choice">
+                <input type="radio" name="card_type" data-field="card_type" {value} {checked} {onchange} />
+                { t(lang, label) }
+            </label>
+        }
+    };
+    // The bank list, narrowed by the search field (the name in either language, or the code);
+    // the bank chosen stays listed whatever the search.
+    let bank_code = panel.form.bank_code.as_str();
+    let needle = panel.bank_filter.trim().to_ascii_lowercase();
+    let options = BANKS
+        .iter()
+        .filter(|bank| {
+            let code = bank.as_str();
+            let names = [bank.name_zh(), bank.name_en()];
+            code == bank_code
+                || code.contains(needle.as_str())
+                || names.iter().flatten().any(|name| name.to_ascii_lowercase().contains(needle.as_str()))
+        })
+        .map(|bank| {
+            let code = bank.as_str();
+            html! { <option value={code.to_owned()} selected={code == bank_code}>{ i18n::bank_name(lang, code, None) }</option> }
+        });
+    let on_filter = on.reform(|e: InputEvent| {
+        CardAction::FilterBanks(e.target_unchecked_into::<HtmlInputElement>().value())
+    });
+    let on_bank = on.reform(|e: Event| {
+        CardAction::Input(CardField::BankCode, e.target_unchecked_into::<HtmlSelectElement>().value())
+    });
+    let on_bank_leave = on.reform(|_: FocusEvent| CardAction::Leave(CardField::BankCode));
+    let bank_problem = panel.shown_problem(&CardField::BankCode, today);
+    let bank_message = match &bank_problem {
+        Some(problem) => html! {
+            <p id="ce-card-bank_code-msg" class="ce-field-message" data-testid="field-error" data-field="bank_code">
+                { i18n::field_problem_text(lang, &CardField::BankCode, problem) }
+            </p>
+        },
+        None => Html::default(),
+    };
+    html! {
+        <form class="ce-card-form" {onsubmit} novalidate=true>
+            { input(CardField::AccountName, "cc-name", "text", "30") }
+            { input(CardField::CardNumber, "cc-number", "numeric", "23") }
+            <fieldset class="ce-field ce-choices">
+                <legend class="ce-field-label">{ t(lang, Msg::LabelCardType) }</legend>
+                { type_radio(CardType::Debit, Msg::Debit) }
+                { type_radio(CardType::Credit, Msg::Credit) }
+            </fieldset>
+            <div class="ce-field">
+                <label class="ce-field-label" for="ce-card-bank_filter">{ t(lang, Msg::BankFilter) }</label>
+                <input id="ce-card-bank_filter" class="ce-input" type="search" data-testid="bank-filter" autocomplete="off"
+                    value={panel.bank_filter.clone()} oninput={on_filter} aria-controls="ce-card-bank_code" />
+                <label class="ce-field-label" for="ce-card-bank_code">{ t(lang, Msg::LabelBank) }</label>
+                <select id="ce-card-bank_code" class="ce-input" data-field="bank_code" onchange={on_bank} onblur={on_bank_leave}
+                    aria-invalid={bank_problem.is_some().then_some("true")}
+                    aria-describedby={bank_problem.is_some().then_some("ce-card-bank_code-msg")}>
+                    <option value="" disabled=true selected={bank_code.is_empty()}>{ t(lang, Msg::BankPlaceholder) }</option>
+                    { for options }
+                </select>
+                { bank_message }
+            </div>
+            { input(CardField::IdNumber, "off", "text", "18") }
+            { input(CardField::Mobile, "tel-national", "tel", "13") }
+            if panel.form.card_type == CardType::Credit {
+                { input(CardField::Cvv2, "cc-csc", "numeric", "3") }
+                { input(CardField::Expiry, "cc-exp", "numeric", "4") }
+            }
+            <button type="submit" class="ce-button" data-testid="card-submit" disabled={busy}>
+                { t(lang, if panel.busy.is_some() { Msg::CardSending } else { Msg::CardSubmit }) }
+            </button>
+        </form>
     }
 }

@@ -1,10 +1,13 @@
 //! Every string the shopper reads, in zh-CN (the default) and English, plus the few formatters
 //! (amounts, countdowns) whose output is text on screen.
 
-use crate::state::{BarcodeNotice, CodeProblem, QrChoice, UiError};
+use crate::state::{BarcodeNotice, CardFailure, CodeProblem, QrChoice, UiError};
 use checkout_shared::Fen;
-use checkout_shared::api::{Channel, ErrorCode, Locale, PaymentMethod, QrView, SessionStatus};
-use checkout_shared::payzero::Psp;
+use checkout_shared::api::{
+    CardField, CardProblem, CardStep, Channel, ErrorCode, FieldProblem, Locale, PaymentMethod, QrView,
+    SessionStatus,
+};
+use checkout_shared::payzero::{BankCode, Psp};
 
 /// The language the widget speaks.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
@@ -114,6 +117,83 @@ pub enum Msg {
     DeclineNotFound,
     DeclineCanceled,
     Declined,
+    GroupCard,
+    CardMethod,
+    CardChoose,
+    CardAdd,
+    CardNew,
+    CardRemove,
+    CardRemoveAsk,
+    CardKeep,
+    CardBack,
+    LabelAccountName,
+    LabelCardNumber,
+    LabelCardType,
+    Debit,
+    Credit,
+    LabelBank,
+    BankFilter,
+    BankPlaceholder,
+    LabelIdNumber,
+    LabelMobile,
+    LabelCvv2,
+    LabelExpiry,
+    LabelCode,
+    CardSubmit,
+    CardSending,
+    LuhnWarning,
+    CodeSentTo,
+    ConfirmSignup,
+    ConfirmPay,
+    Resend,
+    ResendIn,
+    CodeValidFor,
+    TriesLeft,
+    PayNow,
+    SignedBody,
+    PayAgain,
+    RetryIn,
+    StepSignupCode,
+    StepSigned,
+    StepPayCode,
+    StepProcessing,
+    StepFailed,
+    ProcessingHint,
+    ProblemCodeWrong,
+    ProblemCodeExpired,
+    ProblemTooManyTries,
+    ProblemRefused,
+    ProblemUnavailable,
+    Gw30001,
+    Gw30002,
+    Gw30003,
+    Gw30004,
+    Gw50061,
+    Gw50062,
+    Gw50063,
+    Gw50080,
+    Gw50081,
+    FpMissing,
+    FpInvalid,
+    FpNotForDebit,
+    FpCardDigits,
+    FpCardLength,
+    FpIdLength,
+    FpIdFormat,
+    FpIdChecksum,
+    FpMobileDigits,
+    FpMobileLength,
+    FpMobileFormat,
+    FpPhoneLocked,
+    FpNameLength,
+    FpNameFormat,
+    FpCvv2,
+    FpExpiryFormat,
+    FpExpired,
+    FpBank,
+    FpCardType,
+    FpCardId,
+    FpCode,
 }
 
 impl Msg {
@@ -185,6 +265,83 @@ impl Msg {
         Msg::DeclineNotFound,
         Msg::DeclineCanceled,
         Msg::Declined,
+        Msg::GroupCard,
+        Msg::CardMethod,
+        Msg::CardChoose,
+        Msg::CardAdd,
+        Msg::CardNew,
+        Msg::CardRemove,
+        Msg::CardRemoveAsk,
+        Msg::CardKeep,
+        Msg::CardBack,
+        Msg::LabelAccountName,
+        Msg::LabelCardNumber,
+        Msg::LabelCardType,
+        Msg::Debit,
+        Msg::Credit,
+        Msg::LabelBank,
+        Msg::BankFilter,
+        Msg::BankPlaceholder,
+        Msg::LabelIdNumber,
+        Msg::LabelMobile,
+        Msg::LabelCvv2,
+        Msg::LabelExpiry,
+        Msg::LabelCode,
+        Msg::CardSubmit,
+        Msg::CardSending,
+        Msg::LuhnWarning,
+        Msg::CodeSentTo,
+        Msg::ConfirmSignup,
+        Msg::ConfirmPay,
+        Msg::Resend,
+        Msg::ResendIn,
+        Msg::CodeValidFor,
+        Msg::TriesLeft,
+        Msg::PayNow,
+        Msg::SignedBody,
+        Msg::PayAgain,
+        Msg::RetryIn,
+        Msg::StepSignupCode,
+        Msg::StepSigned,
+        Msg::StepPayCode,
+        Msg::StepProcessing,
+        Msg::StepFailed,
+        Msg::ProcessingHint,
+        Msg::ProblemCodeWrong,
+        Msg::ProblemCodeExpired,
+        Msg::ProblemTooManyTries,
+        Msg::ProblemRefused,
+        Msg::ProblemUnavailable,
+        Msg::Gw30001,
+        Msg::Gw30002,
+        Msg::Gw30003,
+        Msg::Gw30004,
+        Msg::Gw50061,
+        Msg::Gw50062,
+        Msg::Gw50063,
+        Msg::Gw50080,
+        Msg::Gw50081,
+        Msg::FpMissing,
+        Msg::FpInvalid,
+        Msg::FpNotForDebit,
+        Msg::FpCardDigits,
+        Msg::FpCardLength,
+        Msg::FpIdLength,
+        Msg::FpIdFormat,
+        Msg::FpIdChecksum,
+        Msg::FpMobileDigits,
+        Msg::FpMobileLength,
+        Msg::FpMobileFormat,
+        Msg::FpPhoneLocked,
+        Msg::FpNameLength,
+        Msg::FpNameFormat,
+        Msg::FpCvv2,
+        Msg::FpExpiryFormat,
+        Msg::FpExpired,
+        Msg::FpBank,
+        Msg::FpCardType,
+        Msg::FpCardId,
+        Msg::FpCode,
     ];
 }
 
@@ -307,6 +464,133 @@ pub fn t(lang: Lang, msg: Msg) -> &'static str {
         ),
         Msg::DeclineCanceled => ("付款已取消，未扣款。", "The payment was canceled; no money was taken."),
         Msg::Declined => ("付款被拒绝，未扣款。", "The payment was declined; no money was taken."),
+        Msg::GroupCard => ("银行卡支付", "Pay by bank card"),
+        Msg::CardMethod => ("银行卡快捷支付", "Bank card"),
+        Msg::CardChoose => ("选择银行卡", "Choose a card"),
+        Msg::CardAdd => ("添加银行卡", "Add a bank card"),
+        Msg::CardNew => ("使用新银行卡", "Use a new card"),
+        Msg::CardRemove => ("删除", "Remove"),
+        Msg::CardRemoveAsk => ("删除这张银行卡？", "Remove this card?"),
+        Msg::CardKeep => ("保留", "Keep"),
+        Msg::CardBack => ("返回", "Back"),
+        Msg::LabelAccountName => ("持卡人姓名", "Cardholder name"),
+        Msg::LabelCardNumber => ("银行卡号", "Card number"),
+        Msg::LabelCardType => ("卡类型", "Card type"),
+        Msg::Debit => ("储蓄卡", "Debit card"),
+        Msg::Credit => ("信用卡", "Credit card"),
+        Msg::LabelBank => ("发卡银行", "Bank"),
+        Msg::BankFilter => ("搜索银行", "Search banks"),
+        Msg::BankPlaceholder => ("请选择银行", "Choose your bank"),
+        Msg::LabelIdNumber => ("身份证号", "ID card number"),
+        Msg::LabelMobile => ("银行预留手机号", "Mobile number held by the bank"),
+        Msg::LabelCvv2 => ("安全码（卡背面 3 位数字）", "Security code (3 digits on the back)"),
+        Msg::LabelExpiry => ("有效期（年月，如 2812）", "Expiry (YYMM, e.g. 2812)"),
+        Msg::LabelCode => ("短信验证码", "SMS code"),
+        Msg::CardSubmit => ("获取验证码", "Send me a code"),
+        Msg::CardSending => ("正在提交…", "Sending…"),
+        Msg::LuhnWarning => {
+            ("卡号校验未通过，请核对卡号是否输入正确。", "This card number may be mistyped. Please check it.")
+        }
+        Msg::CodeSentTo => ("验证码已发送至 ", "Code sent to "),
+        Msg::ConfirmSignup => ("确认签约", "Confirm card"),
+        Msg::ConfirmPay => ("确认付款", "Confirm payment"),
+        Msg::Resend => ("重新获取验证码", "Send a new code"),
+        Msg::ResendIn => ("后可重新获取", "until you can ask for a new code"),
+        Msg::CodeValidFor => ("验证码有效期", "Code valid for"),
+        Msg::TriesLeft => ("还可输错次数：", "Wrong codes still allowed: "),
+        Msg::PayNow => ("付款", "Pay"),
+        Msg::SignedBody => (
+            "付款验证码暂时无法发送，请在按钮可用后点击付款。",
+            "The payment code cannot be sent yet. Press Pay when the button is ready.",
+        ),
+        Msg::PayAgain => ("使用此卡重新付款", "Pay again with this card"),
+        Msg::RetryIn => {
+            ("操作过于频繁，请稍候再试。剩余等待时间：", "Too many attempts. You can try again in ")
+        }
+        Msg::StepSignupCode => ("签约验证码已发送", "Sign-up code sent"),
+        Msg::StepSigned => ("银行卡已签约", "Card signed up"),
+        Msg::StepPayCode => ("付款验证码已发送", "Payment code sent"),
+        Msg::StepProcessing => ("正在付款…", "Processing your payment…"),
+        Msg::StepFailed => ("本次付款未完成", "This payment did not go through"),
+        Msg::ProcessingHint => {
+            ("银行正在处理付款，请稍候。", "The bank is completing the payment. Please wait.")
+        }
+        Msg::ProblemCodeWrong => {
+            ("验证码错误，请重新获取验证码后再试。", "Wrong code. Send a new code and try again.")
+        }
+        Msg::ProblemCodeExpired => ("验证码已过期，请重新获取。", "The code has expired. Send a new one."),
+        Msg::ProblemTooManyTries => (
+            "验证码错误次数过多，本次付款已终止。请重新选择银行卡或添加新卡。",
+            "Too many wrong codes: this try has ended. Choose the card again or add a new one.",
+        ),
+        Msg::ProblemRefused => (
+            "银行或支付机构拒绝了本次操作，请更换银行卡或支付方式。",
+            "The bank or payment provider refused this. Use another card or payment method.",
+        ),
+        Msg::ProblemUnavailable => (
+            "支付通道暂时不可用，请稍后重试。",
+            "The payment provider is unavailable. Please try again shortly.",
+        ),
+        Msg::Gw30001 => (
+            "银行未接受所填信息，请核对后重试。",
+            "The bank refused a detail of the request. Check the card details and try again.",
+        ),
+        Msg::Gw30002 => ("此卡已签约，无需重复签约。", "This card is already signed up."),
+        Msg::Gw30003 => (
+            "未找到签约协议或订单，请重新开始。",
+            "The card agreement or order was not found. Please start again.",
+        ),
+        Msg::Gw30004 => (
+            "订单当前状态不允许此操作，请刷新页面。",
+            "The order's current state does not allow this. Please reload the page.",
+        ),
+        Msg::Gw50061 => ("短信验证码错误。", "The SMS code is wrong."),
+        Msg::Gw50062 => ("请求有误，请重新获取验证码。", "The request failed. Get a new code."),
+        Msg::Gw50063 => ("短信验证码已过期，请重新获取。", "The SMS code has expired. Get a new one."),
+        Msg::Gw50080 => (
+            "测试环境无法签约此银行，请选择测试银行（999）。",
+            "This bank cannot be signed up in the test environment: choose the test bank (999).",
+        ),
+        Msg::Gw50081 => ("验证码应为 6 位。", "The code must be 6 characters."),
+        Msg::FpMissing => ("请填写：", "Required: "),
+        Msg::FpInvalid => ("请核对：", "Please check: "),
+        Msg::FpNotForDebit => ("储蓄卡无需填写此项。", "Not needed for a debit card."),
+        Msg::FpCardDigits => ("卡号只能包含数字。", "A card number has digits only."),
+        Msg::FpCardLength => ("卡号应为 13–19 位数字。", "A card number has 13 to 19 digits."),
+        Msg::FpIdLength => ("身份证号应为 18 位。", "An ID card number has 18 characters."),
+        Msg::FpIdFormat => (
+            "身份证号格式不正确：应为 17 位数字加 1 位数字或 X，且出生日期有效。",
+            "Not an ID card number: 17 digits then a digit or X, with a real birth date.",
+        ),
+        Msg::FpIdChecksum => (
+            "身份证号校验位不正确，请核对。",
+            "This ID card number's check character is wrong. Please check it.",
+        ),
+        Msg::FpMobileDigits => ("手机号只能包含数字。", "A mobile number has digits only."),
+        Msg::FpMobileLength => ("手机号应为 11 位数字。", "A mobile number has 11 digits."),
+        Msg::FpMobileFormat => (
+            "请输入中国大陆手机号（以 13–19 开头）。",
+            "Enter a mainland China mobile number (starting 13 to 19).",
+        ),
+        Msg::FpPhoneLocked => (
+            "本次付款已向另一手机号发送验证码，请使用该手机号。",
+            "Codes for this payment went to another mobile number. Use that number.",
+        ),
+        Msg::FpNameLength => ("姓名应为 2–30 个字。", "A name has 2 to 30 characters."),
+        Msg::FpNameFormat => ("姓名不能包含数字。", "A name cannot contain digits."),
+        Msg::FpCvv2 => {
+            ("安全码为卡背面的 3 位数字。", "The security code is the 3 digits on the back of the card.")
+        }
+        Msg::FpExpiryFormat => {
+            ("有效期应为年月 4 位数字，如 2812。", "Enter the expiry as 4 digits, YYMM, e.g. 2812.")
+        }
+        Msg::FpExpired => ("此卡已过期。", "This card has expired."),
+        Msg::FpBank => ("请从列表中选择银行。", "Choose a bank from the list."),
+        Msg::FpCardType => ("请选择储蓄卡或信用卡。", "Choose debit or credit."),
+        Msg::FpCardId => {
+            ("这张银行卡已不可用，请重新选择。", "This card is no longer available. Choose another.")
+        }
+        Msg::FpCode => ("请输入 6 位数字验证码。", "Enter the 6-digit code."),
     };
     match lang {
         Lang::Zh => zh,
@@ -518,6 +802,133 @@ pub fn error_text(lang: Lang, error: &UiError) -> &'static str {
     }
 }
 
+/// A form field's label (also the noun the generic field messages use).
+pub fn field_label(lang: Lang, field: &CardField) -> &'static str {
+    let msg = match field {
+        CardField::AccountName => Msg::LabelAccountName,
+        CardField::CardNumber => Msg::LabelCardNumber,
+        CardField::CardType => Msg::LabelCardType,
+        CardField::BankCode => Msg::LabelBank,
+        CardField::IdNumber => Msg::LabelIdNumber,
+        CardField::Mobile => Msg::LabelMobile,
+        CardField::Cvv2 => Msg::LabelCvv2,
+        CardField::Expiry => Msg::LabelExpiry,
+        CardField::Code => Msg::LabelCode,
+        CardField::CardId | CardField::Unknown(_) => Msg::CardChoose,
+    };
+    t(lang, msg)
+}
+
+/// What is wrong with a field, in words that say how to fix it: a sentence of its own where the
+/// field and problem call for one, else the field's label after "required" / "please check".
+pub fn field_problem_text(lang: Lang, field: &CardField, problem: &FieldProblem) -> String {
+    use CardField as F;
+    use FieldProblem as P;
+    let msg = match (field, problem) {
+        (F::Code, _) => Msg::FpCode,
+        (F::BankCode, P::Missing) => Msg::BankPlaceholder,
+        (F::BankCode, _) => Msg::FpBank,
+        (F::CardType, _) => Msg::FpCardType,
+        (F::CardId, _) => Msg::FpCardId,
+        (_, P::NotForDebit) => Msg::FpNotForDebit,
+        (F::Cvv2, _) => Msg::FpCvv2,
+        (F::Expiry, P::Expired) => Msg::FpExpired,
+        (F::Expiry, _) => Msg::FpExpiryFormat,
+        (_, P::Missing) => return [t(lang, Msg::FpMissing), field_label(lang, field)].concat(),
+        (F::CardNumber, P::NotDigits) => Msg::FpCardDigits,
+        (F::CardNumber, P::Length) => Msg::FpCardLength,
+        (F::IdNumber, P::Length) => Msg::FpIdLength,
+        (F::IdNumber, P::Format) => Msg::FpIdFormat,
+        (F::IdNumber, P::Checksum) => Msg::FpIdChecksum,
+        (F::Mobile, P::NotDigits) => Msg::FpMobileDigits,
+        (F::Mobile, P::Length) => Msg::FpMobileLength,
+        (F::Mobile, P::Format) => Msg::FpMobileFormat,
+        (F::Mobile, P::PhoneLocked) => Msg::FpPhoneLocked,
+        (F::AccountName, P::Length) => Msg::FpNameLength,
+        (F::AccountName, P::Format) => Msg::FpNameFormat,
+        _ => return [t(lang, Msg::FpInvalid), field_label(lang, field)].concat(),
+    };
+    t(lang, msg).to_owned()
+}
+
+/// What a Payzero quick-pay error code (§5) means for the shopper; any other code gets the
+/// generic message with the code in it, so support can still look it up.
+pub fn gateway_text(lang: Lang, code: &str) -> String {
+    let msg = match code.trim() {
+        "30001" => Msg::Gw30001,
+        "30002" => Msg::Gw30002,
+        "30003" => Msg::Gw30003,
+        "30004" => Msg::Gw30004,
+        "50061" => Msg::Gw50061,
+        "50062" => Msg::Gw50062,
+        "50063" => Msg::Gw50063,
+        "50080" => Msg::Gw50080,
+        "50081" => Msg::Gw50081,
+        other => {
+            let code: String = other.chars().take(32).collect();
+            return match lang {
+                Lang::Zh => ["银行卡操作未成功（错误码 ", &code, "），请稍后重试或更换支付方式。"].concat(),
+                Lang::En => [
+                    "The card request did not go through (code ",
+                    &code,
+                    "). Try again later or pay another way.",
+                ]
+                .concat(),
+            };
+        }
+    };
+    t(lang, msg).to_owned()
+}
+
+/// Why a card step did not go through: the problem, with the gateway's code when it says more.
+pub fn card_problem_text(lang: Lang, problem: &CardProblem, gateway_code: Option<&str>) -> String {
+    let msg = match problem {
+        CardProblem::CodeWrong => Msg::ProblemCodeWrong,
+        CardProblem::CodeExpired => Msg::ProblemCodeExpired,
+        CardProblem::TooManyTries => Msg::ProblemTooManyTries,
+        CardProblem::Unavailable => Msg::ProblemUnavailable,
+        CardProblem::Refused | CardProblem::Unknown(_) => match gateway_code {
+            Some(code) => return gateway_text(lang, code),
+            None => Msg::ProblemRefused,
+        },
+    };
+    t(lang, msg).to_owned()
+}
+
+/// Why a card request was refused: its field's problem, the gateway's code, or the edge's code.
+pub fn card_failure_text(lang: Lang, failure: &CardFailure) -> String {
+    if let (Some(field), Some(problem)) = (&failure.field, &failure.problem) {
+        return field_problem_text(lang, field, problem);
+    }
+    match &failure.gateway_code {
+        Some(code) => gateway_text(lang, code),
+        None => error_text(lang, &failure.error).to_owned(),
+    }
+}
+
+/// A card step as a heading and as what the status line announces.
+pub fn card_step_text(lang: Lang, step: &CardStep) -> &'static str {
+    let msg = match step {
+        CardStep::SignupCodeSent => Msg::StepSignupCode,
+        CardStep::Signed => Msg::StepSigned,
+        CardStep::PayCodeSent => Msg::StepPayCode,
+        CardStep::Paid => Msg::Paid,
+        CardStep::Failed => Msg::StepFailed,
+        CardStep::Processing | CardStep::Unknown(_) => Msg::StepProcessing,
+    };
+    t(lang, msg)
+}
+
+/// A bank's name from the A.5 list, or the name the edge gave, or its code.
+pub fn bank_name<'a>(lang: Lang, code: &'a str, given: Option<&'a str>) -> &'a str {
+    let bank: BankCode = code.parse().unwrap_or_else(|never| match never {});
+    let known = match lang {
+        Lang::Zh => bank.name_zh(),
+        Lang::En => bank.name_en(),
+    };
+    known.or(given).unwrap_or(code)
+}
+
 /// `¥12.34`: the shopper always sees yuan, computed from fen without floats.
 pub fn amount(fen: Fen) -> String {
     format!("¥{}", fen.to_yuan_string())
@@ -681,5 +1092,53 @@ mod tests {
         assert!(!title.to_lowercase().contains("fail") && !title.to_lowercase().contains("error"));
         let (title, _) = closed_texts(Lang::Zh, &SessionStatus::RequiresAttention);
         assert!(title.contains("商户"));
+    }
+
+    #[test]
+    fn every_quick_pay_gateway_code_has_its_own_words_and_others_show_the_code() {
+        let codes = ["30001", "30002", "30003", "30004", "50061", "50062", "50063", "50080", "50081"];
+        let mut seen = Vec::new();
+        for code in codes {
+            let (zh, en) = (gateway_text(Lang::Zh, code), gateway_text(Lang::En, code));
+            assert!(!zh.contains(code) || code == "50080", "{code}: {zh}");
+            assert_ne!(zh, en);
+            assert!(!seen.contains(&en), "{code} shares its words");
+            seen.push(en);
+        }
+        assert!(gateway_text(Lang::En, "50080").contains("999"));
+        assert!(gateway_text(Lang::Zh, "40404").contains("40404"));
+        assert!(gateway_text(Lang::En, "40404").contains("40404"));
+    }
+
+    #[test]
+    fn every_field_problem_and_card_problem_and_step_has_words() {
+        for field in CardField::KNOWN {
+            for problem in FieldProblem::KNOWN {
+                let (zh, en) = (
+                    field_problem_text(Lang::Zh, field, problem),
+                    field_problem_text(Lang::En, field, problem),
+                );
+                assert!(!zh.is_empty() && zh != en, "{field:?} {problem:?}");
+            }
+        }
+        assert!(
+            field_problem_text(Lang::En, &CardField::IdNumber, &FieldProblem::Checksum).contains("check")
+        );
+        assert_eq!(
+            field_problem_text(Lang::Zh, &CardField::AccountName, &FieldProblem::Missing),
+            "请填写：持卡人姓名"
+        );
+        for problem in CardProblem::KNOWN {
+            assert_ne!(
+                card_problem_text(Lang::Zh, problem, None),
+                card_problem_text(Lang::En, problem, None)
+            );
+        }
+        assert!(card_problem_text(Lang::En, &CardProblem::Refused, Some("30002")).contains("already"));
+        for step in CardStep::KNOWN {
+            assert_ne!(card_step_text(Lang::Zh, step), card_step_text(Lang::En, step));
+        }
+        assert_eq!(bank_name(Lang::Zh, "0308", None), "招商银行");
+        assert_eq!(bank_name(Lang::En, "0777", Some("Future Bank")), "Future Bank");
     }
 }

@@ -124,10 +124,73 @@ impl<'de> de::Deserializer<'de> for Value {
         visitor.visit_enum(IntoDeserializer::<DecodeError>::into_deserializer(name))
     }
 
-    serde::forward_to_deserialize_any! {
-        bool i8 i16 i32 i64 i128 u8 u16 u32 u64 u128 f32 f64 char str string bytes byte_buf unit
-        unit_struct seq tuple tuple_struct map struct identifier ignored_any
+    // The shapes the API's types ask for, each read straight from the value: every derived
+    // visitor then instantiates only the small path it needs instead of all of
+    // `deserialize_any` (the widget's size budget).
+    fn deserialize_struct<V: Visitor<'de>>(
+        self,
+        _name: &'static str,
+        _fields: &'static [&'static str],
+        visitor: V,
+    ) -> Result<V::Value, DecodeError> {
+        self.deserialize_map(visitor)
     }
+
+    fn deserialize_map<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, DecodeError> {
+        let value = self.0;
+        if !value.is_object() || Array::is_array(&value) {
+            return Err(DecodeError);
+        }
+        let keys = Object::keys(value.unchecked_ref::<Object>());
+        visitor.visit_map(Map { object: value, keys, next: 0, value: None })
+    }
+
+    fn deserialize_seq<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, DecodeError> {
+        if !Array::is_array(&self.0) {
+            return Err(DecodeError);
+        }
+        visitor.visit_seq(Seq { items: self.0.unchecked_into(), next: 0 })
+    }
+
+    fn deserialize_str<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, DecodeError> {
+        visitor.visit_string(self.0.as_string().ok_or(DecodeError)?)
+    }
+
+    fn deserialize_string<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, DecodeError> {
+        self.deserialize_str(visitor)
+    }
+
+    fn deserialize_identifier<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, DecodeError> {
+        self.deserialize_str(visitor)
+    }
+
+    fn deserialize_bool<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, DecodeError> {
+        visitor.visit_bool(self.0.as_bool().ok_or(DecodeError)?)
+    }
+
+    fn deserialize_u64<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, DecodeError> {
+        visitor.visit_u64(unsigned(&self.0)?)
+    }
+
+    fn deserialize_u32<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, DecodeError> {
+        visitor.visit_u64(unsigned(&self.0)?)
+    }
+
+    /// A value no field wants: nothing to read.
+    fn deserialize_ignored_any<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, DecodeError> {
+        visitor.visit_unit()
+    }
+
+    serde::forward_to_deserialize_any! {
+        i8 i16 i32 i64 i128 u8 u16 u128 f32 f64 char bytes byte_buf unit
+        unit_struct tuple tuple_struct
+    }
+}
+
+/// A whole number a double holds exactly.
+fn unsigned(value: &JsValue) -> Result<u64, DecodeError> {
+    let n = value.as_f64().ok_or(DecodeError)?;
+    if n.fract() == 0.0 && (0.0..=MAX_SAFE).contains(&n) { Ok(n as u64) } else { Err(DecodeError) }
 }
 
 struct Seq {

@@ -24,7 +24,8 @@
 //!   wallet in the session's order (`button[data-channel="WECHATPAY"]` is the first WeChat Pay
 //!   button, Payzero's in a Payzero-only session); `[data-testid="group-barcode"]` ("show a
 //!   payment code to the cashier") holds `button[data-method="shouqianba_barcode"|"ezr_barcode"]`;
-//!   `data-method` is the API's method name;
+//!   `[data-testid="group-card"]` holds `button[data-method="payzero_card"]` (bank-card quick
+//!   pay); `data-method` is the API's method name;
 //! - `[data-testid="qr-panel"][data-method][data-channel]`: the QR screen;
 //!   `[data-testid="qr"]`: the QR container, holding one inline `<svg>` (black on white, a
 //!   4-module quiet zone, ≥ 200 px, whole pixels per module, `shape-rendering="crispEdges"`);
@@ -39,6 +40,29 @@
 //!   `button[data-testid="barcode-submit"]`, `[data-testid="barcode-message"]` what became of the
 //!   last code or why the input is not one (`role="alert"`), `[data-testid="barcode-progress"]`
 //!   while a payment is being decided;
+//! - bank cards: `[data-testid="card"][data-step]` the screen, `data-step` being `choose` (saved
+//!   cards), `form` (sign-up) or the edge's `CardStep` (`signup_code_sent`, `signed`,
+//!   `pay_code_sent`, `processing`, `failed`); `[data-testid="saved-card"][data-card-id]` one saved
+//!   card, holding `button[data-testid="card-pay"]` (pay with it) and
+//!   `button[data-testid="card-remove"]`, which asks first: `button[data-testid="card-remove-confirm"]`
+//!   / `button[data-testid="card-remove-cancel"]`; `button[data-testid="card-new"]` the sign-up
+//!   form; every form field is `[data-field=<CardField wire name>]` with the id
+//!   `ce-card-<wire name>` and a `<label for>` (`account_name`, `card_number`, `bank_code` — a
+//!   `<select>`, narrowed by `input[data-testid="bank-filter"]` —, `id_number`, `mobile`, `cvv2`
+//!   and `expiry` for credit cards only; `card_type` is two radios `input[name="card_type"]` with
+//!   `value="debit"|"credit"`); a field's problem is `[data-testid="field-error"][data-field]`
+//!   (id `ce-card-<name>-msg`, named by the field's `aria-describedby`, the field
+//!   `aria-invalid="true"`), the card number's Luhn warning `[data-testid="field-warning"]`;
+//!   `button[data-testid="card-submit"]` sends the form; the SMS step has
+//!   `input#ce-card-code[data-field="code"]` (6 digits,
+//!   `autocomplete="one-time-code"`), `button[data-testid="code-submit"]`,
+//!   `button[data-testid="code-resend"]` (disabled until the cooldown ends, showing
+//!   `[data-testid="resend-countdown"]` `mm:ss`), `[data-testid="code-phone"]` the masked phone,
+//!   `[data-testid="code-expiry"]` the code's remaining lifetime, `[data-testid="tries-left"]`
+//!   after a wrong code; a signed card waiting for its payment code, or a failed try, has
+//!   `button[data-testid="card-pay"]`; `[data-testid="card-message"]` (`role="alert"`) what the
+//!   last request came to; `[data-testid="retry-countdown"]` a rate limit's `mm:ss`;
+//!   `[data-testid="card-progress"]` while the bank decides; `button[data-testid="card-back"]`;
 //! - `[data-testid="paid"]`: the paid screen; `[data-testid="closed"][data-status=…]`: expired,
 //!   canceled or `requires_attention`; `[data-testid="error"]`: any error message
 //!   (`role="alert"`);
@@ -50,7 +74,8 @@
 //!
 //! # Layout
 //!
-//! `state` (pure reducer, with one sub-reducer per attempt kind: `state::qr`, `state::barcode`),
+//! `state` (pure reducer, with one sub-reducer per attempt kind: `state::qr`, `state::barcode`,
+//! `state::card`),
 //! `i18n`, `qr` and `env` are plain Rust and tested natively; `api` is the only module that talks
 //! to the edge; `app` is the yew shell (provider, `use_checkout()`); `components` are the
 //! screens; `host` is the browser glue. The widget holds no secret and signs nothing: the

@@ -5,18 +5,21 @@
 //!
 //! `reduce` keeps what every screen shares (loading, the session's status, the clock, going back
 //! to the picker) and hands the rest to one sub-reducer per kind of attempt, each with its own
-//! phases: [`qr`] (the shopper scans a code the page shows) and [`barcode`] (the cashier scans
-//! the shopper's payment code into the page). The answer to a command carries the command's
+//! phases: [`qr`] (the shopper scans a code the page shows), [`barcode`] (the cashier scans
+//! the shopper's payment code into the page) and [`card`] (bank-card quick pay with SMS codes). The answer to a command carries the command's
 //! number, so an answer to a request the shopper has since abandoned is recognised and dropped.
 
 pub mod barcode;
+pub mod card;
 pub mod qr;
 
 pub use barcode::{BarcodeAction, BarcodeNotice, BarcodePanel, BarcodeStep, CodeProblem};
+pub use card::{CardAction, CardFailure, CardPanel, CardStage};
 pub use qr::{QrAction, QrChoice, QrPhase, Simulation};
 
 use checkout_shared::api::{
-    BarcodeState, BarcodeView, CheckoutView, ErrorCode, PaymentMethod, SessionStatus, StatusUpdate,
+    BarcodeState, BarcodeView, CardSignupRequest, CardStep, CheckoutView, ErrorCode, PaymentMethod,
+    SessionStatus, StatusUpdate,
 };
 
 /// A failure the shopper may need to hear about. The edge's message text is dropped on purpose:
@@ -65,6 +68,8 @@ pub enum Phase {
     Qr(QrPhase),
     /// Cashier mode: the shopper's payment code is scanned into the page.
     Barcode(BarcodePanel),
+    /// Bank-card quick pay: saved cards, the sign-up form, the SMS steps.
+    Card(Box<CardPanel>),
     Paid,
     /// Expired, canceled, requires attention (or a final status this version does not know).
     Closed(SessionStatus),
@@ -76,7 +81,18 @@ pub enum Command {
     Load,
     RequestQr(QrChoice),
     Simulate,
-    SubmitBarcode { method: PaymentMethod, code: String },
+    SubmitBarcode {
+        method: PaymentMethod,
+        code: String,
+    },
+    /// Sign a card (or send its sign-up code again): the form, masked in `Debug`.
+    CardSignup(CardSignupRequest),
+    CardSignupConfirm(String),
+    /// Pay with the card of this id.
+    CardPay(String),
+    CardPayConfirm(String),
+    CardPayResend,
+    CardRemove(String),
 }
 
 /// A command with a sequence number, so two identical commands in a row are still two, and an
@@ -124,6 +140,7 @@ pub enum Action {
     Retry,
     Qr(QrAction),
     Barcode(BarcodeAction),
+    Card(CardAction),
     /// Back to the picker.
     SwitchMethod,
     Status(StatusUpdate),
@@ -139,6 +156,8 @@ pub struct Offer {
     pub qr: Vec<QrOption>,
     /// The methods where the cashier scans the shopper's payment code.
     pub barcode: Vec<PaymentMethod>,
+    /// Bank-card quick pay (`payzero_card`).
+    pub card: bool,
 }
 
 /// One wallet of one QR gateway.
@@ -151,8 +170,8 @@ pub struct QrOption {
 }
 
 impl Offer {
-    /// The methods of a session this widget can take. `payzero_card` (not available yet) and
-    /// methods a newer edge knows are left out rather than shown as dead buttons.
+    /// The methods of a session this widget can take. Methods a newer edge knows are left out
+    /// rather than shown as dead buttons.
     pub fn of(methods: &[PaymentMethod]) -> Offer {
         let mut offer = Offer::default();
         for (i, method) in methods.iter().enumerate() {
@@ -166,6 +185,8 @@ impl Offer {
                 }));
             } else if method.is_barcode() {
                 offer.barcode.push(method.clone());
+            } else if *method == PaymentMethod::PayzeroCard {
+                offer.card = true;
             }
         }
         let channels: Vec<_> = offer.qr.iter().map(|o| o.choice.channel.clone()).collect();
@@ -176,7 +197,7 @@ impl Offer {
     }
 
     pub fn is_empty(&self) -> bool {
-        self.qr.is_empty() && self.barcode.is_empty()
+        self.qr.is_empty() && self.barcode.is_empty() && !self.card
     }
 }
 
@@ -240,7 +261,20 @@ impl State {
 
     /// Whether a countdown is on screen, so the shell runs the clock.
     pub fn needs_clock(&self) -> bool {
-        self.qr_seconds_left().is_some() || self.barcode_seconds_left().is_some()
+        self.qr_seconds_left().is_some() || self.barcode_seconds_left().is_some() || self.card_needs_clock()
+    }
+
+    /// A card screen with a countdown: an SMS code's lifetime or resend cooldown, or a rate limit.
+    fn card_needs_clock(&self) -> bool {
+        match &self.phase {
+            Phase::Card(panel) => {
+                let step = panel.step();
+                let codes =
+                    matches!(step, Some(CardStep::SignupCodeSent | CardStep::PayCodeSent | CardStep::Signed));
+                codes || panel.retry_at > self.now
+            }
+            _ => false,
+        }
     }
 
     /// Whether the long-poll for status changes should be running.
@@ -289,6 +323,11 @@ impl State {
                 _ => {}
             }
         }
+        if let Some(card) = &view.card
+            && card::resumable(card, &view.methods)
+        {
+            return Phase::Card(Box::new(CardPanel::resumed(card)));
+        }
         if let Some(qr) = &view.qr {
             return Phase::Qr(QrPhase::Showing {
                 qr: qr.clone(),
@@ -335,11 +374,13 @@ pub fn reduce(mut state: State, action: Action) -> State {
         }
         Action::Qr(action) => qr::reduce(&mut state, action),
         Action::Barcode(action) => barcode::reduce(&mut state, action),
+        Action::Card(action) => card::reduce(&mut state, action),
         Action::SwitchMethod => {
             let can_leave = match &state.phase {
                 Phase::Qr(_) => true,
                 // Not while a payment code is with the gateway: its outcome must stay on screen.
                 Phase::Barcode(panel) => panel.step == BarcodeStep::Entering,
+                Phase::Card(panel) => panel.can_leave(),
                 _ => false,
             };
             if state.is_open() && can_leave {
@@ -356,6 +397,7 @@ pub fn reduce(mut state: State, action: Action) -> State {
                 }
                 barcode::on_status(&mut state, update.version, update.barcode.as_ref());
                 state.barcode_seen = update.barcode;
+                card::on_status(&mut state, update.card.as_ref());
                 // Last: a final status wins over whatever the attempt said.
                 state.apply_status(update.status);
             }

@@ -198,6 +198,7 @@ async fn the_picker_offers_the_three_wallets_and_reports_the_choice() {
         busy: None,
         on_choose: Callback::from(move |ch| c.borrow_mut().push(ch)),
         on_barcode: Callback::noop(),
+        on_card: Callback::noop(),
     };
     let root = mount::<Picker>(props).await;
     assert_eq!(text(&root, r#"button[data-channel="WECHATPAY"]"#), "WeChat Pay");
@@ -233,6 +234,7 @@ async fn the_picker_groups_methods_by_what_the_shopper_does() {
         busy: None,
         on_choose: Callback::from(move |ch| c.borrow_mut().push(ch)),
         on_barcode: Callback::from(move |m| o.borrow_mut().push(m)),
+        on_card: Callback::noop(),
     };
     let root = mount::<Picker>(props).await;
 
@@ -247,7 +249,11 @@ async fn the_picker_groups_methods_by_what_the_shopper_does() {
         texts(&root, r#"[data-testid="group-barcode"] button"#),
         ["付款码支付 · EZR", "付款码支付 · 收钱吧"]
     );
-    assert_eq!(root.query_selector_all("button").unwrap().length(), 7, "no card or unknown method");
+    assert_eq!(
+        text(&root, r#"[data-testid="group-card"] button[data-method="payzero_card"]"#),
+        "银行卡快捷支付"
+    );
+    assert_eq!(root.query_selector_all("button").unwrap().length(), 8, "no button for an unknown method");
     // The end-to-end tests' hook still finds a WeChat Pay button: the first one.
     assert_eq!(
         attr(&root, r#"button[data-channel="WECHATPAY"]"#, "data-method").as_deref(),
@@ -264,7 +270,7 @@ async fn the_picker_groups_methods_by_what_the_shopper_does() {
 }
 
 #[wasm_bindgen_test]
-async fn the_picker_shows_nothing_the_session_does_not_allow() {
+async fn the_picker_shows_only_what_the_session_allows() {
     let props = PickerProps {
         lang: Lang::Zh,
         amount: Fen(1),
@@ -273,9 +279,10 @@ async fn the_picker_shows_nothing_the_session_does_not_allow() {
         busy: None,
         on_choose: Callback::noop(),
         on_barcode: Callback::noop(),
+        on_card: Callback::noop(),
     };
     let root = mount::<Picker>(props).await;
-    assert!(find(&root, "button").is_none());
+    assert_eq!(texts(&root, "button"), ["银行卡快捷支付"], "a card-only session offers the card alone");
 }
 
 fn barcode_props(
@@ -700,4 +707,187 @@ async fn a_declined_payment_code_says_why_and_the_field_takes_the_next_one() {
     assert!(!field.read_only());
     assert!(is_focused(&root, input), "and has the focus");
     assert!(find(&root, r#"[data-testid="paid"]"#).is_none());
+}
+
+// ---------------------------------------------------------------------------------------------
+// Bank cards
+
+mod card {
+    use super::*;
+    use checkout_shared::api::{
+        CardField, CardProblem, CardSignupRequest, CardStep, CardType, CardView, SavedCard,
+    };
+    use checkout_widget::components::{CardScreen, CardScreenProps};
+    use checkout_widget::state::card::FORM_FIELDS;
+    use checkout_widget::state::{CardAction, CardPanel, CardStage};
+
+    fn form() -> CardSignupRequest {
+        CardSignupRequest {
+            account_name: "张3".into(),
+            card_number: "4111111111111112".into(),
+            card_type: CardType::Debit,
+            bank_code: String::new(),
+            id_number: "310113198010101234".into(),
+            mobile: "12800138000".into(),
+            cvv2: None,
+            expiry: None,
+        }
+    }
+
+    fn panel(stage: CardStage) -> CardPanel {
+        CardPanel {
+            stage,
+            form: form(),
+            touched: Vec::new(),
+            code: String::new(),
+            busy: None,
+            notice: None,
+            retry_at: 0,
+            removing: None,
+            bank_filter: String::new(),
+        }
+    }
+
+    fn saved() -> SavedCard {
+        SavedCard {
+            id: "card_1".into(),
+            bank_code: "0308".into(),
+            bank_name: None,
+            number: "6217 **** **** 0000".into(),
+            card_type: CardType::Debit,
+            phone: "138****8000".into(),
+        }
+    }
+
+    fn props(panel: CardPanel, lang: Lang) -> (CardScreenProps, Rc<RefCell<Vec<CardAction>>>) {
+        let actions = Rc::new(RefCell::new(Vec::new()));
+        let a = actions.clone();
+        let props = CardScreenProps {
+            lang,
+            amount: Fen(8800),
+            subject: "西湖龙井".into(),
+            panel,
+            saved: vec![saved()],
+            now: 1_000,
+            on: Callback::from(move |action| a.borrow_mut().push(action)),
+            on_switch: Callback::noop(),
+        };
+        (props, actions)
+    }
+
+    #[wasm_bindgen_test]
+    async fn every_form_field_has_a_label_and_the_keyboard_it_needs() {
+        let (props, actions) = props(panel(CardStage::Form), Lang::Zh);
+        let root = mount::<CardScreen>(props).await;
+        assert_eq!(attr(&root, r#"[data-testid="card"]"#, "data-step").as_deref(), Some("form"));
+        let inputs = root.query_selector_all("input, select").unwrap();
+        for i in 0..inputs.length() {
+            let input: Element = inputs.item(i).unwrap().dyn_into().unwrap();
+            let id = input.id();
+            if input.get_attribute("type").as_deref() == Some("radio") {
+                assert!(input.closest("label").unwrap().is_some(), "a radio inside its label");
+                continue;
+            }
+            assert!(!id.is_empty(), "every field has an id");
+            assert!(find(&root, &format!(r#"label[for="{id}"]"#)).is_some(), "no label for #{id}");
+        }
+        let hook = |field: &str, name: &str| attr(&root, &format!(r#"input[data-field="{field}"]"#), name);
+        assert_eq!(hook("card_number", "autocomplete").as_deref(), Some("cc-number"));
+        assert_eq!(hook("card_number", "inputmode").as_deref(), Some("numeric"));
+        assert_eq!(hook("account_name", "autocomplete").as_deref(), Some("cc-name"));
+        assert_eq!(hook("mobile", "type").as_deref(), Some("tel"));
+        assert_eq!(hook("mobile", "inputmode").as_deref(), Some("tel"));
+        // Debit: no CVV2 or expiry asked.
+        assert!(find(&root, r#"[data-field="cvv2"]"#).is_none());
+        // Nothing is said about a field before it is left.
+        assert!(find(&root, r#"[data-testid="field-error"]"#).is_none());
+        type_into(&root, r#"input[data-field="mobile"]"#, "138");
+        assert!(
+            matches!(actions.borrow().last(), Some(CardAction::Input(CardField::Mobile, t)) if t == "138")
+        );
+        press_enter_in(&root, r#"input[data-field="mobile"]"#);
+        assert_eq!(actions.borrow().last(), Some(&CardAction::Submit));
+    }
+
+    #[wasm_bindgen_test]
+    async fn problems_sit_next_to_their_fields_and_luhn_only_warns() {
+        let mut p = panel(CardStage::Form);
+        p.touched = FORM_FIELDS.to_vec();
+        p.form.card_type = CardType::Credit;
+        let (props, _) = props(p, Lang::En);
+        let root = mount::<CardScreen>(props).await;
+        for (field, words) in [
+            ("account_name", "digits"),
+            ("id_number", "check character"),
+            ("mobile", "mainland"),
+            ("cvv2", "3 digits"),
+            ("expiry", "YYMM"),
+            ("bank_code", "bank"),
+        ] {
+            let message = format!(r#"[data-testid="field-error"][data-field="{field}"]"#);
+            assert!(text(&root, &message).contains(words), "{field}: {}", text(&root, &message));
+            let input = format!(r#"[data-field="{field}"]:not(p)"#);
+            assert_eq!(attr(&root, &input, "aria-invalid").as_deref(), Some("true"), "{field}");
+            let described = attr(&root, &input, "aria-describedby").unwrap();
+            assert_eq!(
+                find(&root, &format!("#{described}")).unwrap().get_attribute("data-field").as_deref(),
+                Some(field)
+            );
+        }
+        assert!(
+            text(&root, r#"[data-testid="field-warning"][data-field="card_number"]"#).contains("mistyped")
+        );
+        assert_eq!(
+            attr(&root, r#"input[data-field="card_number"]"#, "aria-invalid"),
+            None,
+            "Luhn is a warning"
+        );
+        assert_eq!(attr(&root, r#"input[data-field="cvv2"]"#, "autocomplete").as_deref(), Some("cc-csc"));
+        assert_eq!(attr(&root, r#"input[data-field="expiry"]"#, "autocomplete").as_deref(), Some("cc-exp"));
+        assert_eq!(texts(&root, "select option").len(), 17, "the A.5 banks and the placeholder");
+    }
+
+    #[wasm_bindgen_test]
+    async fn the_sms_step_shows_where_the_code_went_its_lifetime_and_the_resend_countdown() {
+        let view = CardView {
+            step: CardStep::PayCodeSent,
+            card: Some(saved()),
+            resend_at: 1_045,
+            code_expires_at: Some(1_170),
+            tries_left: 2,
+            problem: Some(CardProblem::CodeWrong),
+            gateway_code: Some("50061".into()),
+        };
+        let (props, actions) = props(panel(CardStage::Step(view)), Lang::Zh);
+        let root = mount::<CardScreen>(props).await;
+        assert_eq!(attr(&root, r#"[data-testid="card"]"#, "data-step").as_deref(), Some("pay_code_sent"));
+        assert_eq!(text(&root, r#"[data-testid="code-phone"]"#), "138****8000");
+        assert_eq!(attr(&root, "#ce-card-code", "autocomplete").as_deref(), Some("one-time-code"));
+        assert_eq!(attr(&root, "#ce-card-code", "inputmode").as_deref(), Some("numeric"));
+        assert_eq!(text(&root, r#"[data-testid="code-expiry"]"#), "02:50");
+        assert_eq!(text(&root, r#"[data-testid="resend-countdown"]"#), "00:45");
+        assert!(attr(&root, r#"[data-testid="code-resend"]"#, "disabled").is_some());
+        assert!(text(&root, r#"[data-testid="tries-left"]"#).contains('2'));
+        assert!(text(&root, r#"[data-testid="card-message"]"#).contains("验证码错误"));
+        click(&root, r#"[data-testid="code-submit"]"#);
+        assert_eq!(actions.borrow().last(), Some(&CardAction::SubmitCode));
+    }
+
+    #[wasm_bindgen_test]
+    async fn saved_cards_pay_at_one_tap_and_ask_before_removal() {
+        let (props, actions) = props(panel(CardStage::Choosing), Lang::Zh);
+        let root = mount::<CardScreen>(props).await;
+        assert!(text(&root, r#"[data-testid="saved-card"][data-card-id="card_1"]"#).contains("招商银行"));
+        click(&root, r#"[data-testid="card-pay"]"#);
+        assert_eq!(actions.borrow().last(), Some(&CardAction::Pay("card_1".into())));
+        click(&root, r#"[data-testid="card-remove"]"#);
+        assert_eq!(actions.borrow().last(), Some(&CardAction::AskRemove("card_1".into())));
+        let mut p = panel(CardStage::Choosing);
+        p.removing = Some("card_1".into());
+        let (props, actions) = super::card::props(p, Lang::En);
+        let root = mount::<CardScreen>(props).await;
+        assert!(text(&root, ".ce-confirm").contains("Remove this card?"));
+        click(&root, r#"[data-testid="card-remove-confirm"]"#);
+        assert_eq!(actions.borrow().last(), Some(&CardAction::Remove));
+    }
 }

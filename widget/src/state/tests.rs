@@ -120,7 +120,7 @@ fn a_session_already_paid_or_expired_goes_straight_to_its_screen() {
 #[test]
 fn a_session_without_a_method_this_widget_can_take_says_so() {
     let mut v = view();
-    v.methods = vec![PaymentMethod::PayzeroCard, PaymentMethod::Unknown("bank_transfer".into())];
+    v.methods = vec![PaymentMethod::Unknown("bank_transfer".into())];
     assert_eq!(loaded(v).phase, Phase::Unavailable(UiError::Api(ErrorCode::MethodNotSupported)));
 }
 
@@ -161,7 +161,9 @@ fn the_offer_groups_qr_wallets_in_session_order_and_names_the_gateway_only_when_
     let alone = Offer::of(&[PaymentMethod::PayzeroQr]);
     assert!(alone.qr.iter().all(|o| !o.shared));
     assert!(alone.barcode.is_empty());
-    assert!(Offer::of(&[PaymentMethod::PayzeroCard]).is_empty());
+    assert!(Offer::of(&[PaymentMethod::Unknown("future".into())]).is_empty());
+    assert!(Offer::of(&[PaymentMethod::PayzeroCard]).card);
+    assert!(!offer.card || offer.qr.len() == 5, "the card method is offered beside the others");
 }
 
 #[test]
@@ -801,5 +803,417 @@ mod barcode {
         let s = submitted(open(all_methods()), CODE);
         let s = reduce(s, Action::SwitchMethod);
         assert!(matches!(s.phase, Phase::Barcode(_)));
+    }
+}
+
+mod card {
+    use super::*;
+    use crate::state::card::{CardAction, CardFailure, CardStage, FORM_FIELDS};
+    use checkout_shared::api::{
+        CardField, CardProblem, CardStep, CardType, CardView, FieldProblem, SavedCard,
+    };
+
+    fn card_view() -> CheckoutView {
+        let mut v = view();
+        v.methods = vec![PaymentMethod::PayzeroQr, PaymentMethod::PayzeroCard];
+        v
+    }
+
+    fn saved(id: &str) -> SavedCard {
+        SavedCard {
+            id: id.into(),
+            bank_code: "0308".into(),
+            bank_name: None,
+            number: "6217 **** **** 0000".into(),
+            card_type: CardType::Debit,
+            phone: "138****8000".into(),
+        }
+    }
+
+    fn cv(step: CardStep, resend_at: u64) -> CardView {
+        CardView {
+            step,
+            card: Some(saved("card_1")),
+            resend_at,
+            code_expires_at: Some(1180),
+            tries_left: 3,
+            problem: None,
+            gateway_code: None,
+        }
+    }
+
+    fn act(a: CardAction) -> Action {
+        Action::Card(a)
+    }
+
+    fn input(field: CardField, text: &str) -> Action {
+        act(CardAction::Input(field, text.into()))
+    }
+
+    fn panel(s: &State) -> &CardPanel {
+        match &s.phase {
+            Phase::Card(p) => p,
+            other => panic!("not the card screen: {other:?}"),
+        }
+    }
+
+    fn opened(v: CheckoutView) -> State {
+        reduce(loaded(v), act(CardAction::Open))
+    }
+
+    /// A debit-card form every rule accepts, typed the way a shopper types it.
+    fn filled() -> State {
+        run(
+            opened(card_view()),
+            [
+                input(CardField::AccountName, "张三"),
+                input(CardField::CardNumber, "4111 1111 1111 1111"),
+                input(CardField::BankCode, "999"),
+                input(CardField::IdNumber, "11010519491231002x"),
+                input(CardField::Mobile, "138 0013 8000"),
+            ],
+        )
+    }
+
+    fn answer(s: State, result: Result<CardView, CardFailure>) -> State {
+        let seq = seq(&s);
+        reduce(s, act(CardAction::Answer { seq, result }))
+    }
+
+    /// Signed up and the payment code sent.
+    fn pay_code_sent() -> State {
+        let s = answer(reduce(filled(), act(CardAction::Submit)), Ok(cv(CardStep::SignupCodeSent, 1060)));
+        let s = run(s, [input(CardField::Code, "123456"), act(CardAction::SubmitCode)]);
+        answer(s, Ok(cv(CardStep::PayCodeSent, 1060)))
+    }
+
+    fn failure(code: ErrorCode) -> CardFailure {
+        CardFailure::new(UiError::Api(code))
+    }
+
+    #[test]
+    fn the_card_button_opens_the_form_or_the_saved_cards_first() {
+        let s = opened(card_view());
+        assert_eq!(panel(&s).stage, CardStage::Form);
+        let mut v = card_view();
+        v.saved_cards = vec![saved("card_1")];
+        assert_eq!(panel(&opened(v)).stage, CardStage::Choosing);
+        // Not offered: nothing happens.
+        assert_eq!(opened(view()).phase, Phase::Picking);
+    }
+
+    #[test]
+    fn problems_show_after_the_field_is_left_not_at_the_first_keystroke() {
+        let today = (2026, 11);
+        let s = run(opened(card_view()), [input(CardField::Mobile, "12")]);
+        assert_eq!(panel(&s).shown_problem(&CardField::Mobile, today), None);
+        let s = reduce(s, act(CardAction::Leave(CardField::Mobile)));
+        assert_eq!(panel(&s).shown_problem(&CardField::Mobile, today), Some(FieldProblem::Length));
+        let s = reduce(s, input(CardField::Mobile, "13800138000"));
+        assert_eq!(panel(&s).shown_problem(&CardField::Mobile, today), None);
+        // The card number shows grouped in fours as typed.
+        let s = reduce(s, input(CardField::CardNumber, "621792015105"));
+        assert_eq!(panel(&s).value(&CardField::CardNumber), "6217 9201 5105");
+    }
+
+    #[test]
+    fn a_submit_with_problems_sends_nothing_and_shows_them_all() {
+        let s = reduce(opened(card_view()), act(CardAction::Submit));
+        assert_eq!(command(&s), Some(&Command::Load), "nothing new was issued");
+        let p = panel(&s);
+        assert_eq!(p.touched, FORM_FIELDS.to_vec());
+        assert_eq!(p.shown_problem(&CardField::AccountName, (2026, 11)), Some(FieldProblem::Missing));
+        assert_eq!(p.shown_problem(&CardField::Cvv2, (2026, 11)), None, "debit: no CVV2 asked");
+    }
+
+    #[test]
+    fn a_valid_debit_form_is_sent_clean_and_only_once() {
+        let s = reduce(filled(), act(CardAction::Submit));
+        let Some(Command::CardSignup(form)) = command(&s) else { panic!("{:?}", s.pending) };
+        assert_eq!(form.card_number.expose(), "4111111111111111");
+        assert_eq!(form.mobile.expose(), "13800138000");
+        assert_eq!(form.id_number.expose(), "11010519491231002X");
+        assert_eq!((form.cvv2.clone(), form.expiry.clone()), (None, None));
+        let sent = seq(&s);
+        let s = reduce(s, act(CardAction::Submit));
+        assert_eq!(seq(&s), sent, "a double submit sends once");
+        assert!(panel(&s).busy.is_some());
+        assert!(!panel(&s).can_leave());
+    }
+
+    #[test]
+    fn a_credit_card_needs_cvv2_and_expiry_and_sends_them() {
+        let s = run(filled(), [input(CardField::CardType, "credit"), act(CardAction::Submit)]);
+        assert_eq!(command(&s), Some(&Command::Load));
+        assert_eq!(panel(&s).shown_problem(&CardField::Cvv2, (2026, 11)), Some(FieldProblem::Missing));
+        let s = run(
+            s,
+            [input(CardField::Cvv2, "123"), input(CardField::Expiry, "3012"), act(CardAction::Submit)],
+        );
+        let Some(Command::CardSignup(form)) = command(&s) else { panic!("{:?}", s.pending) };
+        assert_eq!(form.card_type, CardType::Credit);
+        assert_eq!(form.cvv2.as_ref().map(|c| c.expose()), Some("123"));
+        assert_eq!(form.expiry.as_ref().map(|c| c.expose()), Some("3012"));
+        // Back to debit: the credit-only values are not forwarded.
+        let s = run(filled(), [input(CardField::CardType, "credit"), input(CardField::Cvv2, "123")]);
+        let s = run(s, [input(CardField::CardType, "debit"), act(CardAction::Submit)]);
+        let Some(Command::CardSignup(form)) = command(&s) else { panic!("{:?}", s.pending) };
+        assert_eq!(form.cvv2, None);
+    }
+
+    #[test]
+    fn luhn_only_warns() {
+        let s = run(
+            filled(),
+            [input(CardField::CardNumber, "4111111111111112"), act(CardAction::Leave(CardField::CardNumber))],
+        );
+        assert!(panel(&s).luhn_warning());
+        assert_eq!(panel(&s).shown_problem(&CardField::CardNumber, (2026, 11)), None);
+        let s = reduce(s, act(CardAction::Submit));
+        assert!(matches!(command(&s), Some(Command::CardSignup(_))), "a Luhn failure does not block");
+    }
+
+    #[test]
+    fn sign_up_code_then_payment_code_then_paid() {
+        let s = answer(reduce(filled(), act(CardAction::Submit)), Ok(cv(CardStep::SignupCodeSent, 1060)));
+        assert!(panel(&s).wants_code());
+        assert!(s.needs_clock());
+        // Digits only, six at most; a short code is refused here.
+        let s = run(s, [input(CardField::Code, "12a3"), act(CardAction::SubmitCode)]);
+        assert_eq!(panel(&s).code, "123");
+        assert_eq!(panel(&s).notice.as_ref().and_then(|n| n.field.clone()), Some(CardField::Code));
+        let s = run(s, [input(CardField::Code, "１２３４５６７"), act(CardAction::SubmitCode)]);
+        assert_eq!(command(&s), Some(&Command::CardSignupConfirm("123456".into())));
+        let s = answer(s, Ok(cv(CardStep::PayCodeSent, 1060)));
+        assert_eq!(panel(&s).code, "", "a new code step starts empty");
+        let s = run(s, [input(CardField::Code, "654321"), act(CardAction::SubmitCode)]);
+        assert_eq!(command(&s), Some(&Command::CardPayConfirm("654321".into())));
+        let s = answer(s, Ok(cv(CardStep::Processing, 1060)));
+        assert_eq!(panel(&s).step(), Some(&CardStep::Processing));
+        assert!(!panel(&s).can_leave());
+        let s = reduce(s, Action::SwitchMethod);
+        assert!(matches!(s.phase, Phase::Card(_)), "no leaving while the bank decides");
+        let update = StatusUpdate {
+            status: SessionStatus::Open,
+            version: 4,
+            paid_at: None,
+            barcode: None,
+            card: Some(cv(CardStep::Paid, 1060)),
+        };
+        assert_eq!(reduce(s, Action::Status(update)).phase, Phase::Paid);
+    }
+
+    #[test]
+    fn a_paid_answer_goes_straight_to_the_paid_screen() {
+        let s = pay_code_sent();
+        let s = run(s, [input(CardField::Code, "654321"), act(CardAction::SubmitCode)]);
+        assert_eq!(answer(s, Ok(cv(CardStep::Paid, 0))).phase, Phase::Paid);
+    }
+
+    #[test]
+    fn a_wrong_code_asks_for_a_new_one_after_the_cooldown() {
+        let s = pay_code_sent();
+        let s = run(s, [input(CardField::Code, "000000"), act(CardAction::SubmitCode)]);
+        let wrong = CardView {
+            problem: Some(CardProblem::CodeWrong),
+            tries_left: 2,
+            ..cv(CardStep::PayCodeSent, 1060)
+        };
+        let s = answer(s, Ok(wrong.clone()));
+        assert_eq!(panel(&s).stage, CardStage::Step(wrong));
+        let before = seq(&s);
+        let s = reduce(s, act(CardAction::Resend));
+        assert_eq!(seq(&s), before, "not before resend_at");
+        let s = run(s, [Action::Tick(1060), act(CardAction::Resend)]);
+        assert_eq!(command(&s), Some(&Command::CardPayResend));
+        let s = answer(s, Ok(cv(CardStep::PayCodeSent, 1120)));
+        assert_eq!(panel(&s).step(), Some(&CardStep::PayCodeSent));
+    }
+
+    #[test]
+    fn the_sign_up_code_is_resent_with_the_form_kept_in_memory() {
+        let s = answer(reduce(filled(), act(CardAction::Submit)), Ok(cv(CardStep::SignupCodeSent, 1060)));
+        let s = run(s, [Action::Tick(1061), act(CardAction::Resend)]);
+        assert!(matches!(command(&s), Some(Command::CardSignup(_))));
+        // After a reload the form is gone: resend leads back to the form.
+        let mut v = card_view();
+        v.card = Some(cv(CardStep::SignupCodeSent, 900));
+        let s = run(loaded(v), [act(CardAction::Resend)]);
+        assert_eq!(panel(&s).stage, CardStage::Form);
+    }
+
+    #[test]
+    fn too_many_tries_ends_the_try_and_the_shopper_starts_again() {
+        let s = pay_code_sent();
+        let s = run(s, [input(CardField::Code, "000000"), act(CardAction::SubmitCode)]);
+        let over = CardView {
+            problem: Some(CardProblem::TooManyTries),
+            tries_left: 0,
+            ..cv(CardStep::Failed, 1000)
+        };
+        let s = answer(s, Ok(over));
+        assert!(!panel(&s).wants_code());
+        let again = reduce(s.clone(), act(CardAction::Pay("card_1".into())));
+        assert_eq!(command(&again), Some(&Command::CardPay("card_1".into())));
+        let new = reduce(s, act(CardAction::NewCard));
+        assert_eq!(panel(&new).stage, CardStage::Form);
+        assert_eq!(panel(&new).value(&CardField::AccountName), "张三", "the form is still filled in");
+    }
+
+    #[test]
+    fn a_signed_card_without_a_payment_code_yet_pays_from_resend_at() {
+        let s = answer(reduce(filled(), act(CardAction::Submit)), Ok(cv(CardStep::SignupCodeSent, 1000)));
+        let s = run(s, [input(CardField::Code, "123456"), act(CardAction::SubmitCode)]);
+        let s = answer(s, Ok(cv(CardStep::Signed, 1030)));
+        let before = seq(&s);
+        let s = reduce(s, act(CardAction::Pay("card_1".into())));
+        assert_eq!(seq(&s), before);
+        let s = run(s, [Action::Tick(1030), act(CardAction::Pay("other".into()))]);
+        assert_eq!(seq(&s), before, "only the signed card");
+        let s = reduce(s, act(CardAction::Pay("card_1".into())));
+        assert_eq!(command(&s), Some(&Command::CardPay("card_1".into())));
+    }
+
+    #[test]
+    fn a_field_the_edge_refused_is_marked_until_changed() {
+        let s = reduce(filled(), act(CardAction::Submit));
+        let refused = CardFailure {
+            field: Some(CardField::Mobile),
+            problem: Some(FieldProblem::PhoneLocked),
+            ..failure(ErrorCode::InvalidRequest)
+        };
+        let s = answer(s, Err(refused));
+        let p = panel(&s);
+        assert_eq!(p.stage, CardStage::Form);
+        assert_eq!(p.shown_problem(&CardField::Mobile, (2026, 11)), Some(FieldProblem::PhoneLocked));
+        assert_eq!(p.general_notice(), None, "shown next to the field, not above");
+        let s = reduce(s, input(CardField::Mobile, "13900139000"));
+        assert_eq!(panel(&s).shown_problem(&CardField::Mobile, (2026, 11)), None);
+    }
+
+    #[test]
+    fn a_rate_limit_holds_the_form_with_a_countdown() {
+        let s = reduce(filled(), act(CardAction::Submit));
+        let limited = CardFailure { retry_after: Some(90), ..failure(ErrorCode::RateLimited) };
+        let s = answer(s, Err(limited));
+        assert_eq!(panel(&s).retry_at, 1090);
+        assert!(s.needs_clock());
+        let before = seq(&s);
+        let s = reduce(s, act(CardAction::Submit));
+        assert_eq!(seq(&s), before);
+        let s = run(s, [Action::Tick(1090), act(CardAction::Submit)]);
+        assert!(matches!(command(&s), Some(Command::CardSignup(_))));
+        // Without Retry-After, the cooldown's minimum.
+        let s = answer(s, Err(failure(ErrorCode::RateLimited)));
+        assert_eq!(panel(&s).retry_at, 1150);
+    }
+
+    #[test]
+    fn a_gateway_refusal_is_a_message_above_the_form() {
+        let s = reduce(filled(), act(CardAction::Submit));
+        let refused =
+            CardFailure { gateway_code: Some("50080".into()), ..failure(ErrorCode::UpstreamRejected) };
+        let s = answer(s, Err(refused.clone()));
+        assert_eq!(panel(&s).general_notice(), Some(&refused));
+        assert!(panel(&s).busy.is_none());
+    }
+
+    #[test]
+    fn late_answers_are_dropped() {
+        let s = reduce(filled(), act(CardAction::Submit));
+        let sent = seq(&s);
+        let s =
+            reduce(s, act(CardAction::Answer { seq: sent + 7, result: Ok(cv(CardStep::SignupCodeSent, 1)) }));
+        assert_eq!(panel(&s).stage, CardStage::Form);
+        // An answer after the session closed changes nothing.
+        let s = reduce(s, status(SessionStatus::Expired, 4));
+        let s = reduce(s, act(CardAction::Answer { seq: sent, result: Ok(cv(CardStep::SignupCodeSent, 1)) }));
+        assert_eq!(s.phase, Phase::Closed(SessionStatus::Expired));
+    }
+
+    #[test]
+    fn saved_cards_pay_at_one_tap_and_are_removed_after_a_confirmation() {
+        let mut v = card_view();
+        v.saved_cards = vec![saved("card_1"), saved("card_2")];
+        let s = opened(v);
+        let pay = reduce(s.clone(), act(CardAction::Pay("card_2".into())));
+        assert_eq!(command(&pay), Some(&Command::CardPay("card_2".into())));
+        let s = reduce(s, act(CardAction::AskRemove("card_1".into())));
+        assert_eq!(panel(&s).removing.as_deref(), Some("card_1"));
+        let kept = reduce(s.clone(), act(CardAction::KeepCard));
+        assert_eq!(panel(&kept).removing, None);
+        let s = reduce(s, act(CardAction::Remove));
+        assert_eq!(command(&s), Some(&Command::CardRemove("card_1".into())));
+        let removed = seq(&s);
+        let s = reduce(s, act(CardAction::Removed { seq: removed, result: Ok(()) }));
+        assert_eq!(s.view.as_ref().unwrap().saved_cards, vec![saved("card_2")]);
+        assert_eq!(panel(&s).stage, CardStage::Choosing);
+        // The last one removed: the form.
+        let s = run(s, [act(CardAction::AskRemove("card_2".into())), act(CardAction::Remove)]);
+        let removed = seq(&s);
+        let s = reduce(s, act(CardAction::Removed { seq: removed, result: Ok(()) }));
+        assert_eq!(panel(&s).stage, CardStage::Form);
+        // A failed removal keeps the card and says why.
+        let mut v = card_view();
+        v.saved_cards = vec![saved("card_1")];
+        let s = run(opened(v), [act(CardAction::AskRemove("card_1".into())), act(CardAction::Remove)]);
+        let removed = seq(&s);
+        let s =
+            reduce(s, act(CardAction::Removed { seq: removed, result: Err(failure(ErrorCode::NotFound)) }));
+        assert_eq!(s.view.as_ref().unwrap().saved_cards.len(), 1);
+        assert!(panel(&s).notice.is_some());
+    }
+
+    #[test]
+    fn back_and_switch_between_cards_forms_and_methods() {
+        let mut v = card_view();
+        v.saved_cards = vec![saved("card_1")];
+        let s = run(opened(v), [act(CardAction::NewCard)]);
+        assert_eq!(panel(&s).stage, CardStage::Form);
+        let s = reduce(s, act(CardAction::Back));
+        assert_eq!(panel(&s).stage, CardStage::Choosing);
+        let s = reduce(s, Action::SwitchMethod);
+        assert_eq!(s.phase, Phase::Picking);
+    }
+
+    #[test]
+    fn a_card_payment_in_progress_reopens_after_a_reload() {
+        let mut v = card_view();
+        v.card = Some(cv(CardStep::PayCodeSent, 900));
+        let s = loaded(v.clone());
+        assert_eq!(panel(&s).step(), Some(&CardStep::PayCodeSent));
+        v.card = Some(cv(CardStep::Failed, 900));
+        assert_eq!(loaded(v).phase, Phase::Picking, "a finished try is history");
+    }
+
+    #[test]
+    fn a_failed_payment_reported_by_the_status_is_shown() {
+        let s = pay_code_sent();
+        let s = run(s, [input(CardField::Code, "654321"), act(CardAction::SubmitCode)]);
+        let s = answer(s, Ok(cv(CardStep::Processing, 1060)));
+        let failed = CardView {
+            problem: Some(CardProblem::Refused),
+            gateway_code: Some("30004".into()),
+            ..cv(CardStep::Failed, 1060)
+        };
+        let update = StatusUpdate {
+            status: SessionStatus::Open,
+            version: 5,
+            paid_at: None,
+            barcode: None,
+            card: Some(failed.clone()),
+        };
+        let s = reduce(s, Action::Status(update));
+        assert_eq!(panel(&s).stage, CardStage::Step(failed));
+        // An older card view from a status update does not move a code step back.
+        let s = pay_code_sent();
+        let update = StatusUpdate {
+            status: SessionStatus::Open,
+            version: 5,
+            paid_at: None,
+            barcode: None,
+            card: Some(cv(CardStep::Failed, 0)),
+        };
+        assert_eq!(panel(&reduce(s, Action::Status(update))).step(), Some(&CardStep::PayCodeSent));
     }
 }
