@@ -34,11 +34,12 @@ impl Edge {
         format!("{}/v1/checkout/{}{}", self.base, encode_path_segment(&self.client_secret), tail)
     }
 
-    /// The session, with the edge's clock from the `Date` header (unix seconds) when readable.
+    /// The session, with the session's clock (unix seconds) the view was made at: countdowns
+    /// run from it, whatever the device's clock says (and a test can move it).
     pub async fn view(&self) -> Result<(CheckoutView, Option<u64>), UiError> {
-        let response = get(&self.url("")).await?;
-        let server_now = server_time(&response);
-        Ok((read(response).await?, server_now))
+        let view: CheckoutView = read(get(&self.url("")).await?).await?;
+        let server_now = Some(view.now).filter(|now| *now > 0);
+        Ok((view, server_now))
     }
 
     /// Issues (or re-issues) a QR of a QR method's gateway for one wallet. There is no amount:
@@ -261,12 +262,6 @@ async fn card_failure(response: Response) -> CardFailure {
         }
         Err(error) => CardFailure::new(error),
     }
-}
-
-fn server_time(response: &Response) -> Option<u64> {
-    let date = response.headers().get("date").ok()??;
-    let millis = js_sys::Date::parse(&date);
-    (millis.is_finite() && millis > 0.0).then(|| (millis / 1000.0) as u64)
 }
 
 #[cfg(test)]

@@ -128,7 +128,7 @@ pub struct State {
 /// What happened.
 #[derive(Clone, Debug, PartialEq)]
 pub enum Action {
-    /// The session was read. `server_now` is the edge's `Date` header when readable. Boxed:
+    /// The session was read. `server_now` is the session's clock from the view (`now`). Boxed:
     /// the view is by far the largest answer, and every other action would carry its size.
     Loaded {
         view: Box<CheckoutView>,
@@ -347,7 +347,7 @@ impl State {
 pub fn reduce(mut state: State, action: Action) -> State {
     match action {
         Action::Loaded { view, client_now, server_now } => {
-            // `Date` has whole seconds, so a difference of a second or two is rounding, not skew.
+            // The clock has whole seconds, so a difference of a second or two is rounding, not skew.
             let skew = server_now.map_or(0, |s| s as i64 - client_now as i64);
             state.skew = if skew.abs() <= 2 { 0 } else { skew };
             state.now = client_now.saturating_add_signed(state.skew);
