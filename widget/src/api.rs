@@ -67,7 +67,7 @@ impl Edge {
         if !response.ok() {
             return Err(card_failure(response).await);
         }
-        decode(response).await.map_err(CardFailure::new)
+        body_json(response).await.and_then(decode).map_err(CardFailure::new)
     }
 
     /// Removes a saved card (`204`).
@@ -217,25 +217,42 @@ async fn send(url: &str, init: &RequestInit) -> Result<Response, UiError> {
     answer.dyn_into::<Response>().map_err(|_| UiError::Protocol)
 }
 
+/// The answer as `T`, or the error it stands for.
 async fn read<T: DeserializeOwned>(response: Response) -> Result<T, UiError> {
+    decode(read_json(response).await?)
+}
+
+/// A successful answer's JSON, or the error an unsuccessful one stands for. Not generic: the
+/// waiting is written once, and each type adds only its synchronous decoding (size budget).
+async fn read_json(response: Response) -> Result<JsValue, UiError> {
     if !response.ok() {
         return Err(error_of(response).await);
     }
-    decode(response).await
+    body_json(response).await
 }
 
-async fn decode<T: DeserializeOwned>(response: Response) -> Result<T, UiError> {
+/// The body parsed as JSON.
+async fn body_json(response: Response) -> Result<JsValue, UiError> {
     // A body cut off mid-way is a network failure; a complete one we cannot read is not.
     let promise = response.text().map_err(|_| UiError::Network)?;
     let text = JsFuture::from(promise).await.map_err(|_| UiError::Network)?;
     let text = text.as_string().ok_or(UiError::Protocol)?;
-    json::from_str(&text).map_err(|_| UiError::Protocol)
+    json::parse(&text).map_err(|_| UiError::Protocol)
+}
+
+fn decode<T: DeserializeOwned>(value: JsValue) -> Result<T, UiError> {
+    json::from_value(value).map_err(|_| UiError::Protocol)
+}
+
+/// An error answer's body, when it is our `ErrorBody`.
+async fn error_body(response: Response) -> Result<ErrorBody, UiError> {
+    decode(body_json(response).await?)
 }
 
 /// The stable code of an error answer. A body that is not our `ErrorBody` (a proxy's HTML
 /// page, say) is a protocol error.
 async fn error_of(response: Response) -> UiError {
-    match decode::<ErrorBody>(response).await {
+    match error_body(response).await {
         Ok(body) => UiError::Api(body.error.code),
         Err(UiError::Network) => UiError::Network,
         Err(_) => UiError::Protocol,
@@ -248,7 +265,7 @@ async fn card_failure(response: Response) -> CardFailure {
     let retry_after =
         response.headers().get("retry-after").ok().flatten().and_then(|s| s.trim().parse().ok());
     let status = response.status();
-    match decode::<ErrorBody>(response).await {
+    match error_body(response).await {
         Ok(ErrorBody { error }) => CardFailure {
             error: UiError::Api(error.code),
             field: error.field.map(|f| f.parse().unwrap_or_else(|never| match never {})),

@@ -59,7 +59,16 @@ impl de::Error for DecodeError {
 
 /// Parses `text` as JSON and decodes it as `T`.
 pub fn from_str<T: DeserializeOwned>(text: &str) -> Result<T, DecodeError> {
-    let value = JSON::parse(text).map_err(|_| DecodeError)?;
+    from_value(parse(text)?)
+}
+
+/// Parses `text` as JSON, with the browser's own parser.
+pub fn parse(text: &str) -> Result<JsValue, DecodeError> {
+    JSON::parse(text).map_err(|_| DecodeError)
+}
+
+/// Decodes a parsed JSON value as `T`.
+pub fn from_value<T: DeserializeOwned>(value: JsValue) -> Result<T, DecodeError> {
     T::deserialize(Value(value))
 }
 

@@ -18,8 +18,8 @@ pub use card::{CardAction, CardFailure, CardPanel, CardStage};
 pub use qr::{QrAction, QrChoice, QrPhase, Simulation};
 
 use checkout_shared::api::{
-    BarcodeState, BarcodeView, CardSignupRequest, CardStep, CheckoutView, ErrorCode, PaymentMethod,
-    SessionStatus, StatusUpdate,
+    BarcodeState, BarcodeView, CardSignupRequest, CheckoutView, ErrorCode, PaymentMethod, SessionStatus,
+    StatusUpdate,
 };
 
 /// A failure the shopper may need to hear about. The edge's message text is dropped on purpose:
@@ -264,15 +264,11 @@ impl State {
         self.qr_seconds_left().is_some() || self.barcode_seconds_left().is_some() || self.card_needs_clock()
     }
 
-    /// A card screen with a countdown: an SMS code's lifetime or resend cooldown, or a rate limit.
+    /// A card screen with a countdown: an SMS code's lifetime, or until another code (or the
+    /// payment of a signed card) may be asked for, or a rate limit's end.
     fn card_needs_clock(&self) -> bool {
         match &self.phase {
-            Phase::Card(panel) => {
-                let step = panel.step();
-                let codes =
-                    matches!(step, Some(CardStep::SignupCodeSent | CardStep::PayCodeSent | CardStep::Signed));
-                codes || panel.retry_at > self.now
-            }
+            Phase::Card(panel) => panel.wants_code() || panel.resend_at() > self.now,
             _ => false,
         }
     }

@@ -1053,6 +1053,7 @@ mod card {
         };
         let s = answer(s, Ok(over));
         assert!(!panel(&s).wants_code());
+        assert!(!s.needs_clock(), "nothing counts down: the card may be paid again at once");
         let again = reduce(s.clone(), act(CardAction::Pay("card_1".into())));
         assert_eq!(command(&again), Some(&Command::CardPay("card_1".into())));
         let new = reduce(s, act(CardAction::NewCard));
@@ -1065,6 +1066,7 @@ mod card {
         let s = answer(reduce(filled(), act(CardAction::Submit)), Ok(cv(CardStep::SignupCodeSent, 1000)));
         let s = run(s, [input(CardField::Code, "123456"), act(CardAction::SubmitCode)]);
         let s = answer(s, Ok(cv(CardStep::Signed, 1030)));
+        assert!(s.needs_clock(), "the pay button's countdown runs");
         let before = seq(&s);
         let s = reduce(s, act(CardAction::Pay("card_1".into())));
         assert_eq!(seq(&s), before);
