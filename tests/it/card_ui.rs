@@ -172,8 +172,16 @@ async fn first_purchase(
             .await?;
     let browser = Browser::start(&stack.state_dir, width, 900).await?;
     let client = &browser.client;
+    // Chromium starts no narrower than 500 px; resized, the page is exactly `width` wide.
+    client.set_window_size(width, 900).await?;
     open_card(client, &session, lang).await?;
+    let viewport = client.execute("return document.documentElement.clientWidth", vec![]).await?;
+    ensure!(viewport == json!(width), "the page is {viewport} px wide, not {width}");
     sign_up_by_keyboard(client, phone, false, &shot).await?;
+    let sideways = client
+        .execute("return document.documentElement.scrollWidth > document.documentElement.clientWidth", vec![])
+        .await?;
+    ensure!(sideways == json!(false), "the card form scrolls sideways at {width} px");
 
     step(client, "signup_code_sent").await?;
     let masked = wait_for(client, "[data-testid=\"code-phone\"]", WAIT).await?.text().await?;
