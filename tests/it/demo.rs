@@ -17,16 +17,20 @@ use std::time::{Duration, Instant};
 /// The checkout's iframe as the loader inserted it into the shop's page.
 const FRAME: &str = "#pay iframe[data-checkout-edge]";
 
+/// Buys the sample in the demo shop; the checkout's iframe on the shop's order page.
+async fn buy_sample(client: &Client, stack: &Stack) -> Result<fantoccini::elements::Element> {
+    client.goto(&stack.demo_url).await?;
+    wait_for(client, "button[data-product=\"sample\"]", Duration::from_secs(10)).await?.click().await?;
+    wait_for(client, FRAME, Duration::from_secs(10)).await
+}
+
 #[test]
 fn demo_shop_purchase_through_the_embedded_checkout_is_paid_by_the_webhook() {
     with_stack(|stack| async move {
         let browser = Browser::start(&stack.state_dir, 1280, 900).await?;
         let client = &browser.client;
-        client.goto(&stack.demo_url).await?;
-        wait_for(client, "button[data-product=\"sample\"]", Duration::from_secs(10)).await?.click().await?;
-
         // The shopper stays on the shop's own origin, on its order page, with the checkout inside.
-        let frame = wait_for(client, FRAME, Duration::from_secs(10)).await?;
+        let frame = buy_sample(client, &stack).await?;
         let page_url = client.current_url().await?;
         ensure!(
             page_url.as_str().starts_with(&format!("{}/orders/", stack.demo_url)),
@@ -118,9 +122,7 @@ fn demo_shop_card_purchase_in_the_embedded_checkout_is_paid_by_the_webhook() {
     with_stack(|stack| async move {
         let browser = Browser::start(&stack.state_dir, 1280, 900).await?;
         let client = &browser.client;
-        client.goto(&stack.demo_url).await?;
-        wait_for(client, "button[data-product=\"sample\"]", Duration::from_secs(10)).await?.click().await?;
-        let frame = wait_for(client, FRAME, Duration::from_secs(10)).await?;
+        let frame = buy_sample(client, &stack).await?;
         let order_no = client.current_url().await?.path().trim_start_matches("/orders/").to_owned();
         // The card form lives inside the edge-origin iframe, never in the shop's DOM.
         frame.enter_frame().await?;

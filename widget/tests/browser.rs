@@ -735,17 +735,7 @@ mod card {
     }
 
     fn panel(stage: CardStage) -> CardPanel {
-        CardPanel {
-            stage,
-            form: form(),
-            touched: Vec::new(),
-            code: String::new(),
-            busy: None,
-            notice: None,
-            retry_at: 0,
-            removing: None,
-            bank_filter: String::new(),
-        }
+        CardPanel { form: form(), ..CardPanel::new(stage) }
     }
 
     fn saved() -> SavedCard {

@@ -156,7 +156,8 @@ fn empty_form() -> CardSignupRequest {
 }
 
 impl CardPanel {
-    fn new(stage: CardStage) -> CardPanel {
+    /// A panel at `stage` with an empty form and nothing typed yet.
+    pub fn new(stage: CardStage) -> CardPanel {
         CardPanel {
             stage,
             form: empty_form(),
