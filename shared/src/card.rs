@@ -37,6 +37,25 @@ pub fn group_in_fours(input: &str) -> String {
     digits.chunks(4).map(|c| c.iter().collect::<String>()).collect::<Vec<_>>().join(" ")
 }
 
+/// Where the caret belongs in `grouped` (a number as `group_in_fours` shows it) so that
+/// `digits_before` digits stand before it: regrouping as the shopper edits the middle of the
+/// number keeps the caret where they were typing. A character index (the text is ASCII).
+pub fn caret_after_digits(grouped: &str, digits_before: usize) -> usize {
+    if digits_before == 0 {
+        return 0;
+    }
+    let mut seen = 0;
+    for (i, c) in grouped.chars().enumerate() {
+        if c.is_ascii_digit() {
+            seen += 1;
+            if seen == digits_before {
+                return i + 1;
+            }
+        }
+    }
+    grouped.chars().count()
+}
+
 /// Whether `digits` passes the Luhn check (ISO/IEC 7812). Only ASCII digits count.
 pub fn luhn_ok(digits: &str) -> bool {
     if digits.is_empty() || !digits.bytes().all(|b| b.is_ascii_digit()) {
@@ -294,6 +313,11 @@ mod tests {
         assert_eq!(check_card_number("12345678901234567890"), Err(FieldProblem::Length));
         assert_eq!(group_in_fours("62179201510500001"), "6217 9201 5105 0000 1");
         assert_eq!(group_in_fours("6217 92"), "6217 92");
+        // Typing a digit after the 4th: the caret follows the 5th digit, past the new space.
+        assert_eq!(caret_after_digits("6217 9920 1510 5000 0", 5), 6);
+        assert_eq!(caret_after_digits("6217 9201", 4), 4);
+        assert_eq!(caret_after_digits("6217 9201", 0), 0);
+        assert_eq!(caret_after_digits("6217", 9), 4);
     }
 
     #[test]

@@ -112,8 +112,19 @@ pub(crate) async fn sign_up_by_keyboard(
     client.execute("document.getElementById('ce-card-account_name').focus();", vec![]).await?;
     tab_to_and_type(client, "account_name", "张三").await?;
     tab_to_and_type(client, "card_number", CARD).await?;
-    let shown = wait_for(client, "input[data-field=\"card_number\"]", WAIT).await?.prop("value").await?;
+    let number = wait_for(client, "input[data-field=\"card_number\"]", WAIT).await?;
+    let shown = number.prop("value").await?;
     ensure!(shown.as_deref() == Some("6217 9201 5105 0000"), "the card number is shown as {shown:?}");
+    // An edit in the middle (a digit typed after "62", then taken back) regroups the number
+    // and keeps the caret where the shopper was typing.
+    number.send_keys(&format!("{}{}{}8{}", Key::Home, Key::Right, Key::Right, Key::Backspace)).await?;
+    let caret = client.execute("return document.activeElement.selectionStart", vec![]).await?;
+    let shown = number.prop("value").await?;
+    ensure!(
+        shown.as_deref() == Some("6217 9201 5105 0000") && caret == json!(2),
+        "after an edit in the middle the number is {shown:?} with the caret at {caret}"
+    );
+    number.send_keys(&Key::End.to_string()).await?;
     if credit {
         client
             .execute("document.querySelector('input[name=card_type][value=credit]').click();", vec![])

@@ -724,7 +724,12 @@ fn card_input(
     let oninput = {
         let field = field.clone();
         on.reform(move |e: InputEvent| {
-            CardAction::Input(field.clone(), e.target_unchecked_into::<HtmlInputElement>().value())
+            let input = e.target_unchecked_into::<HtmlInputElement>();
+            let typed = input.value();
+            if field == CardField::CardNumber {
+                keep_caret_while_grouping(&input, &typed);
+            }
+            CardAction::Input(field.clone(), typed)
         })
     };
     let onblur = on.reform(move |_: FocusEvent| CardAction::Leave(field.clone()));
@@ -737,6 +742,20 @@ fn card_input(
             { message }
         </div>
     }
+}
+
+/// Regroups the card number in place and puts the caret back after the same digits, so editing
+/// the middle of the number does not throw the caret to the end when the page re-renders it.
+fn keep_caret_while_grouping(input: &HtmlInputElement, typed: &str) {
+    let grouped = checkout_shared::card::group_in_fours(typed);
+    if grouped == typed {
+        return;
+    }
+    let caret = input.selection_start().ok().flatten().map_or(typed.len(), |c| c as usize);
+    let digits_before = typed.chars().take(caret).filter(char::is_ascii_digit).count();
+    let at = checkout_shared::card::caret_after_digits(&grouped, digits_before) as u32;
+    input.set_value(&grouped);
+    let _ = input.set_selection_range(at, at);
 }
 
 #[derive(Properties, PartialEq)]
