@@ -234,7 +234,9 @@ impl Session {
             return Err(rate_limited("a card payment is in progress", CARD_POLL_MS / 1000));
         }
         self.check_sms(&phone_tag, true, now_ms)?;
-        let bank = crate::card::check_bank(&form.bank_code).unwrap_or(BankCode::NetsUnionTest);
+        // Checked above: the code is one of A.5's.
+        let bank = crate::card::check_bank(&form.bank_code)
+            .unwrap_or_else(|_| BankCode::Unknown(form.bank_code.clone()));
         let request_id = format!("{}_s{}", self.id, self.signups);
         self.signups = self.signups.saturating_add(1);
         let card = SavedCard {
@@ -532,8 +534,11 @@ impl Session {
         flow.busy = false;
         match outcome {
             Outcome::Signed { agreeid, bank_name } => {
-                let suffix = self.id.strip_prefix(super::ids::SESSION_PREFIX).unwrap_or(&self.id);
-                let id = format!("card_{suffix}_{}", self.agreements.len());
+                // Named after its sign-up (`{session id}_s{n}`), which no other card shares, even
+                // after cards of this session were removed.
+                let signup = flow.request_id.as_deref().unwrap_or(&self.id);
+                let id =
+                    format!("card_{}", signup.strip_prefix(super::ids::SESSION_PREFIX).unwrap_or(signup));
                 let mut card = flow.card.clone();
                 card.id = id;
                 if bank_name.is_some() && card.bank_name.is_none() {

@@ -638,3 +638,26 @@ fn a_payment_code_held_back_by_a_limiter_leaves_the_card_signed() {
     drive(&mut s, later, gateway);
     assert_eq!(view(&mut s, later).step, CardStep::PayCodeSent);
 }
+
+#[test]
+fn cards_signed_in_one_session_keep_distinct_ids_after_a_removal() {
+    let mut s = card_session();
+    let mut ids: Vec<String> = Vec::new();
+    for round in 0..3u64 {
+        let t = NOW_MS + round * 120_000;
+        if round == 2 {
+            // The first card is removed before the third is signed.
+            let first = ids[0].clone();
+            s.handle(Input::Card(CardInput::Remove { card_id: first }), t).unwrap();
+        }
+        signup(&mut s, t).unwrap();
+        drive(&mut s, t, gateway);
+        code(&mut s, signup_code, "123456", t + 1000).unwrap();
+        drive(&mut s, t + 1000, gateway);
+        ids.push(s.agreements.last().unwrap().card.id.clone());
+    }
+    assert_eq!(s.agreements.len(), 2);
+    assert_ne!(ids[1], ids[2], "a removal let two cards share an id: {ids:?}");
+    let kept: Vec<&str> = s.agreements.iter().map(|c| c.card.id.as_str()).collect();
+    assert_eq!(kept, [ids[1].as_str(), ids[2].as_str()]);
+}
