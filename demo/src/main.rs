@@ -14,11 +14,9 @@ use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{Html, IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use axum::{Json, Router};
-use checkout_shared::Fen;
-use checkout_shared::api::{
-    CreateSessionRequest, ErrorBody, PaymentMethod, SessionCreated, SessionStatus, WebhookEvent,
-};
-use checkout_shared::sign::{Secret, webhook_verify};
+use checkout_client::api::{CreateSessionRequest, PaymentMethod, SessionStatus};
+use checkout_client::webhook::Verifier;
+use checkout_client::{Client, Fen};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 use std::sync::Arc;
@@ -69,9 +67,10 @@ struct ShopOrder {
 struct Shop {
     edge_url: String,
     public_url: String,
-    merchant_key: Secret,
-    webhook_secret: Secret,
-    http: reqwest::Client,
+    /// The merchant API, through the typed client.
+    edge: Client,
+    /// `WEBHOOK_SECRET` may list two secrets (comma-separated) while the edge's is rotated.
+    webhooks: Verifier,
     orders: Mutex<BTreeMap<String, ShopOrder>>,
     next_order: Mutex<u64>,
 }
@@ -98,14 +97,19 @@ async fn main() -> Result<()> {
     }
     let listener = tokio::net::TcpListener::bind(("127.0.0.1", port)).await.context("bind")?;
     let addr = listener.local_addr()?;
+    let edge_url = env_or("EDGE_URL", "http://127.0.0.1:8787").trim_end_matches('/').to_owned();
+    let merchant_key = std::env::var("MERCHANT_SECRET_KEY").context("MERCHANT_SECRET_KEY is not set")?;
+    let webhook_secrets = std::env::var("WEBHOOK_SECRET").context("WEBHOOK_SECRET is not set")?;
+    let mut secrets = webhook_secrets.split(',').map(str::trim).filter(|s| !s.is_empty());
+    let mut webhooks = Verifier::new(secrets.next().context("WEBHOOK_SECRET is empty")?);
+    for secret in secrets {
+        webhooks = webhooks.also(secret);
+    }
     let shop = Arc::new(Shop {
-        edge_url: env_or("EDGE_URL", "http://127.0.0.1:8787").trim_end_matches('/').to_owned(),
+        edge: Client::new(&edge_url, &merchant_key).context("the edge client")?,
+        edge_url,
         public_url: env_or("DEMO_PUBLIC_URL", &format!("http://{addr}")),
-        merchant_key: Secret::new(
-            std::env::var("MERCHANT_SECRET_KEY").context("MERCHANT_SECRET_KEY is not set")?,
-        ),
-        webhook_secret: Secret::new(std::env::var("WEBHOOK_SECRET").context("WEBHOOK_SECRET is not set")?),
-        http: reqwest::Client::builder().timeout(std::time::Duration::from_secs(15)).build()?,
+        webhooks,
         orders: Mutex::new(BTreeMap::new()),
         next_order: Mutex::new(1),
     });
@@ -210,25 +214,12 @@ async fn buy(State(shop): State<AppState>, Form(form): Form<BuyForm>) -> Respons
         .with_customer(DEMO_CUSTOMER)
         .with_notify_url(format!("{}/webhook", shop.public_url))
         .with_return_url(format!("{}/orders/{order_no}", shop.public_url));
-    let answer = shop
-        .http
-        .post(format!("{}/v1/sessions", shop.edge_url))
-        .bearer_auth(shop.merchant_key.expose())
-        .json(&request)
-        .send()
-        .await;
-    let session: SessionCreated = match answer {
-        Ok(r) if r.status().is_success() => match r.json().await {
-            Ok(s) => s,
-            Err(e) => return edge_failure(&shop, &format!("unreadable answer: {e}")),
-        },
-        Ok(r) => {
-            let status = r.status();
-            let detail = r.json::<ErrorBody>().await.map(|b| b.error.message).unwrap_or_default();
-            return edge_failure(&shop, &format!("{status}: {detail}"));
-        }
-        Err(e) => return edge_failure(&shop, &format!("edge unreachable: {e}")),
-    };
+    // Keyed by the order: however often this is retried, the order has one session.
+    let session =
+        match shop.edge.with_idempotency_key(format!("create-{order_no}")).create_session(&request).await {
+            Ok(session) => session,
+            Err(e) => return edge_failure(&shop, &e.to_string()),
+        };
     shop.orders.lock().await.insert(
         order_no.clone(),
         ShopOrder {
@@ -380,13 +371,12 @@ async fn order_json(State(shop): State<AppState>, Path(order_no): Path<String>) 
 /// The merchant's webhook endpoint: verify on the raw body, then apply each event once.
 async fn webhook(State(shop): State<AppState>, headers: HeaderMap, body: Bytes) -> Response {
     let signature = headers.get("checkout-signature").and_then(|v| v.to_str().ok()).unwrap_or("");
-    if let Err(e) = webhook_verify(signature, &body, shop.webhook_secret.expose(), now_secs(), 300) {
-        eprintln!("demo shop: rejected a webhook: {e}");
-        return (StatusCode::BAD_REQUEST, "invalid signature").into_response();
-    }
-    let event: WebhookEvent = match serde_json::from_slice(&body) {
-        Ok(e) => e,
-        Err(e) => return (StatusCode::BAD_REQUEST, format!("invalid event: {e}")).into_response(),
+    let event = match shop.webhooks.verify(signature, &body, now_secs()) {
+        Ok(event) => event,
+        Err(e) => {
+            eprintln!("demo shop: rejected a webhook: {e}");
+            return (StatusCode::BAD_REQUEST, "invalid webhook").into_response();
+        }
     };
     let mut orders = shop.orders.lock().await;
     let Some(order) = orders.get_mut(&event.data.merchant_order_no) else {

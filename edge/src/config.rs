@@ -19,6 +19,24 @@ pub(crate) fn secret(env: &Env, name: &str) -> Result<Secret, EdgeError> {
     Ok(Secret::new(value))
 }
 
+/// A secret that may hold several values, comma-separated (`"sk_new,sk_old"`): every merchant key
+/// that is valid while keys are rotated, or the webhook secrets that each sign an event during a
+/// rotation (the first is the current one). Empty entries are dropped; none at all is an error,
+/// so a missing setting fails closed.
+pub(crate) fn secrets(env: &Env, name: &str) -> Result<Vec<Secret>, EdgeError> {
+    let list: Vec<Secret> = secret(env, name)?
+        .expose()
+        .split(',')
+        .map(str::trim)
+        .filter(|v| !v.is_empty())
+        .map(Secret::new)
+        .collect();
+    if list.is_empty() {
+        return Err(EdgeError::Config(format!("the secret {name} holds no value")));
+    }
+    Ok(list)
+}
+
 /// A plain `[vars]` setting.
 pub(crate) fn var(env: &Env, name: &str) -> Result<String, EdgeError> {
     env.var(name)

@@ -412,8 +412,8 @@ impl CheckoutSession {
         let (Some(notify_url), Some(event)) = (notify_url, event) else {
             return Err(EdgeError::Internal(format!("webhook {event_id} has no event or URL")));
         };
-        let secret = config::secret(&self.env, "WEBHOOK_SECRET")?;
-        let request = session::webhook_delivery(&notify_url, &secret, &event, config::now_ms() / 1000);
+        let secrets = config::secrets(&self.env, "WEBHOOK_SECRET")?;
+        let request = session::webhook_delivery(&notify_url, &secrets, &event, config::now_ms() / 1000);
         let answer = upstream::send(&request).await.map_err(EdgeError::Upstream)?;
         if !answer.is_success() {
             console_log!("webhook {event_id}: HTTP {}", answer.status);

@@ -213,9 +213,16 @@ fn webhook_mac(secret: &str, timestamp: u64, raw_body: &[u8]) -> String {
     hex::encode(mac.finalize().into_bytes())
 }
 
-/// The `Checkout-Signature` header value: `t={unix seconds},v1={hex HMAC-SHA256(secret, "{t}.{body}")}`.
-pub fn webhook_signature_header(secret: &str, timestamp: u64, raw_body: &[u8]) -> String {
-    format!("t={timestamp},v1={}", webhook_mac(secret, timestamp, raw_body))
+/// The `Checkout-Signature` header value: `t={unix seconds},v1={hex HMAC-SHA256(secret, "{t}.{body}")}`,
+/// one `v1` per secret: while a secret is rotated, events carry a signature by the old and one by
+/// the new, so the merchant's check passes whichever it holds.
+pub fn webhook_signature_header(secrets: &[&str], timestamp: u64, raw_body: &[u8]) -> String {
+    let mut header = format!("t={timestamp}");
+    for secret in secrets {
+        header.push_str(",v1=");
+        header.push_str(&webhook_mac(secret, timestamp, raw_body));
+    }
+    header
 }
 
 /// Verifies a `Checkout-Signature` header as a merchant would: any `v1` may match, and the
@@ -331,7 +338,7 @@ mod tests {
 
     #[test]
     fn webhook_signature_verifies_and_rejects() {
-        let header = webhook_signature_header("whsec", 1_700_000_000, b"{}");
+        let header = webhook_signature_header(&["whsec"], 1_700_000_000, b"{}");
         assert!(webhook_verify(&header, b"{}", "whsec", 1_700_000_010, 300).is_ok());
         assert_eq!(
             webhook_verify(&header, b"{ }", "whsec", 1_700_000_010, 300),
@@ -339,6 +346,19 @@ mod tests {
         );
         assert_eq!(webhook_verify(&header, b"{}", "whsec", 1_700_001_000, 300), Err(VerifyError::Stale));
         assert_eq!(webhook_verify("v1=ab", b"{}", "whsec", 0, 300), Err(VerifyError::MalformedHeader));
+    }
+
+    #[test]
+    fn a_rotation_signs_with_every_secret() {
+        let header = webhook_signature_header(&["old", "new"], 1_700_000_000, b"{}");
+        assert_eq!(header.matches(",v1=").count(), 2);
+        for secret in ["old", "new"] {
+            assert!(webhook_verify(&header, b"{}", secret, 1_700_000_000, 300).is_ok());
+        }
+        assert_eq!(
+            webhook_verify(&header, b"{}", "other", 1_700_000_000, 300),
+            Err(VerifyError::BadSignature)
+        );
     }
 
     #[test]

@@ -19,19 +19,10 @@ pub(crate) fn http() -> reqwest::Client {
 
 /// Creates a session as a merchant server would.
 pub(crate) async fn create_session(stack: &Stack, amount: u64, order_no: &str) -> Result<SessionCreated> {
-    let response = http()
-        .post(format!("{}/v1/sessions", stack.edge_url))
-        .bearer_auth(&stack.creds.merchant_key)
-        .json(&CreateSessionRequest::new(Fen(amount), "E2E 测试商品", order_no))
-        .send()
-        .await?;
-    ensure!(
-        response.status() == 201,
-        "create session answered {}: {}",
-        response.status(),
-        response.text().await?
-    );
-    Ok(response.json().await?)
+    Ok(stack
+        .client()?
+        .create_session(&CreateSessionRequest::new(Fen(amount), "E2E 测试商品", order_no))
+        .await?)
 }
 
 pub(crate) async fn checkout_view(stack: &Stack, client_secret: &str) -> Result<CheckoutView> {
@@ -257,13 +248,7 @@ fn forged_unconfirmed_and_replayed_notifications_change_nothing() {
         );
 
         // The merchant sees it paid too.
-        let merchant: SessionCreated = http()
-            .get(format!("{}/v1/sessions/{}", stack.edge_url, session.id))
-            .bearer_auth(&stack.creds.merchant_key)
-            .send()
-            .await?
-            .json()
-            .await?;
+        let merchant = stack.client()?.get_session(&session.id).await?;
         ensure!(merchant.status.as_str() == "paid", "merchant view: {merchant:?}");
         Ok(())
     });

@@ -307,14 +307,8 @@ fn a_returning_customer_pays_with_the_saved_card_and_removes_it_and_a_credit_car
         save_screenshot(client, "card-zh-1280-remove").await?;
         wait_for(client, "button[data-testid=\"card-remove-confirm\"]", WAIT).await?.click().await?;
         step(client, "form").await?;
-        let cards: Value = crate::api::http()
-            .get(format!("{}/v1/customers/cus_saved/cards", stack.edge_url))
-            .bearer_auth(&stack.creds.merchant_key)
-            .send()
-            .await?
-            .json()
-            .await?;
-        ensure!(cards["cards"].as_array().is_some_and(Vec::is_empty), "still saved: {cards}");
+        let cards = stack.client()?.customer_cards("cus_saved").await?;
+        ensure!(cards.cards.is_empty(), "still saved: {cards:?}");
 
         // A credit card, in the same browser: CVV2 and expiry are asked for and signed.
         let credit = create(&stack, "UI-CREDIT", None, None).await?;

@@ -38,14 +38,7 @@ pub(crate) async fn create_with(
     if let Some(sink) = hooks {
         request = request.with_notify_url(&sink.url);
     }
-    let r = http()
-        .post(format!("{}/v1/sessions", stack.edge_url))
-        .bearer_auth(&stack.creds.merchant_key)
-        .json(&request)
-        .send()
-        .await?;
-    ensure!(r.status() == 201, "create answered {}: {}", r.status(), r.text().await?);
-    Ok(r.json().await?)
+    Ok(stack.client()?.create_session(&request).await?)
 }
 
 async fn qr(stack: &Stack, cs: &str, method: &str, channel: &str) -> Result<QrView> {
@@ -151,12 +144,7 @@ fn shouqianba_qr_paid_by_the_shopper_and_canceled_with_the_session() {
         // Another session: canceled by the merchant, its precreate order is canceled upstream.
         let other = create(&stack, "SQB-QR-2", &[PaymentMethod::ShouqianbaQr], None).await?;
         qr(&stack, &other.client_secret, "shouqianba_qr", "alipay").await?;
-        let r = http()
-            .post(format!("{}/v1/sessions/{}/cancel", stack.edge_url, other.id))
-            .bearer_auth(&stack.creds.merchant_key)
-            .send()
-            .await?;
-        ensure!(r.status() == 200, "cancel answered {}: {}", r.status(), r.text().await?);
+        stack.client()?.cancel_session(&other.id).await?;
         let order = sqb_order(&stack, &format!("{}_0", other.id)).await?;
         ensure!(order["order_status"] == "CANCELED", "the precreate order was not canceled: {order}");
         Ok(())
@@ -259,12 +247,7 @@ fn a_terminal_check_in_mid_payment_rotates_the_key_and_the_payment_completes() {
         let cs = &session.client_secret;
         barcode(&stack, cs, "shouqianba_barcode", "134567890123451001").await?;
         let before = sandbox_state(&stack).await?["shouqianba"]["terminals"].to_string();
-        let r = http()
-            .post(format!("{}/v1/shouqianba/terminal/checkin", stack.edge_url))
-            .bearer_auth(&stack.creds.merchant_key)
-            .send()
-            .await?;
-        ensure!(r.status() == 200, "check-in answered {}: {}", r.status(), r.text().await?);
+        stack.client()?.checkin_shouqianba_terminal().await?;
         let after = sandbox_state(&stack).await?["shouqianba"]["terminals"].to_string();
         ensure!(before != after, "the terminal's key did not change");
         admin(&stack, &format!("/shouqianba/orders/{}_0/pay", session.id), json!({})).await?;

@@ -297,6 +297,11 @@ impl Stack {
         Ok(Stack { sandbox_url, edge_url, demo_url, creds, state_dir, demo, edge, sandbox })
     }
 
+    /// The merchant API client with this stack's merchant key, as a shop server holds it.
+    pub fn client(&self) -> Result<checkout_client::Client> {
+        Ok(checkout_client::Client::new(&self.edge_url, &self.creds.merchant_key)?)
+    }
+
     /// Recent output of every service, for failure messages.
     pub fn logs(&self) -> String {
         format!(

@@ -29,16 +29,18 @@ pub(crate) async fn read_body(req: &mut Request, limit: usize) -> Result<Vec<u8>
     Ok(body)
 }
 
-/// Checks `Authorization: Bearer <merchant secret key>` in constant time.
+/// Checks `Authorization: Bearer <merchant secret key>` in constant time against every key in
+/// `MERCHANT_SECRET_KEY` (comma-separated: while keys are rotated, the old and the new are both
+/// valid; a key removed from the list is refused at once).
 pub(crate) fn authorize_merchant(req: &Request, env: &Env) -> Result<(), EdgeError> {
-    let expected = config::secret(env, "MERCHANT_SECRET_KEY")?;
+    let valid = config::secrets(env, "MERCHANT_SECRET_KEY")?;
     let presented = req.headers().get("Authorization")?.unwrap_or_default();
     let key = presented.strip_prefix("Bearer ").unwrap_or_default().trim();
-    if checkout_shared::sign::bytes_eq(key.as_bytes(), expected.expose().as_bytes()) {
-        Ok(())
-    } else {
-        Err(EdgeError::Unauthorized)
-    }
+    // Every key is compared, so the time taken does not tell which one matched.
+    let matched = valid.iter().fold(false, |found, k| {
+        checkout_shared::sign::bytes_eq(key.as_bytes(), k.expose().as_bytes()) | found
+    });
+    if matched && !key.is_empty() { Ok(()) } else { Err(EdgeError::Unauthorized) }
 }
 
 /// Copies a session object's answer into a fresh response: answers from a stub have immutable

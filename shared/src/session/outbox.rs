@@ -27,16 +27,18 @@ pub fn webhook_retry_delay_secs(failed_attempts: u32) -> Option<u64> {
 }
 
 /// A merchant webhook delivery: the JSON event signed with
-/// `Checkout-Signature: t={now},v1={HMAC-SHA256(secret, "{t}.{body}")}`.
+/// `Checkout-Signature: t={now},v1={HMAC-SHA256(secret, "{t}.{body}")}`, one `v1` per secret (the
+/// old and the new one while the secret is rotated).
 pub fn webhook_delivery(
     notify_url: &str,
-    secret: &Secret,
+    secrets: &[Secret],
     event: &WebhookEvent,
     now: u64,
 ) -> UpstreamRequest {
     let request = UpstreamRequest::post_json(notify_url.to_owned(), event);
     let body = request.body.as_deref().unwrap_or_default();
-    let signature = sign::webhook_signature_header(secret.expose(), now, body);
+    let secrets: Vec<&str> = secrets.iter().map(Secret::expose).collect();
+    let signature = sign::webhook_signature_header(&secrets, now, body);
     request.with_header("Checkout-Signature", signature)
 }
 
@@ -79,8 +81,12 @@ mod tests {
 
     #[test]
     fn deliveries_are_signed_over_the_exact_body_and_never_print_the_url_query() {
-        let request =
-            webhook_delivery("https://shop.example/hook?token=s3cret", &Secret::new("whsec"), &event(), 100);
+        let request = webhook_delivery(
+            "https://shop.example/hook?token=s3cret",
+            &[Secret::new("whsec")],
+            &event(),
+            100,
+        );
         let header = &request.headers.iter().find(|(k, _)| k == "Checkout-Signature").map(|(_, v)| v.clone());
         let body = request.body.as_deref().unwrap_or_default();
         assert!(sign::webhook_verify(header.as_deref().unwrap_or_default(), body, "whsec", 100, 300).is_ok());

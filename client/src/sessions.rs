@@ -1,0 +1,43 @@
+//! Checkout sessions: create, read, cancel; a customer's saved cards; the Shouqianba terminal's
+//! key rotation.
+
+use crate::{Client, Error, segment};
+use checkout_shared::api::{CreateSessionRequest, CustomerCards, SessionCreated};
+use checkout_shared::terminal::CheckInInfo;
+
+impl Client {
+    /// `POST /v1/sessions`: a checkout session for one order. The answer's `url` is the hosted
+    /// page; its `client_secret` is what the browser widget (or `checkout.js`) needs.
+    pub async fn create_session(&self, request: &CreateSessionRequest) -> Result<SessionCreated, Error> {
+        self.post("/v1/sessions", request).await
+    }
+
+    /// `GET /v1/sessions/{id}`.
+    pub async fn get_session(&self, id: &str) -> Result<SessionCreated, Error> {
+        self.get(&format!("/v1/sessions/{}", segment(id))).await
+    }
+
+    /// `POST /v1/sessions/{id}/cancel`: closes an open session (after asking the gateways
+    /// whether the shopper paid at the last moment: the answer may say `paid`).
+    pub async fn cancel_session(&self, id: &str) -> Result<SessionCreated, Error> {
+        self.post(&format!("/v1/sessions/{}/cancel", segment(id)), &serde_json::json!({})).await
+    }
+
+    /// `GET /v1/customers/{customer}/cards`: the bank cards a customer saved (masked).
+    pub async fn customer_cards(&self, customer: &str) -> Result<CustomerCards, Error> {
+        self.get(&format!("/v1/customers/{}/cards", segment(customer))).await
+    }
+
+    /// `DELETE /v1/customers/{customer}/cards/{card_id}`: forgets a saved card.
+    pub async fn forget_card(&self, customer: &str, card_id: &str) -> Result<(), Error> {
+        self.delete(&format!("/v1/customers/{}/cards/{}", segment(customer), segment(card_id))).await
+    }
+}
+
+impl Client {
+    /// `POST /v1/shouqianba/terminal/checkin`: rotates the Shouqianba terminal's key now (the edge
+    /// also does it by itself each China calendar day). The answer never holds the key.
+    pub async fn checkin_shouqianba_terminal(&self) -> Result<CheckInInfo, Error> {
+        self.post("/v1/shouqianba/terminal/checkin", &serde_json::json!({})).await
+    }
+}
