@@ -67,9 +67,10 @@ pub(crate) fn allowed_origins(env: &Env) -> Vec<String> {
         .collect()
 }
 
-/// Test mode: the edge talks to the sandbox and offers "simulate payment".
+/// Test mode (`CHECKOUT_MODE = "test"` exactly): the edge talks to the sandbox and offers
+/// "simulate payment". Unset or anything else is live: a forgotten setting fails closed.
 pub(crate) fn test_mode(env: &Env) -> bool {
-    env.var("CHECKOUT_MODE").map(|v| v.to_string() == "test").unwrap_or(false)
+    !checkout_shared::session::is_live_mode(optional_var(env, "CHECKOUT_MODE").as_deref())
 }
 
 /// Unix milliseconds.

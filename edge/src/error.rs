@@ -92,7 +92,9 @@ fn classify(error: &EdgeError) -> (u16, ErrorCode, String) {
             let status = match refusal.code {
                 ErrorCode::PayloadTooLarge => 413,
                 ErrorCode::NotFound => 404,
-                ErrorCode::SessionClosed => 409,
+                ErrorCode::SessionClosed | ErrorCode::IdempotencyConflict | ErrorCode::RequestInProgress => {
+                    409
+                }
                 ErrorCode::RateLimited => 429,
                 ErrorCode::UpstreamError | ErrorCode::UpstreamRejected => {
                     console_error!("upstream: {}", refusal.message);

@@ -2,11 +2,14 @@
 //! the checkout API, gateway callbacks and static assets; each checkout session lives in its own
 //! Durable Object (`CheckoutSession`), the Payzero token in another (`PayzeroAuth`), each
 //! Shouqianba terminal in one (`ShouqianbaTerminal`), each SMS limit key in one (`SmsLimiter`)
-//! and each customer's saved cards in one (`CustomerCards`).
+//! each customer's saved cards in one (`CustomerCards`) and each merchant idempotency key in one
+//! (`IdempotencyKeys`).
 
+mod body;
 mod config;
 mod customer_do;
 mod error;
+mod idempotency_do;
 mod objects;
 mod payzero_auth;
 mod routes;
@@ -16,6 +19,7 @@ mod terminal_do;
 mod upstream;
 
 pub use customer_do::CustomerCards;
+pub use idempotency_do::IdempotencyKeys;
 pub use payzero_auth::PayzeroAuth;
 pub use session_do::CheckoutSession;
 pub use sms_limiter_do::SmsLimiter;

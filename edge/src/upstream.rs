@@ -2,16 +2,25 @@
 //! `checkout_shared::gateway`) becomes a `fetch`, bounded by a timeout. Nothing here logs a
 //! header, a body or a URL's query, since they carry tokens and passwords.
 
+use crate::body;
 use checkout_shared::gateway::{Answer, HttpMethod, UpstreamRequest, url_for_log};
 use futures_util::future::{Either, select};
 use std::pin::pin;
 use std::time::Duration;
 use worker::js_sys::Uint8Array;
-use worker::{AbortController, AbortSignal, Delay, Fetch, Headers, Method, Request, RequestInit};
+use worker::{
+    AbortController, AbortSignal, Delay, Fetch, Headers, Method, Request, RequestInit, RequestRedirect,
+    console_warn,
+};
 
 /// Payzero closes its own notification calls after 5 s; ours get twice that before we give up,
 /// well inside a Durable Object request's budget.
 pub(crate) const TIMEOUT: Duration = Duration::from_secs(10);
+
+/// The most of an answer that is read: gateways answer a few KB, a merchant's webhook endpoint
+/// is read only for its status. Past this the rest is dropped unread, and the cut answer (which
+/// no longer parses) counts as garbage.
+pub(crate) const MAX_ANSWER_BYTES: usize = 1 << 20;
 
 /// The status and body of an answer.
 pub(crate) struct UpstreamResponse {
@@ -61,12 +70,25 @@ async fn exchange(request: &UpstreamRequest, signal: &AbortSignal) -> Result<Ups
         HttpMethod::Post => Method::Post,
     })
     .with_headers(headers);
+    // A gateway never redirects, and a merchant's webhook endpoint must not send us (and the
+    // signed event) elsewhere: a redirect is answered as what it is, a failed call.
+    init.redirect = RequestRedirect::Manual;
     if let Some(body) = &request.body {
         init.with_body(Some(Uint8Array::from(body.as_slice()).into()));
     }
     let outbound = Request::new_with_init(&request.url, &init).map_err(unreachable)?;
     let mut response = Fetch::Request(outbound).send_with_signal(signal).await.map_err(unreachable)?;
     let status = response.status_code();
-    let body = response.bytes().await.map_err(unreachable)?;
+    let body = match response.stream() {
+        Ok(stream) => match body::read_capped(stream, MAX_ANSWER_BYTES).await.map_err(unreachable)? {
+            Ok(body) => body,
+            Err(()) => {
+                console_warn!("{request:?}: answer longer than {MAX_ANSWER_BYTES} bytes, cut");
+                Vec::new()
+            }
+        },
+        // An answer without a body (204, or a redirect) has no stream.
+        Err(_) => Vec::new(),
+    };
     Ok(UpstreamResponse { status, body })
 }

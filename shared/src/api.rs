@@ -481,6 +481,10 @@ crate::wire_enum! {
         UpstreamRejected = "upstream_rejected",
         /// Only available when the edge runs in test mode.
         NotAvailable = "not_available",
+        /// The `Idempotency-Key` was used before with another request (another path or body).
+        IdempotencyConflict = "idempotency_conflict",
+        /// A request with this `Idempotency-Key` is still running; retry after the period given.
+        RequestInProgress = "request_in_progress",
         /// Something went wrong on our side; nothing was changed.
         Internal = "internal",
     }

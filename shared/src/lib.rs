@@ -9,6 +9,7 @@ pub mod customer;
 pub mod ezr;
 pub mod flex;
 pub mod gateway;
+pub mod idempotency;
 pub mod json;
 pub mod jwt;
 pub mod mask;

@@ -61,7 +61,7 @@ async fn barcode(stack: &Stack, cs: &str, method: &str, code: &str) -> Result<Ba
     Ok(r.json().await?)
 }
 
-async fn admin(stack: &Stack, path: &str, body: Value) -> Result<Value> {
+pub(crate) async fn admin(stack: &Stack, path: &str, body: Value) -> Result<Value> {
     let r = http().post(format!("{}/__admin{path}", stack.sandbox_url)).json(&body).send().await?;
     let (code, text) = (r.status(), r.text().await?);
     ensure!(code.is_success(), "admin {path} answered {code}: {text}");

@@ -9,10 +9,11 @@ mod cards;
 mod cashier;
 mod demo;
 mod gateways;
+mod merchant;
 mod secrets;
 mod terminal;
 
-use checkout_tests::Stack;
+use checkout_tests::{Setup, Stack};
 use std::rc::Rc;
 use std::sync::{Mutex, MutexGuard};
 
@@ -25,14 +26,23 @@ fn serial() -> MutexGuard<'static, ()> {
 }
 
 /// Runs an async scenario against a fresh stack, printing the services' logs if it fails.
-#[expect(clippy::expect_used, reason = "test harness: failing to start is the test's failure")]
 fn with_stack<F, Fut>(scenario: F)
 where
     F: FnOnce(Rc<Stack>) -> Fut,
     Fut: std::future::Future<Output = anyhow::Result<()>>,
 {
+    with_stack_setup(&Setup::default(), scenario)
+}
+
+/// `with_stack` for a stack set up otherwise (live mode, rotated keys).
+#[expect(clippy::expect_used, reason = "test harness: failing to start is the test's failure")]
+fn with_stack_setup<F, Fut>(setup: &Setup, scenario: F)
+where
+    F: FnOnce(Rc<Stack>) -> Fut,
+    Fut: std::future::Future<Output = anyhow::Result<()>>,
+{
     let _guard = serial();
-    let stack = Rc::new(Stack::start().expect("starting the stack"));
+    let stack = Rc::new(Stack::start_with(setup).expect("starting the stack"));
     let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build().expect("tokio runtime");
     let result = runtime.block_on(scenario(stack.clone()));
     drop(runtime);

@@ -160,6 +160,17 @@ impl Credentials {
     }
 }
 
+/// How a stack differs from the usual one (test mode, one merchant key, one webhook secret).
+#[derive(Clone, Debug, Default)]
+pub struct Setup {
+    /// Leave `CHECKOUT_MODE` unset, as a deployment that forgot it would: the edge is live.
+    pub live: bool,
+    /// Merchant keys valid beside `creds.merchant_key`, as while keys are rotated.
+    pub extra_merchant_keys: Vec<String>,
+    /// Webhook secrets that sign beside `creds.webhook_secret`, as while the secret is rotated.
+    pub extra_webhook_secrets: Vec<String>,
+}
+
 /// The running stack. Dropping it stops everything and removes its state directory.
 pub struct Stack {
     pub sandbox_url: String,
@@ -177,6 +188,11 @@ impl Stack {
     /// Starts sandbox → edge → demo shop. The widget and worker must be built
     /// (`cargo xtask build`), and the sandbox and demo binaries (`cargo build -p …`).
     pub fn start() -> Result<Stack> {
+        Stack::start_with(&Setup::default())
+    }
+
+    /// Starts the stack as `setup` says.
+    pub fn start_with(setup: &Setup) -> Result<Stack> {
         let root = root();
         for needed in ["www/pkg/widget_bg.wasm", "edge/build/index.js", "tools/node_modules/.bin/wrangler"] {
             if !root.join(needed).exists() {
@@ -220,8 +236,18 @@ impl Stack {
                 "MERCHANT_SECRET_KEY={}\nWEBHOOK_SECRET={}\nPAYZERO_APP_ID={}\nPAYZERO_APP_KEY={}\nPAYZERO_SIGN_TOKEN={}\n\
                  SHOUQIANBA_VENDOR_SN={}\nSHOUQIANBA_VENDOR_KEY={}\nSHOUQIANBA_APP_ID={}\nSHOUQIANBA_ACTIVATION_CODE={}\n\
                  EZR_TOKEN={}\nPERSONAL_DATA_KEY={}\n",
-                creds.merchant_key,
-                creds.webhook_secret,
+                [&creds.merchant_key]
+                    .into_iter()
+                    .chain(&setup.extra_merchant_keys)
+                    .cloned()
+                    .collect::<Vec<_>>()
+                    .join(","),
+                [&creds.webhook_secret]
+                    .into_iter()
+                    .chain(&setup.extra_webhook_secrets)
+                    .cloned()
+                    .collect::<Vec<_>>()
+                    .join(","),
                 creds.payzero_app_id,
                 creds.payzero_app_key,
                 creds.payzero_sign_token,
@@ -248,7 +274,7 @@ impl Stack {
             .arg(state_dir.join("wrangler"))
             .arg("--env-file")
             .arg(&env_file)
-            .args(["--var", "CHECKOUT_MODE:test"])
+            .args(if setup.live { vec![] } else { vec!["--var", "CHECKOUT_MODE:test"] })
             .arg("--var")
             .arg(format!("PAYZERO_API_URL:{sandbox_url}/payzero"))
             .arg("--var")

@@ -790,6 +790,9 @@ pub fn error_text(lang: Lang, error: &UiError) -> &'static str {
             | ErrorCode::Unauthorized
             | ErrorCode::MethodNotAllowed
             | ErrorCode::InvalidSignature
+            // Merchant API only: a shopper never meets these.
+            | ErrorCode::IdempotencyConflict
+            | ErrorCode::RequestInProgress
             | ErrorCode::Internal
             | ErrorCode::Unknown(_) => {
                 ("出现了问题，请稍后重试。", "Something went wrong. Please try again.")

@@ -51,6 +51,8 @@ pub(crate) fn run() -> Result<()> {
         .args(["dev", "--ip", "127.0.0.1", "--port", &EDGE_PORT.to_string(), "--persist-to"])
         .arg(root.join(".state/wrangler"))
         .args(["--log-level", "info", "--show-interactive-dev-session=false"])
+        // The edge is live unless told: the local stack runs against the sandbox, in test mode.
+        .args(["--var", "CHECKOUT_MODE:test"])
         .current_dir(root.join("edge"));
     wrangler_env(&mut wrangler, &root);
     services.push(Service::start("edge", &mut wrangler, "Ready on", Duration::from_secs(90), false)?);

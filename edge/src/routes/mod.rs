@@ -1,5 +1,5 @@
 //! The worker's HTTP handlers, grouped by resource, and the little they share: bounded body
-//! reading, merchant authentication, and relaying a session object's answer.
+//! reading, merchant authentication and idempotency keys, and relaying a session object's answer.
 
 pub(crate) mod assets;
 pub(crate) mod cards;
@@ -8,13 +8,18 @@ pub(crate) mod notify;
 pub(crate) mod sessions;
 pub(crate) mod terminals;
 
+use crate::body;
 use crate::config;
-use crate::error::EdgeError;
+use crate::error::{self, EdgeError};
+use crate::idempotency_do::{self, Begun};
 use checkout_shared::api::ErrorCode;
-use worker::{Env, Request, Response};
+use checkout_shared::idempotency::{self, MAX_KEY_LEN, StoredAnswer};
+use checkout_shared::session::Refusal;
+use worker::{Env, Request, Response, console_error};
 
 /// Reads a request body of at most `limit` bytes. The declared length is checked first so an
-/// oversized body is refused before it is read.
+/// oversized body is refused before it is read; a body sent in chunks (no length) is read as a
+/// stream and refused as soon as it passes the limit.
 pub(crate) async fn read_body(req: &mut Request, limit: usize) -> Result<Vec<u8>, EdgeError> {
     let too_large =
         || EdgeError::Invalid(ErrorCode::PayloadTooLarge, format!("the body must be at most {limit} bytes"));
@@ -22,11 +27,11 @@ pub(crate) async fn read_body(req: &mut Request, limit: usize) -> Result<Vec<u8>
     if declared.is_some_and(|n| n > limit) {
         return Err(too_large());
     }
-    let body = req.bytes().await?;
-    if body.len() > limit {
-        return Err(too_large());
-    }
-    Ok(body)
+    // A request without a body has no stream to read.
+    let Ok(stream) = req.stream() else {
+        return Ok(Vec::new());
+    };
+    body::read_capped(stream, limit).await?.map_err(|()| too_large())
 }
 
 /// Checks `Authorization: Bearer <merchant secret key>` in constant time against every key in
@@ -45,17 +50,88 @@ pub(crate) fn authorize_merchant(req: &Request, env: &Env) -> Result<(), EdgeErr
 
 /// Copies a session object's answer into a fresh response: answers from a stub have immutable
 /// headers, and the worker still adds its own (CORS, caching).
-pub(crate) async fn relay(mut answer: Response) -> Result<Response, EdgeError> {
-    let status = answer.status_code();
-    let content_type = answer.headers().get("Content-Type")?;
-    let retry_after = answer.headers().get("Retry-After")?;
-    let body = answer.bytes().await?;
-    let mut response = Response::from_bytes(body)?.with_status(status);
-    if let Some(ct) = content_type {
-        response.headers_mut().set("Content-Type", &ct)?;
+pub(crate) async fn relay(answer: Response) -> Result<Response, EdgeError> {
+    rebuild(&keep(answer).await?)
+}
+
+/// An answer as data: its status, the headers the edge passes on, and its JSON text.
+async fn keep(mut answer: Response) -> Result<StoredAnswer, EdgeError> {
+    let headers = answer.headers();
+    let content_type = headers.get("Content-Type")?;
+    let retry_after = headers.get("Retry-After")?;
+    let body = String::from_utf8(answer.bytes().await?)
+        .map_err(|_| EdgeError::Internal("an answer that is not UTF-8 text".into()))?;
+    Ok(StoredAnswer { status: answer.status_code(), content_type, retry_after, body })
+}
+
+fn rebuild(answer: &StoredAnswer) -> Result<Response, EdgeError> {
+    let mut response = Response::from_bytes(answer.body.as_bytes().to_vec())?.with_status(answer.status);
+    if let Some(ct) = &answer.content_type {
+        response.headers_mut().set("Content-Type", ct)?;
     }
-    if let Some(secs) = retry_after {
-        response.headers_mut().set("Retry-After", &secs)?;
+    if let Some(secs) = &answer.retry_after {
+        response.headers_mut().set("Retry-After", secs)?;
     }
     Ok(response)
+}
+
+/// A merchant `POST`: the key checked, the body read (at most `limit` bytes), then `run` on the
+/// body — once per `Idempotency-Key`. With a key, the same request repeated gets the first answer
+/// again (marked `Idempotent-Replayed: true`) and nothing is done again; another request with
+/// the key is `409 idempotency_conflict`; the same request while the first still runs is
+/// `409 request_in_progress`. Answers that are not final (`429`, `5xx`) release the key.
+pub(crate) async fn merchant_post<F, Fut>(
+    req: &mut Request,
+    env: &Env,
+    limit: usize,
+    run: F,
+) -> Result<Response, EdgeError>
+where
+    F: FnOnce(Vec<u8>) -> Fut,
+    Fut: Future<Output = Result<Response, EdgeError>>,
+{
+    authorize_merchant(req, env)?;
+    let body = read_body(req, limit).await?;
+    let Some(key) = req.headers().get("Idempotency-Key")? else {
+        return run(body).await;
+    };
+    if !idempotency::is_valid_key(&key) {
+        return Err(EdgeError::Invalid(
+            ErrorCode::InvalidRequest,
+            format!("Idempotency-Key must be 1 to {MAX_KEY_LEN} printable ASCII characters"),
+        ));
+    }
+    let fingerprint = idempotency::fingerprint("POST", &req.path(), &body);
+    match idempotency_do::begin(env, &key, &fingerprint, config::now_ms() / 1000).await? {
+        Begun::Proceed => {}
+        Begun::Replay { answer } => {
+            let mut response = rebuild(&answer)?;
+            response.headers_mut().set("Idempotent-Replayed", "true")?;
+            return Ok(response);
+        }
+        Begun::Conflict => {
+            return Err(Refusal::new(
+                ErrorCode::IdempotencyConflict,
+                "this Idempotency-Key was used for another request; use a new key for a new request",
+            )
+            .into());
+        }
+        Begun::InProgress => {
+            return Err(Refusal {
+                retry_after: Some(1),
+                ..Refusal::new(
+                    ErrorCode::RequestInProgress,
+                    "a request with this Idempotency-Key is still running",
+                )
+            }
+            .into());
+        }
+    }
+    let answer = keep(run(body).await.unwrap_or_else(error::respond)).await?;
+    // If this fails the key stays in flight and a retry is answered `request_in_progress` until
+    // the in-flight timeout; the answer itself still goes out.
+    if let Err(e) = idempotency_do::finish(env, &key, &fingerprint, &answer).await {
+        console_error!("idempotency key not finished: {e}");
+    }
+    rebuild(&answer)
 }

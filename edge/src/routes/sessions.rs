@@ -1,7 +1,7 @@
 //! The merchant API: create, read and cancel checkout sessions (`Authorization: Bearer <merchant
 //! secret key>`, server to server).
 
-use super::{authorize_merchant, read_body, relay};
+use super::{authorize_merchant, merchant_post, relay};
 use crate::config;
 use crate::error::{self, EdgeError};
 use crate::session_do::{self, SessionCall};
@@ -14,8 +14,10 @@ pub(crate) async fn create(mut req: Request, ctx: RouteContext<()>) -> worker::R
 }
 
 async fn create_inner(req: &mut Request, env: &Env) -> Result<Response, EdgeError> {
-    authorize_merchant(req, env)?;
-    let body = read_body(req, MAX_BODY_BYTES).await?;
+    merchant_post(req, env, MAX_BODY_BYTES, |body| create_session(env, body)).await
+}
+
+async fn create_session(env: &Env, body: Vec<u8>) -> Result<Response, EdgeError> {
     let settings =
         session::Settings::from_vars(|name| config::optional_var(env, name)).map_err(EdgeError::Config)?;
     let params = session::parse_create_request(&body, &settings)?;
@@ -30,9 +32,18 @@ pub(crate) async fn get(req: Request, ctx: RouteContext<()>) -> worker::Result<R
     error::handle(by_id(&req, &ctx, SessionCall::MerchantView).await)
 }
 
-/// `POST /v1/sessions/{id}/cancel`.
-pub(crate) async fn cancel(req: Request, ctx: RouteContext<()>) -> worker::Result<Response> {
-    error::handle(by_id(&req, &ctx, SessionCall::Cancel).await)
+/// `POST /v1/sessions/{id}/cancel` (an empty body or `{}`).
+pub(crate) async fn cancel(mut req: Request, ctx: RouteContext<()>) -> worker::Result<Response> {
+    let id = ctx.param("id").cloned().unwrap_or_default();
+    error::handle(
+        merchant_post(&mut req, &ctx.env, MAX_BODY_BYTES, |_| async {
+            if !session::is_session_id(&id) {
+                return Err(EdgeError::NotFound);
+            }
+            relay(session_do::call(&ctx.env, &id, &SessionCall::Cancel).await?).await
+        })
+        .await,
+    )
 }
 
 async fn by_id(req: &Request, ctx: &RouteContext<()>, call: SessionCall) -> Result<Response, EdgeError> {

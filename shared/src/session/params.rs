@@ -97,6 +97,9 @@ pub struct SessionParams {
 /// The edge's settings a session takes at creation, from its `[vars]`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Settings {
+    /// `CHECKOUT_MODE` is `live` — or unset, or anything but `test`: a forgotten setting fails
+    /// closed. Live sessions send webhooks only to public `https` hosts.
+    pub live: bool,
     /// `BARCODE_DEADLINE_SECS`.
     pub barcode_deadline: u64,
     /// `SMS_*`.
@@ -105,14 +108,20 @@ pub struct Settings {
 
 impl Default for Settings {
     fn default() -> Self {
-        Settings { barcode_deadline: DEFAULT_BARCODE_DEADLINE_SECS, sms: SmsLimits::default() }
+        Settings { live: true, barcode_deadline: DEFAULT_BARCODE_DEADLINE_SECS, sms: SmsLimits::default() }
     }
+}
+
+/// Whether `CHECKOUT_MODE` (`None` when unset) means live: everything but exactly `test` does.
+pub fn is_live_mode(checkout_mode: Option<&str>) -> bool {
+    checkout_mode.map(str::trim) != Some("test")
 }
 
 impl Settings {
     /// Every setting from `lookup(name)` (unset: the default); a bad value is a message naming it.
     pub fn from_vars(lookup: impl Fn(&str) -> Option<String>) -> Result<Settings, String> {
         Ok(Settings {
+            live: is_live_mode(lookup("CHECKOUT_MODE").as_deref()),
             barcode_deadline: barcode_deadline_setting(lookup("BARCODE_DEADLINE_SECS").as_deref())?,
             sms: SmsLimits::from_settings(lookup)?,
         })
@@ -177,6 +186,11 @@ pub fn validate(request: CreateSessionRequest, settings: &Settings) -> Result<Se
         }
     }
     let notify_url = request.notify_url.map(|u| check_url("notify_url", u)).transpose()?;
+    if settings.live
+        && let Some(url) = &notify_url
+    {
+        check_live_notify_url(url)?;
+    }
     let return_url = request.return_url.map(|u| check_url("return_url", u)).transpose()?;
     let expires_in = request.expires_in.unwrap_or(DEFAULT_EXPIRES_IN);
     if !(MIN_EXPIRES_IN..=MAX_EXPIRES_IN).contains(&expires_in) {
@@ -227,6 +241,45 @@ fn check_text(field: &str, value: &str, max_chars: usize) -> Result<String, Refu
         return Err(invalid(format!("{field} must not contain control characters")));
     }
     Ok(trimmed.to_owned())
+}
+
+/// In live mode a webhook goes only to a public HTTPS host named by DNS: not `http`, not an IP
+/// literal (v4, v6, or the decimal and hex forms some resolvers accept), not `localhost` or a
+/// name that only a private network resolves (`.local`, `.internal`, …). The edge cannot see
+/// where a name resolves, so a public name pointing inward is the merchant's to avoid; a
+/// redirect is never followed.
+fn check_live_notify_url(url: &str) -> Result<(), Refusal> {
+    let refuse = |why: &str| Err(invalid(format!("in live mode notify_url must {why}")));
+    let Some(rest) = url.strip_prefix("https://") else {
+        return refuse("use https://");
+    };
+    let authority = rest.split(['/', '?', '#']).next().unwrap_or("");
+    // `user:password@host` hides the real host from a quick reading: refused outright.
+    if authority.contains('@') {
+        return refuse("not carry credentials");
+    }
+    let host = if authority.starts_with('[') {
+        return refuse("name a host, not an IP address");
+    } else {
+        authority.rsplit_once(':').map_or(authority, |(h, _)| h)
+    }
+    .trim_end_matches('.')
+    .to_ascii_lowercase();
+    let ip_like = host.split('.').all(|label| {
+        !label.is_empty()
+            && (label.bytes().all(|b| b.is_ascii_digit())
+                || label.strip_prefix("0x").is_some_and(|h| h.bytes().all(|b| b.is_ascii_hexdigit())))
+    });
+    if host.is_empty() || ip_like {
+        return refuse("name a host, not an IP address");
+    }
+    const PRIVATE_SUFFIXES: [&str; 7] =
+        ["localhost", "local", "internal", "intranet", "lan", "home.arpa", "corp"];
+    let last_labels_private = PRIVATE_SUFFIXES.iter().any(|s| host == *s || host.ends_with(&format!(".{s}")));
+    if last_labels_private || !host.contains('.') {
+        return refuse("name a public host (not localhost or a private network name)");
+    }
+    Ok(())
 }
 
 fn check_url(field: &str, url: String) -> Result<String, Refusal> {

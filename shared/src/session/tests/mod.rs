@@ -846,6 +846,48 @@ fn invalid_requests_name_the_field() {
 }
 
 #[test]
+fn live_mode_sends_webhooks_only_to_public_https_hosts() {
+    let base =
+        r#""amount":1,"currency":"CNY","subject":"Tea","merchant_order_no":"A1","methods":["payzero_qr"]"#;
+    let create = |url: &str, live: bool| {
+        let body = format!(r#"{{"notify_url":"{url}",{base}}}"#);
+        parse_create_request(body.as_bytes(), &Settings { live, ..Settings::default() })
+    };
+    for public in
+        ["https://shop.example.com/hooks", "https://api.shop.cn:8443/h?x=1", "https://shop.example.com."]
+    {
+        assert!(create(public, true).is_ok(), "{public}");
+    }
+    for refused in [
+        "http://shop.example.com/hooks",
+        "https://127.0.0.1/hooks",
+        "https://10.0.0.8:8443/hooks",
+        "https://[::1]/hooks",
+        "https://2130706433/hooks",
+        "https://0x7f.0.0.1/hooks",
+        "https://localhost/hooks",
+        "https://LOCALHOST./hooks",
+        "https://shop.localhost/hooks",
+        "https://printer.local/hooks",
+        "https://db.internal/hooks",
+        "https://intranet/hooks",
+        "https://user:pw@shop.example.com/hooks",
+    ] {
+        let refusal = create(refused, true).unwrap_err();
+        assert_eq!(refusal.code, ErrorCode::InvalidRequest, "{refused}");
+        assert!(refusal.message.contains("notify_url"), "{refused}: {}", refusal.message);
+        // Test mode (a developer's machine) takes them.
+        if !refused.contains('@') {
+            assert!(create(refused, false).is_ok(), "{refused} in test mode");
+        }
+    }
+    assert!(is_live_mode(None));
+    assert!(is_live_mode(Some("live")));
+    assert!(is_live_mode(Some("tset")));
+    assert!(!is_live_mode(Some("test")));
+}
+
+#[test]
 fn ids_secrets_and_order_numbers_round_trip() {
     let id = new_session_id([0xab; 12]);
     assert_eq!(id, format!("sess_{}", "ab".repeat(12)));

@@ -1,0 +1,246 @@
+//! The merchant API's safety rules, end to end through `checkout-client`: idempotency keys,
+//! several merchant keys and webhook secrets during a rotation, live mode failing closed, bodies
+//! capped while they are read (chunked ones too), and CORS of the checkout API.
+
+use crate::api::{http, request_qr};
+use crate::gateways::{admin, create_with, wait_until, webhook};
+use crate::{with_stack, with_stack_setup};
+use anyhow::{Result, bail, ensure};
+use checkout_client::api::{CreateSessionRequest, ErrorCode, PaymentMethod, SessionStatus};
+use checkout_client::webhook::Verifier;
+use checkout_client::{Client, Error, Fen};
+use checkout_tests::{Setup, Stack, WebhookSink};
+use serde_json::json;
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+
+fn order(no: &str) -> CreateSessionRequest {
+    CreateSessionRequest::new(Fen(1234), "E2E 幂等", no)
+}
+
+fn expect_code<T: std::fmt::Debug>(result: Result<T, Error>, status: u16, code: ErrorCode) -> Result<()> {
+    match result {
+        Err(Error::Api { status: s, error, .. }) if s == status && error.code == code => Ok(()),
+        other => bail!("expected {status} {}, got {other:?}", code.as_str()),
+    }
+}
+
+#[test]
+fn an_idempotency_key_answers_a_retry_once_and_refuses_another_body() {
+    with_stack(|stack| async move {
+        let client = stack.client()?;
+        let keyed = client.with_idempotency_key("order-IDEM-1-create");
+        let first = keyed.create_session(&order("IDEM-1")).await?;
+        let again = keyed.create_session(&order("IDEM-1")).await?;
+        ensure!(first == again, "a retry made another session: {first:?} then {again:?}");
+
+        // The repeated answer is marked as such, byte for byte the first.
+        let raw = http()
+            .post(format!("{}/v1/sessions", stack.edge_url))
+            .bearer_auth(&stack.creds.merchant_key)
+            .header("Idempotency-Key", "order-IDEM-1-create")
+            .json(&order("IDEM-1"))
+            .send()
+            .await?;
+        ensure!(raw.status() == 201, "replay answered {}", raw.status());
+        ensure!(raw.headers().get("idempotent-replayed").is_some_and(|v| v == "true"), "not marked replayed");
+        ensure!(raw.json::<checkout_client::api::SessionCreated>().await? == first, "the replay differs");
+
+        // The same key with another body is a conflict and creates nothing.
+        expect_code(keyed.create_session(&order("IDEM-2")).await, 409, ErrorCode::IdempotencyConflict)?;
+        // A bad key is refused before anything happens.
+        let bad = client.with_idempotency_key("has spaces");
+        expect_code(bad.create_session(&order("IDEM-3")).await, 400, ErrorCode::InvalidRequest)?;
+
+        // Without a key of its own, each call of the client is a new request.
+        let other = client.create_session(&order("IDEM-1")).await?;
+        ensure!(other.id != first.id, "two calls without a shared key made one session");
+
+        // A cancel retried with its key answers the same; a refused request is kept too.
+        let cancel = client.with_idempotency_key("cancel-IDEM-1");
+        let canceled = cancel.cancel_session(&first.id).await?;
+        ensure!(canceled.status == SessionStatus::Canceled, "{canceled:?}");
+        ensure!(cancel.cancel_session(&first.id).await? == canceled, "the retried cancel differs");
+        let missing = client.with_idempotency_key("cancel-missing");
+        expect_code(missing.cancel_session("sess_000000000000000000000000").await, 404, ErrorCode::NotFound)?;
+        expect_code(missing.cancel_session("sess_000000000000000000000000").await, 404, ErrorCode::NotFound)?;
+        Ok(())
+    });
+}
+
+#[test]
+fn rotated_keys_and_webhook_secrets_overlap() {
+    let setup = Setup {
+        extra_merchant_keys: vec!["sk_test_previous_key_0001".into()],
+        extra_webhook_secrets: vec!["whsec_next_secret_0001".into()],
+        ..Setup::default()
+    };
+    with_stack_setup(&setup, |stack| async move {
+        // Both merchant keys are valid; one that was removed from the list is not.
+        let current = stack.client()?;
+        let previous = Client::new(&stack.edge_url, "sk_test_previous_key_0001")?;
+        let revoked = Client::new(&stack.edge_url, "sk_test_revoked_key_0001")?;
+        current.create_session(&order("ROT-1")).await?;
+        let sink = WebhookSink::start().await?;
+        let session =
+            create_with(&stack, order("ROT-2").with_methods(vec![PaymentMethod::PayzeroQr]), Some(&sink))
+                .await?;
+        previous.get_session(&session.id).await?;
+        expect_code(revoked.get_session(&session.id).await, 401, ErrorCode::Unauthorized)?;
+        expect_code(revoked.create_session(&order("ROT-3")).await, 401, ErrorCode::Unauthorized)?;
+
+        // A paid session's webhook carries a signature by each secret: a shop holding either
+        // one verifies it, a shop holding neither does not.
+        request_qr(&stack, &session.client_secret, "wechat_pay").await?;
+        admin(&stack, &format!("/payzero/orders/{}_0/pay", session.id), json!({})).await?;
+        wait_until(&stack, &session.client_secret, Duration::from_secs(30), |u| {
+            u.status == SessionStatus::Paid
+        })
+        .await?;
+        webhook(&sink, "checkout.session.paid").await?;
+        let (signature, body) = sink.requests().into_iter().next().unwrap_or_default();
+        ensure!(signature.matches("v1=").count() == 2, "one signature per secret: {signature}");
+        let now = SystemTime::now().duration_since(UNIX_EPOCH)?.as_secs();
+        for secret in [stack.creds.webhook_secret.as_str(), "whsec_next_secret_0001"] {
+            let event = Verifier::new(secret).verify(&signature, &body, now)?;
+            ensure!(event.data.id == session.id, "{event:?}");
+        }
+        ensure!(
+            Verifier::new("whsec_other").verify(&signature, &body, now).is_err(),
+            "a wrong secret verified"
+        );
+        Ok(())
+    });
+}
+
+#[test]
+fn an_edge_without_a_mode_is_live_and_fails_closed() {
+    with_stack_setup(&Setup { live: true, ..Setup::default() }, |stack| async move {
+        let client = stack.client()?;
+        for url in [
+            "http://shop.example.com/hooks",
+            "https://127.0.0.1/hooks",
+            "https://192.168.1.20/hooks",
+            "https://[::1]/hooks",
+            "https://localhost/hooks",
+            "https://db.internal/hooks",
+        ] {
+            match client.create_session(&order("LIVE-1").with_notify_url(url)).await {
+                Err(Error::Api { status: 400, error, .. }) if error.message.contains("notify_url") => {}
+                other => bail!("live mode took notify_url {url}: {other:?}"),
+            }
+        }
+        let session =
+            client.create_session(&order("LIVE-2").with_notify_url("https://shop.example.com/hooks")).await?;
+        // The sandbox's test controls are gone.
+        let r = http()
+            .post(format!("{}/v1/checkout/{}/simulate", stack.edge_url, session.client_secret))
+            .send()
+            .await?;
+        ensure!(r.status() == 404, "simulate answered {} in live mode", r.status());
+        Ok(())
+    });
+}
+
+/// Sends `chunks` × 16 KiB as a chunked body (no `Content-Length`) and returns the status line
+/// and body of the answer. The edge may answer and close before everything is sent.
+async fn chunked_post(stack: &Stack, path: &str, auth: bool, chunks: usize) -> Result<(u16, String)> {
+    let address = stack.edge_url.trim_start_matches("http://").to_owned();
+    let mut socket = tokio::net::TcpStream::connect(&address).await?;
+    let mut head = format!(
+        "POST {path} HTTP/1.1\r\nHost: {address}\r\nContent-Type: application/json\r\nTransfer-Encoding: chunked\r\nConnection: close\r\n"
+    );
+    if auth {
+        head.push_str(&format!("Authorization: Bearer {}\r\n", stack.creds.merchant_key));
+    }
+    head.push_str("\r\n");
+    socket.write_all(head.as_bytes()).await?;
+    let chunk = format!("4000\r\n{}\r\n", " ".repeat(0x4000));
+    for _ in 0..chunks {
+        if socket.write_all(chunk.as_bytes()).await.is_err() {
+            break;
+        }
+    }
+    let _ = socket.write_all(b"0\r\n\r\n").await;
+    let mut answer = Vec::new();
+    let read = tokio::time::timeout(Duration::from_secs(30), socket.read_to_end(&mut answer)).await;
+    ensure!(read.is_ok(), "no answer within 30 s");
+    let text = String::from_utf8_lossy(&answer).into_owned();
+    let status = text.split(' ').nth(1).and_then(|s| s.parse().ok()).unwrap_or(0);
+    Ok((status, text))
+}
+
+#[test]
+fn bodies_are_capped_while_they_are_read() {
+    with_stack(|stack| async move {
+        let session = stack.client()?.create_session(&order("CAP-1")).await?;
+        let cs = &session.client_secret;
+        // 64 chunks of 16 KiB: 1 MiB with no declared length, on a merchant and two checkout
+        // endpoints.
+        for (path, auth) in [
+            ("/v1/sessions".to_owned(), true),
+            (format!("/v1/checkout/{cs}/qr"), false),
+            (format!("/v1/checkout/{cs}/card/signup"), false),
+        ] {
+            let (status, text) = chunked_post(&stack, &path, auth, 64).await?;
+            ensure!(status == 413 && text.contains("payload_too_large"), "{path}: {text}");
+        }
+        // A small chunked body is read as usual.
+        let (status, text) = chunked_post(&stack, "/v1/sessions", true, 1).await?;
+        ensure!(status == 400 && text.contains("invalid_json"), "a small chunked body: {text}");
+        ensure!(stack.client()?.get_session(&session.id).await?.status == SessionStatus::Open, "changed");
+        Ok(())
+    });
+}
+
+#[test]
+fn the_checkout_api_answers_the_shop_origin_only() {
+    with_stack(|stack| async move {
+        let session = stack.client()?.create_session(&order("CORS-1")).await?;
+        let url = format!("{}/v1/checkout/{}", stack.edge_url, session.client_secret);
+        let allowed = stack.demo_url.clone();
+        let r = http().get(&url).header("Origin", &allowed).send().await?;
+        ensure!(
+            r.headers().get("access-control-allow-origin").is_some_and(|v| v == allowed.as_str()),
+            "{r:?}"
+        );
+        let r = http().get(&url).header("Origin", "https://evil.example").send().await?;
+        ensure!(r.headers().get("access-control-allow-origin").is_none(), "a foreign origin was allowed");
+
+        // Preflights: answered for the shop, with no permission for anyone else.
+        let preflight = |origin: String| {
+            http()
+                .request(reqwest::Method::OPTIONS, format!("{url}/qr"))
+                .header("Origin", origin)
+                .header("Access-Control-Request-Method", "POST")
+                .header("Access-Control-Request-Headers", "content-type")
+                .send()
+        };
+        let r = preflight(allowed.clone()).await?;
+        ensure!(r.status() == 204, "preflight answered {}", r.status());
+        ensure!(
+            r.headers().get("access-control-allow-origin").is_some_and(|v| v == allowed.as_str()),
+            "{r:?}"
+        );
+        ensure!(
+            r.headers()
+                .get("access-control-allow-methods")
+                .is_some_and(|v| v.to_str().is_ok_and(|m| m.contains("POST"))),
+            "{r:?}"
+        );
+        let r = preflight("https://evil.example".into()).await?;
+        ensure!(r.headers().get("access-control-allow-origin").is_none(), "a foreign preflight was allowed");
+        // The merchant API is server to server: no CORS at all.
+        let r = http()
+            .request(reqwest::Method::OPTIONS, format!("{}/v1/sessions", stack.edge_url))
+            .header("Origin", allowed)
+            .header("Access-Control-Request-Method", "POST")
+            .send()
+            .await?;
+        ensure!(
+            r.headers().get("access-control-allow-origin").is_none(),
+            "the merchant API allowed a browser"
+        );
+        Ok(())
+    });
+}
