@@ -1,8 +1,8 @@
-//! Checkout sessions: create, read, cancel; a customer's saved cards; the Shouqianba terminal's
+//! Checkout sessions: create, read, find by the shop's order number, cancel; a customer's saved cards; the Shouqianba terminal's
 //! key rotation.
 
 use crate::{Client, Error, segment};
-use checkout_shared::api::{CreateSessionRequest, CustomerCards, SessionCreated};
+use checkout_shared::api::{CreateSessionRequest, CustomerCards, SessionCreated, SessionList};
 use checkout_shared::terminal::CheckInInfo;
 
 impl Client {
@@ -15,6 +15,14 @@ impl Client {
     /// `GET /v1/sessions/{id}`.
     pub async fn get_session(&self, id: &str) -> Result<SessionCreated, Error> {
         self.get(&format!("/v1/sessions/{}", segment(id))).await
+    }
+
+    /// `GET /v1/sessions?merchant_order_no=…`: the sessions made for one shop order, newest
+    /// first — how a shop that lost a session id (a crash after creating it) finds it again.
+    pub async fn find_sessions(&self, merchant_order_no: &str) -> Result<Vec<SessionCreated>, Error> {
+        let list: SessionList =
+            self.get(&format!("/v1/sessions?merchant_order_no={}", segment(merchant_order_no))).await?;
+        Ok(list.data)
     }
 
     /// `POST /v1/sessions/{id}/cancel`: closes an open session (after asking the gateways

@@ -2,8 +2,8 @@
 //! the checkout API, gateway callbacks and static assets; each checkout session lives in its own
 //! Durable Object (`CheckoutSession`), the Payzero token in another (`PayzeroAuth`), each
 //! Shouqianba terminal in one (`ShouqianbaTerminal`), each SMS limit key in one (`SmsLimiter`)
-//! each customer's saved cards in one (`CustomerCards`) and each merchant idempotency key in one
-//! (`IdempotencyKeys`).
+//! each customer's saved cards in one (`CustomerCards`), each merchant idempotency key in one
+//! (`IdempotencyKeys`) and the sessions of each shop order number in one (`OrderIndex`).
 
 mod body;
 mod config;
@@ -11,6 +11,7 @@ mod customer_do;
 mod error;
 mod idempotency_do;
 mod objects;
+mod order_index_do;
 mod payzero_auth;
 mod routes;
 mod session_do;
@@ -20,6 +21,7 @@ mod upstream;
 
 pub use customer_do::CustomerCards;
 pub use idempotency_do::IdempotencyKeys;
+pub use order_index_do::OrderIndex;
 pub use payzero_auth::PayzeroAuth;
 pub use session_do::CheckoutSession;
 pub use sms_limiter_do::SmsLimiter;
@@ -66,6 +68,7 @@ fn router() -> Router<'static, ()> {
     Router::new()
         .get_async("/health", assets::health)
         .post_async("/v1/sessions", sessions::create)
+        .get_async("/v1/sessions", sessions::find)
         .get_async("/v1/sessions/:id", sessions::get)
         .post_async("/v1/sessions/:id/cancel", sessions::cancel)
         .post_async("/v1/shouqianba/terminal/checkin", terminals::checkin)

@@ -174,6 +174,48 @@ pub struct SessionCreated {
     pub merchant_order_no: String,
     /// Unix seconds.
     pub expires_at: u64,
+    /// Unix seconds, once paid.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub paid_at: Option<u64>,
+    /// Every payment attempt, oldest first (empty until the shopper picks a method).
+    #[serde(default)]
+    pub attempts: Vec<AttemptSummary>,
+}
+
+// The attempt types the merchant API shows, named here so the API's users find every type in one
+// module.
+pub use crate::gateway::{Gateway, Wallet};
+pub use crate::session::AttemptState;
+
+/// One payment attempt as the merchant API shows it: one gateway order.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct AttemptSummary {
+    /// The order number the edge gave the gateway (`{session id}_{n}`).
+    pub order_no: String,
+    /// `payzero`, `shouqianba` or `ezr`.
+    pub gateway: Gateway,
+    pub method: PaymentMethod,
+    pub state: AttemptState,
+    /// Unix seconds.
+    pub started_at: u64,
+    /// The gateway's own order or payment number, once it gave one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub gateway_order_no: Option<String>,
+    /// The wallet of a QR code.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub wallet: Option<Wallet>,
+    /// The bank card of a `payzero_card` attempt: bank and masked number only.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub card: Option<WebhookCard>,
+    /// Why a payment was declined (the gateway's code).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub decline: Option<String>,
+}
+
+/// `GET /v1/sessions?merchant_order_no=…`: the sessions made for one shop order, newest first.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct SessionList {
+    pub data: Vec<SessionCreated>,
 }
 
 /// `GET /v1/checkout/{client_secret}`: what the widget may know. Nothing secret.

@@ -6,7 +6,7 @@ use crate::api::{http, request_qr};
 use crate::gateways::{admin, create_with, wait_until, webhook};
 use crate::{with_stack, with_stack_setup};
 use anyhow::{Result, bail, ensure};
-use checkout_client::api::{CreateSessionRequest, ErrorCode, PaymentMethod, SessionStatus};
+use checkout_client::api::{AttemptState, CreateSessionRequest, ErrorCode, PaymentMethod, SessionStatus};
 use checkout_client::webhook::Verifier;
 use checkout_client::{Client, Error, Fen};
 use checkout_tests::{Setup, Stack, WebhookSink};
@@ -240,6 +240,52 @@ fn the_checkout_api_answers_the_shop_origin_only() {
         ensure!(
             r.headers().get("access-control-allow-origin").is_none(),
             "the merchant API allowed a browser"
+        );
+        Ok(())
+    });
+}
+
+#[test]
+fn a_shop_finds_its_sessions_and_their_attempts() {
+    with_stack(|stack| async move {
+        let client = stack.client()?;
+        let first = client.create_session(&order("LOOK-1")).await?;
+        let second = client.create_session(&order("LOOK-1")).await?;
+        client.create_session(&order("LOOK-2")).await?;
+        let found = client.find_sessions("LOOK-1").await?;
+        let ids: Vec<&str> = found.iter().map(|s| s.id.as_str()).collect();
+        ensure!(ids == [second.id.as_str(), first.id.as_str()], "newest first, only LOOK-1: {ids:?}");
+        ensure!(client.find_sessions("LOOK-404").await?.is_empty(), "an unknown order found something");
+        let r = http()
+            .get(format!("{}/v1/sessions?merchant_order_no=", stack.edge_url))
+            .bearer_auth(&stack.creds.merchant_key)
+            .send()
+            .await?;
+        ensure!(r.status() == 400, "an empty order number answered {}", r.status());
+        let r = http().get(format!("{}/v1/sessions?merchant_order_no=LOOK-1", stack.edge_url)).send().await?;
+        ensure!(r.status() == 401, "a look-up without the key answered {}", r.status());
+
+        // The attempts: one QR order, paid, with the gateway's own number.
+        request_qr(&stack, &second.client_secret, "alipay").await?;
+        admin(&stack, &format!("/payzero/orders/{}_0/pay", second.id), json!({})).await?;
+        wait_until(&stack, &second.client_secret, Duration::from_secs(30), |u| {
+            u.status == SessionStatus::Paid
+        })
+        .await?;
+        let paid = client.get_session(&second.id).await?;
+        ensure!(paid.paid_at.is_some() && paid.attempts.len() == 1, "{paid:?}");
+        let attempt = &paid.attempts[0];
+        ensure!(
+            attempt.order_no == format!("{}_0", second.id)
+                && attempt.gateway.as_str() == "payzero"
+                && attempt.method == PaymentMethod::PayzeroQr
+                && attempt.state == AttemptState::Paid
+                && attempt.gateway_order_no.is_some(),
+            "{attempt:?}"
+        );
+        ensure!(
+            client.get_session(&first.id).await?.attempts.is_empty(),
+            "an untouched session has attempts"
         );
         Ok(())
     });

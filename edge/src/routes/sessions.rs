@@ -4,7 +4,9 @@
 use super::{authorize_merchant, merchant_post, relay};
 use crate::config;
 use crate::error::{self, EdgeError};
+use crate::order_index_do;
 use crate::session_do::{self, SessionCall};
+use checkout_shared::api::{ErrorCode, SessionCreated, SessionList};
 use checkout_shared::session::{self, ClientSecret, MAX_BODY_BYTES, Session};
 use worker::{Env, Request, Response, RouteContext};
 
@@ -23,8 +25,38 @@ async fn create_session(env: &Env, body: Vec<u8>) -> Result<Response, EdgeError>
     let params = session::parse_create_request(&body, &settings)?;
     let id = session::new_session_id(config::random()?);
     let secret = ClientSecret::new(session::new_client_secret(&id, config::random()?));
+    order_index_do::remember(env, &params.merchant_order_no, &id).await?;
     let new = Session::open(id.clone(), secret, params, config::now_ms() / 1000);
     relay(session_do::call(env, &id, &SessionCall::Create { session: Box::new(new) }).await?).await
+}
+
+/// `GET /v1/sessions?merchant_order_no=…`: the sessions made for one shop order, newest first.
+pub(crate) async fn find(req: Request, ctx: RouteContext<()>) -> worker::Result<Response> {
+    error::handle(find_inner(&req, &ctx.env).await)
+}
+
+async fn find_inner(req: &Request, env: &Env) -> Result<Response, EdgeError> {
+    authorize_merchant(req, env)?;
+    let url = req.url()?;
+    let order_no = url.query_pairs().find(|(k, _)| k == "merchant_order_no").map(|(_, v)| v.into_owned());
+    let Some(order_no) = order_no.as_deref().and_then(session::merchant_order_no_of) else {
+        return Err(EdgeError::Invalid(
+            ErrorCode::InvalidRequest,
+            "give the shop's order number: ?merchant_order_no=… (1 to 64 characters)".into(),
+        ));
+    };
+    let mut data = Vec::new();
+    for id in order_index_do::list(env, &order_no).await? {
+        let mut answer = session_do::call(env, &id, &SessionCall::MerchantView).await?;
+        // An id remembered for a session that was then never made (its creation failed).
+        if answer.status_code() == 404 {
+            continue;
+        }
+        let view: SessionCreated = serde_json::from_slice(&answer.bytes().await?)
+            .map_err(|e| EdgeError::Internal(format!("session view: {e}")))?;
+        data.push(view);
+    }
+    error::json(&SessionList { data }, 200)
 }
 
 /// `GET /v1/sessions/{id}`.

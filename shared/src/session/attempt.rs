@@ -2,7 +2,7 @@
 //! number, and where it stands. The session's status is derived from its attempts' facts.
 
 use super::params::Method;
-use crate::api::{BarcodeState, BarcodeView, QrView, SavedCard};
+use crate::api::{AttemptSummary, BarcodeState, BarcodeView, QrView, SavedCard, WebhookCard};
 use crate::gateway::{Gateway, Wallet};
 use serde::{Deserialize, Serialize};
 
@@ -111,6 +111,31 @@ pub struct Attempt {
 }
 
 impl Attempt {
+    /// The merchant API's view of the attempt: nothing secret, the card masked.
+    pub fn summary(&self) -> AttemptSummary {
+        AttemptSummary {
+            order_no: self.order_no.clone(),
+            gateway: self.gateway(),
+            method: self.method.wire(),
+            state: self.state,
+            started_at: self.started_ms / 1000,
+            gateway_order_no: self.gateway_ref.clone(),
+            wallet: self.qr.as_ref().map(|q| q.wallet),
+            card: self.masked_card(),
+            decline: self.decline.clone(),
+        }
+    }
+
+    /// The card paid with, as the merchant sees it: bank and masked number.
+    pub fn masked_card(&self) -> Option<WebhookCard> {
+        self.card.as_ref().map(|c| WebhookCard {
+            bank_code: c.bank_code.clone(),
+            bank_name: c.bank_name.clone(),
+            number: c.number.clone(),
+            card_type: c.card_type.clone(),
+        })
+    }
+
     pub fn new(index: u32, method: Method, order_no: String, state: AttemptState, now_ms: u64) -> Attempt {
         Attempt {
             index,

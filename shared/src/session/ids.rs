@@ -34,6 +34,18 @@ pub fn session_id_of_secret(client_secret: &str) -> Option<&str> {
     (is_session_id(id) && tail_ok).then_some(id)
 }
 
+/// The most sessions one shop order number is remembered with (a shop rarely makes more than a
+/// few: one per checkout try). Past it, the oldest is forgotten by the look-up, not the session.
+pub const MAX_SESSIONS_PER_ORDER: usize = 50;
+
+/// Adds `id` to the sessions of one shop order (`GET /v1/sessions?merchant_order_no=`), newest
+/// first, without repeats, at most `MAX_SESSIONS_PER_ORDER`.
+pub fn remember_session(sessions: &mut Vec<String>, id: &str) {
+    sessions.retain(|s| s != id);
+    sessions.insert(0, id.to_owned());
+    sessions.truncate(MAX_SESSIONS_PER_ORDER);
+}
+
 /// A session's client secret. It authorises acting on one session, so it never prints.
 #[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(transparent)]

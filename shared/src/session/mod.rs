@@ -15,8 +15,8 @@ mod stored;
 pub use attempt::{Attempt, AttemptError, AttemptState, Qr};
 pub use card::{CARD_POLL_MS, CardFlow, CardInput, MAX_WRONG_CODES, SMS_CODE_LIFETIME_SECS};
 pub use ids::{
-    ClientSecret, attempt_order_no, is_session_id, new_client_secret, new_session_id, session_id_of_order_no,
-    session_id_of_secret,
+    ClientSecret, MAX_SESSIONS_PER_ORDER, attempt_order_no, is_session_id, new_client_secret, new_session_id,
+    remember_session, session_id_of_order_no, session_id_of_secret,
 };
 pub use outbox::{OutgoingWebhook, WEBHOOK_RETRY_DELAYS_SECS, webhook_delivery, webhook_retry_delay_secs};
 pub use params::*;
@@ -24,7 +24,7 @@ pub use stored::{SCHEMA, load};
 
 use crate::api::{
     CardField, Channel, CheckoutView, ErrorCode, FieldProblem, PaymentMethod, SavedCard, SessionCreated,
-    SessionStatus, StatusUpdate, WebhookCard, WebhookEvent, WebhookSession,
+    SessionStatus, StatusUpdate, WebhookEvent, WebhookSession,
 };
 use crate::customer::StoredCard;
 use crate::gateway::{self, Answer, Gateway, Op, Outcome, PayState, PaymentFact, Wallet};
@@ -1165,12 +1165,7 @@ impl Session {
             payment_method: paid.map(|a| a.method.wire()),
             order_no: paid.map(|a| a.order_no.clone()),
             attention: self.attention.clone(),
-            card: paid.and_then(|a| a.card.as_ref()).map(|c| WebhookCard {
-                bank_code: c.bank_code.clone(),
-                bank_name: c.bank_name.clone(),
-                number: c.number.clone(),
-                card_type: c.card_type.clone(),
-            }),
+            card: paid.and_then(Attempt::masked_card),
         }
     }
 
@@ -1343,6 +1338,8 @@ impl Session {
             amount: self.params.amount,
             merchant_order_no: self.params.merchant_order_no.clone(),
             expires_at: self.expires_at,
+            paid_at: self.paid_at,
+            attempts: self.attempts.iter().map(Attempt::summary).collect(),
         }
     }
 

@@ -229,6 +229,12 @@ pub fn validate(request: CreateSessionRequest, settings: &Settings) -> Result<Se
     })
 }
 
+/// A shop order number as sessions store it (trimmed), if `text` is one: what a look-up by
+/// `merchant_order_no` searches for.
+pub fn merchant_order_no_of(text: &str) -> Option<String> {
+    check_text("merchant_order_no", text, MAX_ORDER_NO_CHARS).ok()
+}
+
 fn check_text(field: &str, value: &str, max_chars: usize) -> Result<String, Refusal> {
     let trimmed = value.trim();
     if trimmed.is_empty() {

@@ -888,6 +888,20 @@ fn live_mode_sends_webhooks_only_to_public_https_hosts() {
 }
 
 #[test]
+fn an_order_remembers_its_sessions_newest_first_and_bounded() {
+    let mut sessions = Vec::new();
+    remember_session(&mut sessions, "sess_a");
+    remember_session(&mut sessions, "sess_b");
+    remember_session(&mut sessions, "sess_a");
+    assert_eq!(sessions, ["sess_a", "sess_b"]);
+    for n in 0..MAX_SESSIONS_PER_ORDER + 5 {
+        remember_session(&mut sessions, &format!("sess_{n}"));
+    }
+    assert_eq!(sessions.len(), MAX_SESSIONS_PER_ORDER);
+    assert_eq!(sessions[0], format!("sess_{}", MAX_SESSIONS_PER_ORDER + 4));
+}
+
+#[test]
 fn ids_secrets_and_order_numbers_round_trip() {
     let id = new_session_id([0xab; 12]);
     assert_eq!(id, format!("sess_{}", "ab".repeat(12)));
