@@ -92,6 +92,7 @@ fn classify(error: &EdgeError) -> (u16, ErrorCode, String) {
             let status = match refusal.code {
                 ErrorCode::PayloadTooLarge => 413,
                 ErrorCode::NotFound => 404,
+                ErrorCode::Unauthorized => 401,
                 ErrorCode::SessionClosed | ErrorCode::IdempotencyConflict | ErrorCode::RequestInProgress => {
                     409
                 }

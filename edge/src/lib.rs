@@ -31,7 +31,7 @@ use error::EdgeError;
 use routes::{assets, cards, checkout, notify, sessions, terminals};
 use worker::{Context, Env, Method, Request, Response, Router, event};
 
-const CHECKOUT_PREFIX: &str = "/v1/checkout/";
+const CHECKOUT_PREFIX: &str = "/v1/checkout";
 
 #[event(fetch)]
 async fn fetch(req: Request, env: Env, _ctx: Context) -> worker::Result<Response> {
@@ -74,18 +74,18 @@ fn router() -> Router<'static, ()> {
         .post_async("/v1/shouqianba/terminal/checkin", terminals::checkin)
         .get_async("/v1/customers/:customer/cards", cards::list)
         .delete_async("/v1/customers/:customer/cards/:card_id", cards::forget)
-        .get_async("/v1/checkout/:secret", checkout::view)
-        .post_async("/v1/checkout/:secret/qr", checkout::qr)
-        .post_async("/v1/checkout/:secret/barcode", checkout::barcode)
-        .get_async("/v1/checkout/:secret/status", checkout::status)
-        .post_async("/v1/checkout/:secret/simulate", checkout::simulate)
-        .post_async("/v1/checkout/:secret/test/clock", checkout::clock)
-        .post_async("/v1/checkout/:secret/card/signup", cards::signup)
-        .post_async("/v1/checkout/:secret/card/signup/confirm", cards::signup_confirm)
-        .post_async("/v1/checkout/:secret/card/pay", cards::pay)
-        .post_async("/v1/checkout/:secret/card/pay/confirm", cards::pay_confirm)
-        .post_async("/v1/checkout/:secret/card/pay/resend", cards::resend)
-        .delete_async("/v1/checkout/:secret/cards/:card_id", cards::remove)
+        .get_async("/v1/checkout", checkout::view)
+        .post_async("/v1/checkout/qr", checkout::qr)
+        .post_async("/v1/checkout/barcode", checkout::barcode)
+        .get_async("/v1/checkout/status", checkout::status)
+        .post_async("/v1/checkout/simulate", checkout::simulate)
+        .post_async("/v1/checkout/test/clock", checkout::clock)
+        .post_async("/v1/checkout/card/signup", cards::signup)
+        .post_async("/v1/checkout/card/signup/confirm", cards::signup_confirm)
+        .post_async("/v1/checkout/card/pay", cards::pay)
+        .post_async("/v1/checkout/card/pay/confirm", cards::pay_confirm)
+        .post_async("/v1/checkout/card/pay/resend", cards::resend)
+        .delete_async("/v1/checkout/cards/:card_id", cards::remove)
         .post_async("/v1/notify/payzero", notify::payzero)
         .get_async("/pay/:secret", assets::pay_page)
         .or_else_any_method_async("/", assets::fallback)
@@ -110,7 +110,7 @@ fn preflight(origin: Option<String>) -> Response {
     if let Some(origin) = origin {
         let _ = headers.set("Access-Control-Allow-Origin", &origin);
         let _ = headers.set("Access-Control-Allow-Methods", "GET, POST, DELETE, OPTIONS");
-        let _ = headers.set("Access-Control-Allow-Headers", "Content-Type");
+        let _ = headers.set("Access-Control-Allow-Headers", "Authorization, Content-Type");
         let _ = headers.set("Access-Control-Max-Age", "600");
     }
     response

@@ -10,11 +10,23 @@ use checkout_shared::api::{
 };
 use checkout_shared::sign::payzero_notification_signature;
 use checkout_tests::Stack;
+use reqwest::Method;
 use serde_json::{Value, json};
 use std::time::Duration;
 
 pub(crate) fn http() -> reqwest::Client {
     reqwest::Client::builder().timeout(Duration::from_secs(40)).build().unwrap_or_default()
+}
+
+/// A request to the checkout API as the widget makes it: `{edge}/v1/checkout{tail}`, with the
+/// session's client secret in `Authorization` (never in the URL).
+pub(crate) fn checkout(
+    stack: &Stack,
+    method: reqwest::Method,
+    cs: &str,
+    tail: &str,
+) -> reqwest::RequestBuilder {
+    http().request(method, format!("{}/v1/checkout{tail}", stack.edge_url)).bearer_auth(cs)
 }
 
 /// Creates a session as a merchant server would.
@@ -26,14 +38,13 @@ pub(crate) async fn create_session(stack: &Stack, amount: u64, order_no: &str) -
 }
 
 pub(crate) async fn checkout_view(stack: &Stack, client_secret: &str) -> Result<CheckoutView> {
-    let r = http().get(format!("{}/v1/checkout/{client_secret}", stack.edge_url)).send().await?;
+    let r = checkout(stack, Method::GET, client_secret, "").send().await?;
     ensure!(r.status() == 200, "checkout view answered {}", r.status());
     Ok(r.json().await?)
 }
 
 pub(crate) async fn request_qr(stack: &Stack, client_secret: &str, channel: &str) -> Result<QrView> {
-    let r = http()
-        .post(format!("{}/v1/checkout/{client_secret}/qr", stack.edge_url))
+    let r = checkout(stack, Method::POST, client_secret, "/qr")
         .json(&json!({"method": "payzero_qr", "channel": channel}))
         .send()
         .await?;
@@ -80,10 +91,7 @@ fn collect_strings(value: &Value, out: &mut Vec<String>) {
 }
 
 pub(crate) async fn status(stack: &Stack, client_secret: &str, since: u64) -> Result<StatusUpdate> {
-    let r = http()
-        .get(format!("{}/v1/checkout/{client_secret}/status?since={since}", stack.edge_url))
-        .send()
-        .await?;
+    let r = checkout(stack, Method::GET, client_secret, &format!("/status?since={since}")).send().await?;
     ensure!(r.status() == 200, "status answered {}", r.status());
     Ok(r.json().await?)
 }
@@ -161,14 +169,12 @@ fn bad_merchant_input_gets_stable_errors() {
         )
         .await?;
         let session = create_session(&stack, 100, "BAD-2").await?;
-        let r = http()
-            .post(format!("{}/v1/checkout/{}/qr", stack.edge_url, session.client_secret))
+        let r = checkout(&stack, Method::POST, &session.client_secret, "/qr")
             .json(&json!({"method": "payzero_qr", "channel": "wechat_pay", "amount": 1}))
             .send()
             .await?;
         expect_error(r, 400, ErrorCode::InvalidJson).await?;
-        let r = http()
-            .post(format!("{}/v1/checkout/{}/qr", stack.edge_url, session.client_secret))
+        let r = checkout(&stack, Method::POST, &session.client_secret, "/qr")
             .json(&json!({"method": "payzero_qr", "channel": "paypal"}))
             .send()
             .await?;

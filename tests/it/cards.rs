@@ -4,7 +4,7 @@
 //! removed by the merchant, the per-phone SMS cap across two sessions, a credit card's CVV2 and
 //! expiry forwarded and kept nowhere, and bad input refused field by field.
 
-use crate::api::http;
+use crate::api::{checkout, http};
 use crate::gateways::{create_with, wait_until, webhook};
 use crate::with_stack;
 use anyhow::{Context, Result, bail, ensure};
@@ -14,6 +14,7 @@ use checkout_shared::api::{
     PaymentMethod, SessionCreated, StatusUpdate,
 };
 use checkout_tests::{Stack, WebhookSink};
+use reqwest::Method;
 use serde_json::{Value, json};
 use std::time::Duration;
 
@@ -58,7 +59,7 @@ pub(crate) async fn card(
     path: &str,
     body: Value,
 ) -> Result<Result<CardView, (u16, Value)>> {
-    let r = http().post(format!("{}/v1/checkout/{cs}/{path}", stack.edge_url)).json(&body).send().await?;
+    let r = checkout(stack, Method::POST, cs, &format!("/{path}")).json(&body).send().await?;
     let status = r.status().as_u16();
     let retry_after = r.headers().get("Retry-After").and_then(|v| v.to_str().ok()).map(str::to_owned);
     let text = r.text().await?;
@@ -78,17 +79,14 @@ pub(crate) async fn ok(stack: &Stack, cs: &str, path: &str, body: Value) -> Resu
 }
 
 pub(crate) async fn advance(stack: &Stack, cs: &str, secs: u64) -> Result<()> {
-    let r = http()
-        .post(format!("{}/v1/checkout/{cs}/test/clock", stack.edge_url))
-        .json(&json!({"advance_secs": secs}))
-        .send()
-        .await?;
+    let r =
+        checkout(stack, Method::POST, cs, "/test/clock").json(&json!({"advance_secs": secs})).send().await?;
     ensure!(r.status() == 200, "clock answered {}: {}", r.status(), r.text().await?);
     Ok(())
 }
 
 async fn view(stack: &Stack, cs: &str) -> Result<CheckoutView> {
-    let r = http().get(format!("{}/v1/checkout/{cs}", stack.edge_url)).send().await?;
+    let r = checkout(stack, Method::GET, cs, "").send().await?;
     ensure!(r.status() == 200, "view answered {}", r.status());
     Ok(r.json().await?)
 }
@@ -219,11 +217,7 @@ fn expired_codes_credit_cards_and_bad_input() {
             Err((400, body)) => ensure!(body["error"]["problem"] == "not_for_debit", "{body}"),
             other => bail!("a debit card with CVV2 was accepted: {other:?}"),
         }
-        let r = http()
-            .post(format!("{}/v1/checkout/{cs}/card/signup", stack.edge_url))
-            .body(vec![b'x'; 10_000])
-            .send()
-            .await?;
+        let r = checkout(&stack, Method::POST, cs, "/card/signup").body(vec![b'x'; 10_000]).send().await?;
         ensure!(r.status() == 413, "an oversized body answered {}", r.status());
         ensure!(view(&stack, cs).await?.card.is_none(), "bad input changed the session");
 

@@ -4,7 +4,7 @@
 //! the middle of a payment, an amount mismatch and two paid attempts (`requires_attention`), and
 //! a session offering every method where the shopper switches and pays once.
 
-use crate::api::{checkout_view, http, status};
+use crate::api::{checkout, checkout_view, http, status};
 use crate::with_stack;
 use anyhow::{Context, Result, bail, ensure};
 use checkout_shared::Fen;
@@ -13,6 +13,7 @@ use checkout_shared::api::{
     StatusUpdate,
 };
 use checkout_tests::{Stack, WebhookSink};
+use reqwest::Method;
 use serde_json::{Value, json};
 use std::time::{Duration, Instant};
 
@@ -42,8 +43,7 @@ pub(crate) async fn create_with(
 }
 
 async fn qr(stack: &Stack, cs: &str, method: &str, channel: &str) -> Result<QrView> {
-    let r = http()
-        .post(format!("{}/v1/checkout/{cs}/qr", stack.edge_url))
+    let r = checkout(stack, Method::POST, cs, "/qr")
         .json(&json!({"method": method, "channel": channel}))
         .send()
         .await?;
@@ -52,8 +52,7 @@ async fn qr(stack: &Stack, cs: &str, method: &str, channel: &str) -> Result<QrVi
 }
 
 async fn barcode(stack: &Stack, cs: &str, method: &str, code: &str) -> Result<BarcodeView> {
-    let r = http()
-        .post(format!("{}/v1/checkout/{cs}/barcode", stack.edge_url))
+    let r = checkout(stack, Method::POST, cs, "/barcode")
         .json(&json!({"method": method, "code": code}))
         .send()
         .await?;
@@ -126,8 +125,7 @@ fn shouqianba_qr_paid_by_the_shopper_and_canceled_with_the_session() {
         let order = sqb_order(&stack, &order_no).await?;
         ensure!(order["qr_code"] == code.qr_content.as_str(), "the QR is not the sandbox's: {order}");
         // UnionPay is not a Shouqianba wallet.
-        let r = http()
-            .post(format!("{}/v1/checkout/{cs}/qr", stack.edge_url))
+        let r = checkout(&stack, Method::POST, cs, "/qr")
             .json(&json!({"method": "shouqianba_qr", "channel": "unionpay"}))
             .send()
             .await?;
@@ -180,8 +178,7 @@ fn shouqianba_barcode_success_progress_deadline_and_decline() {
             "{view:?}"
         );
         // A malformed code never reaches the gateway.
-        let r = http()
-            .post(format!("{}/v1/checkout/{}/barcode", stack.edge_url, s3.client_secret))
+        let r = checkout(&stack, Method::POST, &s3.client_secret, "/barcode")
             .json(&json!({"method": "shouqianba_barcode", "code": "12ab"}))
             .send()
             .await?;

@@ -2,7 +2,7 @@
 //! several merchant keys and webhook secrets during a rotation, live mode failing closed, bodies
 //! capped while they are read (chunked ones too), and CORS of the checkout API.
 
-use crate::api::{http, request_qr};
+use crate::api::{checkout, http, request_qr};
 use crate::gateways::{admin, create_with, wait_until, webhook};
 use crate::{with_stack, with_stack_setup};
 use anyhow::{Result, bail, ensure};
@@ -10,6 +10,7 @@ use checkout_client::api::{AttemptState, CreateSessionRequest, ErrorCode, Paymen
 use checkout_client::webhook::Verifier;
 use checkout_client::{Client, Error, Fen};
 use checkout_tests::{Setup, Stack, WebhookSink};
+use reqwest::Method;
 use serde_json::json;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
@@ -133,10 +134,7 @@ fn an_edge_without_a_mode_is_live_and_fails_closed() {
         let session =
             client.create_session(&order("LIVE-2").with_notify_url("https://shop.example.com/hooks")).await?;
         // The sandbox's test controls are gone.
-        let r = http()
-            .post(format!("{}/v1/checkout/{}/simulate", stack.edge_url, session.client_secret))
-            .send()
-            .await?;
+        let r = checkout(&stack, Method::POST, &session.client_secret, "/simulate").send().await?;
         ensure!(r.status() == 404, "simulate answered {} in live mode", r.status());
         Ok(())
     });
@@ -144,14 +142,19 @@ fn an_edge_without_a_mode_is_live_and_fails_closed() {
 
 /// Sends `chunks` × 16 KiB as a chunked body (no `Content-Length`) and returns the status line
 /// and body of the answer. The edge may answer and close before everything is sent.
-async fn chunked_post(stack: &Stack, path: &str, auth: bool, chunks: usize) -> Result<(u16, String)> {
+async fn chunked_post(
+    stack: &Stack,
+    path: &str,
+    bearer: Option<&str>,
+    chunks: usize,
+) -> Result<(u16, String)> {
     let address = stack.edge_url.trim_start_matches("http://").to_owned();
     let mut socket = tokio::net::TcpStream::connect(&address).await?;
     let mut head = format!(
         "POST {path} HTTP/1.1\r\nHost: {address}\r\nContent-Type: application/json\r\nTransfer-Encoding: chunked\r\nConnection: close\r\n"
     );
-    if auth {
-        head.push_str(&format!("Authorization: Bearer {}\r\n", stack.creds.merchant_key));
+    if let Some(bearer) = bearer {
+        head.push_str(&format!("Authorization: Bearer {bearer}\r\n"));
     }
     head.push_str("\r\n");
     socket.write_all(head.as_bytes()).await?;
@@ -177,16 +180,17 @@ fn bodies_are_capped_while_they_are_read() {
         let cs = &session.client_secret;
         // 64 chunks of 16 KiB: 1 MiB with no declared length, on a merchant and two checkout
         // endpoints.
-        for (path, auth) in [
-            ("/v1/sessions".to_owned(), true),
-            (format!("/v1/checkout/{cs}/qr"), false),
-            (format!("/v1/checkout/{cs}/card/signup"), false),
+        for (path, bearer) in [
+            ("/v1/sessions", Some(stack.creds.merchant_key.as_str())),
+            ("/v1/checkout/qr", Some(cs.as_str())),
+            ("/v1/checkout/card/signup", Some(cs.as_str())),
         ] {
-            let (status, text) = chunked_post(&stack, &path, auth, 64).await?;
+            let (status, text) = chunked_post(&stack, path, bearer, 64).await?;
             ensure!(status == 413 && text.contains("payload_too_large"), "{path}: {text}");
         }
         // A small chunked body is read as usual.
-        let (status, text) = chunked_post(&stack, "/v1/sessions", true, 1).await?;
+        let key = Some(stack.creds.merchant_key.as_str());
+        let (status, text) = chunked_post(&stack, "/v1/sessions", key, 1).await?;
         ensure!(status == 400 && text.contains("invalid_json"), "a small chunked body: {text}");
         ensure!(stack.client()?.get_session(&session.id).await?.status == SessionStatus::Open, "changed");
         Ok(())
@@ -197,23 +201,23 @@ fn bodies_are_capped_while_they_are_read() {
 fn the_checkout_api_answers_the_shop_origin_only() {
     with_stack(|stack| async move {
         let session = stack.client()?.create_session(&order("CORS-1")).await?;
-        let url = format!("{}/v1/checkout/{}", stack.edge_url, session.client_secret);
+        let cs = &session.client_secret;
         let allowed = stack.demo_url.clone();
-        let r = http().get(&url).header("Origin", &allowed).send().await?;
+        let r = checkout(&stack, Method::GET, cs, "").header("Origin", &allowed).send().await?;
         ensure!(
             r.headers().get("access-control-allow-origin").is_some_and(|v| v == allowed.as_str()),
             "{r:?}"
         );
-        let r = http().get(&url).header("Origin", "https://evil.example").send().await?;
+        let r = checkout(&stack, Method::GET, cs, "").header("Origin", "https://evil.example").send().await?;
         ensure!(r.headers().get("access-control-allow-origin").is_none(), "a foreign origin was allowed");
 
         // Preflights: answered for the shop, with no permission for anyone else.
         let preflight = |origin: String| {
             http()
-                .request(reqwest::Method::OPTIONS, format!("{url}/qr"))
+                .request(Method::OPTIONS, format!("{}/v1/checkout/qr", stack.edge_url))
                 .header("Origin", origin)
                 .header("Access-Control-Request-Method", "POST")
-                .header("Access-Control-Request-Headers", "content-type")
+                .header("Access-Control-Request-Headers", "authorization, content-type")
                 .send()
         };
         let r = preflight(allowed.clone()).await?;
@@ -222,17 +226,19 @@ fn the_checkout_api_answers_the_shop_origin_only() {
             r.headers().get("access-control-allow-origin").is_some_and(|v| v == allowed.as_str()),
             "{r:?}"
         );
-        ensure!(
+        let allows = |name: &str, what: &str| {
             r.headers()
-                .get("access-control-allow-methods")
-                .is_some_and(|v| v.to_str().is_ok_and(|m| m.contains("POST"))),
-            "{r:?}"
-        );
+                .get(name)
+                .and_then(|v| v.to_str().ok())
+                .is_some_and(|v| v.to_lowercase().contains(what))
+        };
+        ensure!(allows("access-control-allow-methods", "post"), "{r:?}");
+        ensure!(allows("access-control-allow-headers", "authorization"), "{r:?}");
         let r = preflight("https://evil.example".into()).await?;
         ensure!(r.headers().get("access-control-allow-origin").is_none(), "a foreign preflight was allowed");
         // The merchant API is server to server: no CORS at all.
         let r = http()
-            .request(reqwest::Method::OPTIONS, format!("{}/v1/sessions", stack.edge_url))
+            .request(Method::OPTIONS, format!("{}/v1/sessions", stack.edge_url))
             .header("Origin", allowed)
             .header("Access-Control-Request-Method", "POST")
             .send()

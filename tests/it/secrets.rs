@@ -1,10 +1,11 @@
 //! No secret reaches a browser: the built assets and every widget-facing response (success and
 //! error) are scanned for the run's configured credential values.
 
-use crate::api::{create_session, http, request_qr};
+use crate::api::{checkout, create_session, http, request_qr};
 use crate::with_stack;
 use anyhow::{Result, ensure};
 use checkout_tests::root;
+use reqwest::Method;
 use std::path::Path;
 
 fn scan(what: &str, bytes: &[u8], secrets: &[&str]) -> Result<()> {
@@ -66,16 +67,25 @@ fn nothing_a_browser_receives_holds_a_secret() {
             "/checkout.js".to_owned(),
             "/pkg/widget.js".to_owned(),
             "/pkg/widget_bg.wasm".to_owned(),
-            format!("/v1/checkout/{cs}"),
-            format!("/v1/checkout/{cs}/status?since=999999"),
-            "/v1/checkout/sess_nope_secret_nope".to_owned(),
-            "/v1/checkout/garbage".to_owned(),
         ];
         for path in &paths {
             let r = http().get(format!("{edge}{path}")).send().await?;
             let headers = format!("{:?}", r.headers());
             scan(&format!("headers of {path}"), headers.as_bytes(), &secrets)?;
             scan(path, &r.bytes().await?, &secrets)?;
+        }
+        // The checkout API, with the session's secret, a wrong one, garbage and none.
+        for (tail, secret) in [
+            ("", cs.as_str()),
+            ("/status?since=999999", cs.as_str()),
+            ("", "sess_nope_secret_nope"),
+            ("", "garbage"),
+            ("", ""),
+        ] {
+            let r = checkout(&stack, Method::GET, secret, tail).send().await?;
+            let headers = format!("{:?}", r.headers());
+            scan(&format!("headers of /v1/checkout{tail}"), headers.as_bytes(), &secrets)?;
+            scan(&format!("/v1/checkout{tail}"), &r.bytes().await?, &secrets)?;
         }
         // The hosted page carries the secret in its URL: never cached, never a referrer, and a
         // strict policy (the browser tests pass under it with a clean console).
@@ -93,7 +103,7 @@ fn nothing_a_browser_receives_holds_a_secret() {
             "{\"method\":\"payzero_qr\",\"channel\":\"NOPE\"}",
             "{\"method\":\"bitcoin\",\"channel\":\"wechat_pay\"}",
         ] {
-            let r = http().post(format!("{edge}/v1/checkout/{cs}/qr")).body(body).send().await?;
+            let r = checkout(&stack, Method::POST, cs, "/qr").body(body).send().await?;
             scan("a QR error", &r.bytes().await?, &secrets)?;
         }
         // A gateway failure must not echo credentials either: make the next login fail.
@@ -102,8 +112,7 @@ fn nothing_a_browser_receives_holds_a_secret() {
             .json(&serde_json::json!({"endpoint": "/payzero/order/qrCode", "kind": "http_500", "times": 1}))
             .send()
             .await?;
-        let r = http()
-            .post(format!("{edge}/v1/checkout/{cs}/qr"))
+        let r = checkout(&stack, Method::POST, cs, "/qr")
             .json(&serde_json::json!({"method": "payzero_qr", "channel": "alipay"}))
             .send()
             .await?;

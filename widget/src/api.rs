@@ -28,16 +28,15 @@ impl Edge {
         Edge { base: base.trim_end_matches('/').to_owned(), client_secret: client_secret.to_owned() }
     }
 
-    /// `{base}/v1/checkout/{client_secret}{tail}`, the secret escaped so it cannot reach
-    /// another path.
+    /// `{base}/v1/checkout{tail}`. The client secret goes in a header (`send`), never in a URL.
     pub fn url(&self, tail: &str) -> String {
-        format!("{}/v1/checkout/{}{}", self.base, encode_path_segment(&self.client_secret), tail)
+        format!("{}/v1/checkout{}", self.base, tail)
     }
 
     /// The session, with the session's clock (unix seconds) the view was made at: countdowns
     /// run from it, whatever the device's clock says (and a test can move it).
     pub async fn view(&self) -> Result<(CheckoutView, Option<u64>), UiError> {
-        let view: CheckoutView = read(get(&self.url("")).await?).await?;
+        let view: CheckoutView = read(self.get(&self.url("")).await?).await?;
         let server_now = Some(view.now).filter(|now| *now > 0);
         Ok((view, server_now))
     }
@@ -45,25 +44,28 @@ impl Edge {
     /// Issues (or re-issues) a QR of a QR method's gateway for one wallet. There is no amount:
     /// the session decides it.
     pub async fn request_qr(&self, method: PaymentMethod, channel: Channel) -> Result<QrView, UiError> {
-        read(post_text(&self.url("/qr"), Some(qr_json(&QrRequest { method, channel }))).await?).await
+        read(self.post_text(&self.url("/qr"), Some(qr_json(&QrRequest { method, channel }))).await?).await
     }
 
     /// Cashier mode: sends the shopper's payment code. The edge answers `202` with where the
     /// payment stands; its progress then comes with the status long-poll.
     pub async fn barcode(&self, method: PaymentMethod, code: String) -> Result<BarcodeView, UiError> {
-        read(post_text(&self.url("/barcode"), Some(barcode_json(&BarcodeRequest { method, code }))).await?)
-            .await
+        read(
+            self.post_text(&self.url("/barcode"), Some(barcode_json(&BarcodeRequest { method, code })))
+                .await?,
+        )
+        .await
     }
 
     /// The long-poll: answers when the version exceeds `since`, or after the edge's wait.
     pub async fn status(&self, since: u64) -> Result<StatusUpdate, UiError> {
-        read(get(&self.url(&format!("/status?since={since}"))).await?).await
+        read(self.get(&self.url(&format!("/status?since={since}"))).await?).await
     }
 
     /// A bank-card step (`card_call`'s path and JSON body): the card view it leads to, or
     /// why not.
     pub async fn card(&self, tail: &str, body: String) -> Result<CardView, CardFailure> {
-        let response = post_text(&self.url(tail), Some(body)).await.map_err(CardFailure::new)?;
+        let response = self.post_text(&self.url(tail), Some(body)).await.map_err(CardFailure::new)?;
         if !response.ok() {
             return Err(card_failure(response).await);
         }
@@ -75,24 +77,54 @@ impl Edge {
         let init = RequestInit::new();
         init.set_method("DELETE");
         let url = self.url(&format!("/cards/{}", encode_path_segment(card_id)));
-        let response = send(&url, &init).await.map_err(CardFailure::new)?;
+        let response = self.send(&url, &init, false).await.map_err(CardFailure::new)?;
         if response.ok() { Ok(()) } else { Err(card_failure(response).await) }
     }
 
     /// Test mode only: asks the sandbox to pay the QR on screen (either gateway's), as a
     /// shopper's phone would.
     pub async fn simulate(&self) -> Result<(), UiError> {
-        let response = post_text(&self.url("/simulate"), None).await?;
+        let response = self.post_text(&self.url("/simulate"), None).await?;
         if response.ok() { Ok(()) } else { Err(error_of(response).await) }
     }
-}
 
-/// A `GET` the browser must not answer from its cache: every read is of live state.
-async fn get(url: &str) -> Result<Response, UiError> {
-    let init = RequestInit::new();
-    init.set_method("GET");
-    init.set_cache(RequestCache::NoStore);
-    send(url, &init).await
+    /// A `GET` the browser must not answer from its cache: every read is of live state.
+    async fn get(&self, url: &str) -> Result<Response, UiError> {
+        let init = RequestInit::new();
+        init.set_method("GET");
+        init.set_cache(RequestCache::NoStore);
+        self.send(url, &init, false).await
+    }
+
+    /// A `POST` of `body`, JSON text.
+    async fn post_text(&self, url: &str, body: Option<String>) -> Result<Response, UiError> {
+        let init = RequestInit::new();
+        init.set_method("POST");
+        let json = body.is_some();
+        if let Some(text) = body {
+            init.set_body(&JsValue::from_str(&text));
+        }
+        self.send(url, &init, json).await
+    }
+
+    /// Sends a request with the session's client secret as `Authorization: Bearer`: in a header,
+    /// it stays out of URLs, the browser's history and any log of paths.
+    async fn send(&self, url: &str, init: &RequestInit, json: bool) -> Result<Response, UiError> {
+        let headers = Headers::new().map_err(|_| UiError::Protocol)?;
+        headers
+            .set("Authorization", &format!("Bearer {}", self.client_secret))
+            .map_err(|_| UiError::Protocol)?;
+        if json {
+            headers.set("Content-Type", "application/json").map_err(|_| UiError::Protocol)?;
+        }
+        init.set_headers(&headers);
+        // A request the browser refuses to build (a malformed URL) is ours to fix, not the network's.
+        let request = Request::new_with_str_and_init(url, init).map_err(|_| UiError::Protocol)?;
+        let window = web_sys::window().ok_or(UiError::Protocol)?;
+        let answer =
+            JsFuture::from(window.fetch_with_request(&request)).await.map_err(|_| UiError::Network)?;
+        answer.dyn_into::<Response>().map_err(|_| UiError::Protocol)
+    }
 }
 
 /// A flat JSON object of string fields, `None` ones left out. The request bodies are written
@@ -196,27 +228,6 @@ pub fn card_call(command: &Command) -> Option<(&'static str, String)> {
     })
 }
 
-/// A `POST` of `body`, JSON text.
-async fn post_text(url: &str, body: Option<String>) -> Result<Response, UiError> {
-    let init = RequestInit::new();
-    init.set_method("POST");
-    if let Some(text) = body {
-        let headers = Headers::new().map_err(|_| UiError::Protocol)?;
-        headers.set("Content-Type", "application/json").map_err(|_| UiError::Protocol)?;
-        init.set_headers(&headers);
-        init.set_body(&JsValue::from_str(&text));
-    }
-    send(url, &init).await
-}
-
-async fn send(url: &str, init: &RequestInit) -> Result<Response, UiError> {
-    // A request the browser refuses to build (a malformed URL) is ours to fix, not the network's.
-    let request = Request::new_with_str_and_init(url, init).map_err(|_| UiError::Protocol)?;
-    let window = web_sys::window().ok_or(UiError::Protocol)?;
-    let answer = JsFuture::from(window.fetch_with_request(&request)).await.map_err(|_| UiError::Network)?;
-    answer.dyn_into::<Response>().map_err(|_| UiError::Protocol)
-}
-
 /// The answer as `T`, or the error it stands for.
 async fn read<T: DeserializeOwned>(response: Response) -> Result<T, UiError> {
     decode(read_json(response).await?)
@@ -287,12 +298,12 @@ mod tests {
     use super::*;
 
     #[test]
-    fn urls_are_relative_to_the_edge_and_escape_the_secret() {
+    fn urls_are_relative_to_the_edge_and_never_hold_the_secret() {
         let same_origin = Edge::new("", "cs_test_123");
-        assert_eq!(same_origin.url(""), "/v1/checkout/cs_test_123");
-        assert_eq!(same_origin.url("/status?since=4"), "/v1/checkout/cs_test_123/status?since=4");
+        assert_eq!(same_origin.url(""), "/v1/checkout");
+        assert_eq!(same_origin.url("/status?since=4"), "/v1/checkout/status?since=4");
         let other = Edge::new("https://pay.example.com/", "a/../b");
-        assert_eq!(other.url("/qr"), "https://pay.example.com/v1/checkout/a%2F..%2Fb/qr");
+        assert_eq!(other.url("/qr"), "https://pay.example.com/v1/checkout/qr");
     }
 
     #[test]

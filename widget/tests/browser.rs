@@ -473,7 +473,7 @@ async fn wait_for(root: &Element, selector: &str) -> Element {
 /// "processing" until the test calls `window.__settle(secret)`, then pays, or is declined with
 /// `NOTENOUGH` when the code ends in 2002 (the sandbox's rule). The long-poll answers once the
 /// version exceeds `since`, and otherwise waits (a later test's edge never wakes an earlier
-/// test's widget). Every request is logged in `window.__edgeLog`.
+/// test's widget). Every request is logged in `window.__edgeLog` as `METHOD path (secret) body`.
 fn fake_edge() {
     js_sys::eval(
         r#"(() => {
@@ -509,8 +509,10 @@ fn fake_edge() {
             const req = input instanceof Request ? input : new Request(input, init);
             const url = new URL(req.url);
             const body = req.method === "POST" ? await req.text() : "";
-            window.__edgeLog.push(`${req.method} ${url.pathname}${url.search} ${body}`.trim());
-            const [, secret, tail = ""] = url.pathname.match(/^\/v1\/checkout\/([^/]+)(\/\w+)?$/) || [];
+            // The client secret comes as `Authorization: Bearer`, never in the URL.
+            const secret = (req.headers.get("authorization") || "").replace(/^Bearer /, "");
+            window.__edgeLog.push(`${req.method} ${url.pathname}${url.search} (${secret}) ${body}`.trim());
+            const [, tail = ""] = url.pathname.match(/^\/v1\/checkout(\/\w+)?$/) || [];
             if (!(secret in methods)) {
                 return json(404, { error: { code: "not_found", message: "no session cs_x at shard 7" } });
             }
@@ -578,7 +580,7 @@ async fn the_whole_widget_goes_from_picker_to_qr_to_paid_against_an_edge() {
     assert!(countdown == "02:00" || countdown == "01:59", "{countdown}");
     assert!(
         edge_log().contains(
-            &r#"POST /v1/checkout/cs_t/qr {"method":"payzero_qr","channel":"unionpay"}"#.to_owned()
+            &r#"POST /v1/checkout/qr (cs_t) {"method":"payzero_qr","channel":"unionpay"}"#.to_owned()
         ),
         "{:?}",
         edge_log()
@@ -588,7 +590,7 @@ async fn the_whole_widget_goes_from_picker_to_qr_to_paid_against_an_edge() {
     wait_for(&root, r#"[data-testid="paid"]"#).await;
     assert_eq!(text(&root, r#"[data-testid="status"]"#), "Status: paid");
     assert!(
-        edge_log().iter().any(|l| l.starts_with("GET /v1/checkout/cs_t/status?since=1")),
+        edge_log().iter().any(|l| l.starts_with("GET /v1/checkout/status?since=1 (cs_t)")),
         "{:?}",
         edge_log()
     );
@@ -626,7 +628,7 @@ async fn a_shouqianba_qr_is_shown_and_simulated_like_a_payzero_one() {
     assert_eq!(attr(&root, r#"[data-testid="qr-panel"]"#, "data-method").as_deref(), Some("shouqianba_qr"));
     assert!(
         edge_log().contains(
-            &r#"POST /v1/checkout/cs_mix/qr {"method":"shouqianba_qr","channel":"alipay"}"#.to_owned()
+            &r#"POST /v1/checkout/qr (cs_mix) {"method":"shouqianba_qr","channel":"alipay"}"#.to_owned()
         ),
         "{:?}",
         edge_log()
@@ -654,10 +656,10 @@ async fn a_scanned_payment_code_shows_progress_then_the_paid_screen() {
     let countdown = text(&root, r#"[data-testid="countdown"]"#);
     assert!(countdown == "00:45" || countdown == "00:44", "{countdown}");
     let posts: Vec<_> =
-        edge_log().into_iter().filter(|l| l.starts_with("POST /v1/checkout/cs_pay/barcode")).collect();
+        edge_log().into_iter().filter(|l| l.starts_with("POST /v1/checkout/barcode (cs_pay)")).collect();
     assert_eq!(
         posts,
-        [r#"POST /v1/checkout/cs_pay/barcode {"method":"shouqianba_barcode","code":"134567890123456789"}"#],
+        [r#"POST /v1/checkout/barcode (cs_pay) {"method":"shouqianba_barcode","code":"134567890123456789"}"#],
         "spaces stripped, sent once"
     );
 

@@ -25,12 +25,12 @@ fn client_tag(req: &Request, ctx: &RouteContext<()>) -> Result<String, EdgeError
     Ok(personal_tag(&config::secret(&ctx.env, "PERSONAL_DATA_KEY")?, "client", address.trim()))
 }
 
-async fn card_call(ctx: &RouteContext<()>, input: CardInput) -> Result<Response, EdgeError> {
-    let (secret, id) = secret_of(ctx)?;
+async fn card_call(req: &Request, ctx: &RouteContext<()>, input: CardInput) -> Result<Response, EdgeError> {
+    let (secret, id) = secret_of(req)?;
     relay(session_do::call(&ctx.env, &id, &SessionCall::Card { secret, input }).await?).await
 }
 
-/// `POST /v1/checkout/{client_secret}/card/signup`: sign a card (an SMS code goes to its mobile).
+/// `POST /v1/checkout/card/signup`: sign a card (an SMS code goes to its mobile).
 pub(crate) async fn signup(mut req: Request, ctx: RouteContext<()>) -> worker::Result<Response> {
     error::handle(
         async {
@@ -39,65 +39,65 @@ pub(crate) async fn signup(mut req: Request, ctx: RouteContext<()>) -> worker::R
             let phone = checkout_shared::card::digits_of(form.mobile.expose());
             let phone_tag = personal_tag(&key, "phone", &phone);
             let client_tag = client_tag(&req, &ctx)?;
-            card_call(&ctx, CardInput::Signup { form: Box::new(form), phone_tag, client_tag }).await
+            card_call(&req, &ctx, CardInput::Signup { form: Box::new(form), phone_tag, client_tag }).await
         }
         .await,
     )
 }
 
-/// `POST /v1/checkout/{client_secret}/card/signup/confirm`: the sign-up SMS code.
+/// `POST /v1/checkout/card/signup/confirm`: the sign-up SMS code.
 pub(crate) async fn signup_confirm(mut req: Request, ctx: RouteContext<()>) -> worker::Result<Response> {
     error::handle(
         async {
             let code: SmsCodeRequest = parse(&read_body(&mut req, MAX_BODY).await?, "SMS code")?;
             let client_tag = client_tag(&req, &ctx)?;
-            card_call(&ctx, CardInput::SignupCode { code: code.code, client_tag }).await
+            card_call(&req, &ctx, CardInput::SignupCode { code: code.code, client_tag }).await
         }
         .await,
     )
 }
 
-/// `POST /v1/checkout/{client_secret}/card/pay`: pay with a saved or just-signed card.
+/// `POST /v1/checkout/card/pay`: pay with a saved or just-signed card.
 pub(crate) async fn pay(mut req: Request, ctx: RouteContext<()>) -> worker::Result<Response> {
     error::handle(
         async {
             let pay: CardPayRequest = parse(&read_body(&mut req, MAX_BODY).await?, "card payment")?;
             let client_tag = client_tag(&req, &ctx)?;
-            card_call(&ctx, CardInput::Pay { card_id: pay.card_id, saved: None, client_tag }).await
+            card_call(&req, &ctx, CardInput::Pay { card_id: pay.card_id, saved: None, client_tag }).await
         }
         .await,
     )
 }
 
-/// `POST /v1/checkout/{client_secret}/card/pay/confirm`: the payment SMS code.
+/// `POST /v1/checkout/card/pay/confirm`: the payment SMS code.
 pub(crate) async fn pay_confirm(mut req: Request, ctx: RouteContext<()>) -> worker::Result<Response> {
     error::handle(
         async {
             let code: SmsCodeRequest = parse(&read_body(&mut req, MAX_BODY).await?, "SMS code")?;
-            card_call(&ctx, CardInput::PayCode { code: code.code }).await
+            card_call(&req, &ctx, CardInput::PayCode { code: code.code }).await
         }
         .await,
     )
 }
 
-/// `POST /v1/checkout/{client_secret}/card/pay/resend`: a new payment SMS code.
+/// `POST /v1/checkout/card/pay/resend`: a new payment SMS code.
 pub(crate) async fn resend(mut req: Request, ctx: RouteContext<()>) -> worker::Result<Response> {
     error::handle(
         async {
             read_body(&mut req, MAX_BODY).await?;
             let client_tag = client_tag(&req, &ctx)?;
-            card_call(&ctx, CardInput::Resend { client_tag }).await
+            card_call(&req, &ctx, CardInput::Resend { client_tag }).await
         }
         .await,
     )
 }
 
-/// `DELETE /v1/checkout/{client_secret}/cards/{card_id}`: `204`, the card is forgotten.
-pub(crate) async fn remove(_req: Request, ctx: RouteContext<()>) -> worker::Result<Response> {
+/// `DELETE /v1/checkout/cards/{card_id}`: `204`, the card is forgotten.
+pub(crate) async fn remove(req: Request, ctx: RouteContext<()>) -> worker::Result<Response> {
     error::handle(
         async {
             let card_id = ctx.param("card_id").cloned().unwrap_or_default();
-            card_call(&ctx, CardInput::Remove { card_id }).await
+            card_call(&req, &ctx, CardInput::Remove { card_id }).await
         }
         .await,
     )
