@@ -218,7 +218,7 @@ pub struct SessionList {
     pub data: Vec<SessionCreated>,
 }
 
-/// `GET /v1/checkout/{client_secret}`: what the widget may know. Nothing secret.
+/// `GET /v1/checkout`: what the widget may know. Nothing secret.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct CheckoutView {
     pub amount: Fen,
@@ -255,7 +255,7 @@ pub struct CheckoutView {
     pub saved_cards: Vec<SavedCard>,
 }
 
-/// `POST /v1/checkout/{client_secret}/qr`. There is no amount: the session decides it.
+/// `POST /v1/checkout/qr`. There is no amount: the session decides it.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct QrRequest {
@@ -277,7 +277,7 @@ pub struct QrView {
     pub provider: Option<String>,
 }
 
-/// `POST /v1/checkout/{client_secret}/barcode` (cashier mode): the shopper's payment code as the
+/// `POST /v1/checkout/barcode` (cashier mode): the shopper's payment code as the
 /// scanner typed it. There is no amount: the session decides it.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -314,7 +314,7 @@ pub struct BarcodeView {
     pub deadline: u64,
 }
 
-/// `GET /v1/checkout/{client_secret}/status?since={version}`: answered as soon as the session's
+/// `GET /v1/checkout/status?since={version}`: answered as soon as the session's
 /// version exceeds `since`, or after the wait ends with the current state.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct StatusUpdate {
@@ -381,7 +381,7 @@ crate::wire_enum! {
     }
 }
 
-/// `POST /v1/checkout/{client_secret}/card/signup`: sign a bank card for quick pay (Payzero
+/// `POST /v1/checkout/card/signup`: sign a bank card for quick pay (Payzero
 /// agreeApply); an SMS code goes to `mobile`. Sending the same form again asks for a new code
 /// (after the cooldown). Nothing here is stored: the edge forwards it to Payzero and keeps only
 /// masked forms. `Debug` masks every field.
@@ -410,7 +410,7 @@ pub struct SmsCodeRequest {
     pub code: String,
 }
 
-/// `POST /v1/checkout/{client_secret}/card/pay`: pay with a saved (or just signed) card; an SMS
+/// `POST /v1/checkout/card/pay`: pay with a saved (or just signed) card; an SMS
 /// code goes to the card's mobile unless the gateway needs none. There is no amount.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
