@@ -4,6 +4,7 @@
 mod bench;
 mod build;
 mod dev;
+mod load;
 mod proc;
 mod setup;
 mod test;
@@ -19,6 +20,8 @@ tasks:
   test     set up (incl. Chromium), fmt + clippy (native, wasm32), build, run every test:
            native, widget-in-browser, end-to-end
   bench    print widget/worker transfer sizes and the median navigation → visible QR time
+  load     a bounded load run on loopback: session creations per second, concurrent status
+           waits and lost updates ([--sessions N] [--concurrency C] [--waits W])
   build    build the widget (www/pkg) and the worker (edge/build)
   setup    install or check the toolchain: wasm target, wasm-bindgen-cli, worker-build, npm tools
            (add --browser for Chromium + chromedriver)";
@@ -46,6 +49,7 @@ fn run() -> Result<()> {
         "dev" => dev::run(),
         "test" => test::run(),
         "bench" => bench::run(rest),
+        "load" => load::run(rest),
         "help" | "--help" | "-h" => {
             println!("{USAGE}");
             Ok(())
