@@ -93,9 +93,11 @@ fn classify(error: &EdgeError) -> (u16, ErrorCode, String) {
                 ErrorCode::PayloadTooLarge => 413,
                 ErrorCode::NotFound => 404,
                 ErrorCode::Unauthorized => 401,
-                ErrorCode::SessionClosed | ErrorCode::IdempotencyConflict | ErrorCode::RequestInProgress => {
-                    409
-                }
+                ErrorCode::SessionClosed
+                | ErrorCode::SessionNotPaid
+                | ErrorCode::RefundExceedsPayment
+                | ErrorCode::IdempotencyConflict
+                | ErrorCode::RequestInProgress => 409,
                 ErrorCode::RateLimited => 429,
                 ErrorCode::UpstreamError | ErrorCode::UpstreamRejected => {
                     console_error!("upstream: {}", refusal.message);

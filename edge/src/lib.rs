@@ -28,7 +28,7 @@ pub use sms_limiter_do::SmsLimiter;
 pub use terminal_do::ShouqianbaTerminal;
 
 use error::EdgeError;
-use routes::{assets, cards, checkout, notify, sessions, terminals};
+use routes::{assets, cards, checkout, notify, refunds, sessions, terminals};
 use worker::{Context, Env, Method, Request, Response, Router, event};
 
 const CHECKOUT_PREFIX: &str = "/v1/checkout";
@@ -71,6 +71,8 @@ fn router() -> Router<'static, ()> {
         .get_async("/v1/sessions", sessions::find)
         .get_async("/v1/sessions/:id", sessions::get)
         .post_async("/v1/sessions/:id/cancel", sessions::cancel)
+        .post_async("/v1/sessions/:id/refunds", refunds::create)
+        .get_async("/v1/sessions/:id/refunds/:refund_id", refunds::get)
         .post_async("/v1/shouqianba/terminal/checkin", terminals::checkin)
         .get_async("/v1/customers/:customer/cards", cards::list)
         .delete_async("/v1/customers/:customer/cards/:card_id", cards::forget)

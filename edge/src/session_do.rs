@@ -12,7 +12,7 @@ use crate::payzero_auth;
 use crate::sms_limiter_do;
 use crate::terminal_do;
 use crate::upstream;
-use checkout_shared::api::{BarcodeRequest, ErrorCode, QrRequest};
+use checkout_shared::api::{BarcodeRequest, ErrorCode, QrRequest, RefundRequest};
 use checkout_shared::gateway::payzero::{CachedToken, Endpoints};
 use checkout_shared::gateway::{self, Answer, Op, Upstream};
 use checkout_shared::payzero::MsgType;
@@ -48,6 +48,14 @@ pub(crate) enum SessionCall {
     },
     MerchantView,
     Cancel,
+    /// The merchant refunds (part of) the payment; the worker checked the body's shape.
+    Refund {
+        request: RefundRequest,
+    },
+    /// The merchant reads refund `index`.
+    RefundView {
+        index: u32,
+    },
     View {
         secret: String,
     },
@@ -175,6 +183,24 @@ impl CheckoutSession {
                     return Err(Refusal::closed(status).into());
                 }
                 self.merchant_view(200)
+            }
+            SessionCall::Refund { request } => {
+                self.current().await?;
+                let Accepted::Refund(index) = self.step(Input::Refund(request)).await? else {
+                    return Err(busy());
+                };
+                match self.read(|s| s.refund_view(index))? {
+                    Some(view) => error::json(&view, 201),
+                    None => Err(busy()),
+                }
+            }
+            SessionCall::RefundView { index } => {
+                self.current().await?;
+                self.step(Input::Timer).await?;
+                match self.read(|s| s.refund_view(index))? {
+                    Some(view) => error::json(&view, 200),
+                    None => Err(Refusal::new(ErrorCode::NotFound, "no such refund").into()),
+                }
             }
             SessionCall::View { secret } => {
                 self.authorize(&secret).await?;

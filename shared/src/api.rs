@@ -180,6 +180,14 @@ pub struct SessionCreated {
     /// Every payment attempt, oldest first (empty until the shopper picks a method).
     #[serde(default)]
     pub attempts: Vec<AttemptSummary>,
+    /// What has been refunded (succeeded) and what is being refunded (pending), in fen.
+    #[serde(default)]
+    pub amount_refunded: Fen,
+    #[serde(default)]
+    pub amount_refunding: Fen,
+    /// Every refund, oldest first.
+    #[serde(default)]
+    pub refunds: Vec<RefundView>,
 }
 
 // The attempt types the merchant API shows, named here so the API's users find every type in one
@@ -210,6 +218,50 @@ pub struct AttemptSummary {
     /// Why a payment was declined (the gateway's code).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub decline: Option<String>,
+}
+
+/// `POST /v1/sessions/{id}/refunds`. Without `amount`, everything paid and not yet refunded.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RefundRequest {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub amount: Option<Fen>,
+    /// Why, in a few words (at most 80 characters); sent to the gateway where it takes one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reason: Option<String>,
+}
+
+crate::wire_enum! {
+    /// Where a refund stands. `pending` refunds are followed up with the gateway until they end.
+    pub enum RefundStatus {
+        Pending = "pending",
+        Succeeded = "succeeded",
+        Failed = "failed",
+    }
+}
+
+/// A refund, as `POST /v1/sessions/{id}/refunds` and `GET …/refunds/{refund_id}` answer it and
+/// `checkout.refund.*` events carry it.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct RefundView {
+    /// Ours, also the refund's number at the gateway where it takes one (`{session id}r{n}`).
+    pub id: String,
+    pub session_id: String,
+    pub amount: Fen,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reason: Option<String>,
+    pub status: RefundStatus,
+    /// Unix seconds.
+    pub created: u64,
+    /// Unix seconds, once succeeded or failed.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub finished_at: Option<u64>,
+    /// The gateway's own refund number, when it gives one (EZR's `RefundNo`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub gateway_refund_no: Option<String>,
+    /// Why it failed: the gateway's code.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub failure_code: Option<String>,
 }
 
 /// `GET /v1/sessions?merchant_order_no=…`: the sessions made for one shop order, newest first.
@@ -523,6 +575,10 @@ crate::wire_enum! {
         UpstreamRejected = "upstream_rejected",
         /// Only available when the edge runs in test mode.
         NotAvailable = "not_available",
+        /// A refund of a session that is not paid.
+        SessionNotPaid = "session_not_paid",
+        /// A refund above what was paid and not yet refunded.
+        RefundExceedsPayment = "refund_exceeds_payment",
         /// The `Idempotency-Key` was used before with another request (another path or body).
         IdempotencyConflict = "idempotency_conflict",
         /// A request with this `Idempotency-Key` is still running; retry after the period given.
@@ -603,6 +659,9 @@ pub struct WebhookSession {
     /// The card a `payzero_card` payment was made with: bank and masked number only.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub card: Option<WebhookCard>,
+    /// The refund a `checkout.refund.*` event is about.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub refund: Option<RefundView>,
 }
 
 /// The card of a paid bank-card session, as the merchant's webhook carries it.

@@ -51,7 +51,7 @@ async fn qr(stack: &Stack, cs: &str, method: &str, channel: &str) -> Result<QrVi
     Ok(r.json().await?)
 }
 
-async fn barcode(stack: &Stack, cs: &str, method: &str, code: &str) -> Result<BarcodeView> {
+pub(crate) async fn barcode(stack: &Stack, cs: &str, method: &str, code: &str) -> Result<BarcodeView> {
     let r = checkout(stack, Method::POST, cs, "/barcode")
         .json(&json!({"method": method, "code": code}))
         .send()

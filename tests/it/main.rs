@@ -10,6 +10,7 @@ mod cashier;
 mod demo;
 mod gateways;
 mod merchant;
+mod refunds;
 mod secrets;
 mod terminal;
 

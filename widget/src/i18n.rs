@@ -791,6 +791,8 @@ pub fn error_text(lang: Lang, error: &UiError) -> &'static str {
             | ErrorCode::MethodNotAllowed
             | ErrorCode::InvalidSignature
             // Merchant API only: a shopper never meets these.
+            | ErrorCode::SessionNotPaid
+            | ErrorCode::RefundExceedsPayment
             | ErrorCode::IdempotencyConflict
             | ErrorCode::RequestInProgress
             | ErrorCode::Internal

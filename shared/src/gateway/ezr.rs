@@ -1,13 +1,13 @@
-//! EZR calls as data: pay (barcode), query and cancel, each signed with the EZR token over the
+//! EZR calls as data: pay (barcode), query, cancel and refund apply, each signed with the EZR token over the
 //! common and business parameters (PRODUCT.md's rule, in `crate::ezr::signed_body`), and their
 //! answers read into shared outcomes. EZR's pay → query → cancel on NOTPAY is driven by the
 //! session; here is only what one answer means.
 
-use super::{Op, Outcome, PayState, PaymentFact, UpstreamRequest, failed, join};
+use super::{ListedRefund, Op, Outcome, PayState, PaymentFact, RefundFact, UpstreamRequest, failed, join};
 use crate::china_time;
 use crate::ezr::{
     self as wire, BusinessCode, CancelRequest, CancelResult, Common, OrderState, PayRequest, PayResult,
-    QueryRequest, QueryResult, ReCall,
+    QueryRequest, QueryResult, ReCall, RefundApplyRequest, RefundApplyResult, RefundGoods, RefundState,
 };
 use crate::json::decode;
 use crate::money::Fen;
@@ -40,6 +40,17 @@ pub fn build(op: &Op, creds: &Credentials<'_>, now_ms: u64) -> Option<UpstreamRe
         Op::EzrCancel { gateway_ref } => (
             "/upay/cancel",
             wire::signed_body(&common, &CancelRequest::new(gateway_ref.as_str()), token).ok()?,
+        ),
+        Op::EzrRefundApply { gateway_ref, amount, subject, .. } => {
+            // The list is required; a checkout session is one line: what was bought, once.
+            let goods =
+                vec![RefundGoods::new("checkout", subject.chars().take(64).collect::<String>(), *amount, 1)];
+            let apply = RefundApplyRequest::new(gateway_ref.as_str(), *amount, goods);
+            ("/upay/refund/apply", wire::signed_body(&common, &apply, token).ok()?)
+        }
+        Op::EzrRefundQuery { gateway_ref, .. } => (
+            "/upay/query",
+            wire::signed_body(&common, &QueryRequest::by_trade_no(gateway_ref.as_str()), token).ok()?,
         ),
         _ => return None,
     };
@@ -132,6 +143,43 @@ fn state_outcome(
         // Anything new is treated the same way: never taken for paid.
         OrderState::Notpay | OrderState::Unknown(_) => fact(PayState::Pending),
     }
+}
+
+/// refund apply (4): PROCESSING (awaiting the back office) is pending; SUCCESS done; a refusal
+/// ends the refund (no money moved).
+pub fn interpret_refund_apply(status: u16, body: &[u8]) -> Outcome {
+    let response: wire::Response<RefundApplyResult> = match envelope(status, body) {
+        Ok(r) => r,
+        Err(outcome) => return outcome,
+    };
+    let Some(result) = response.ok() else {
+        return match refusal(&response) {
+            Outcome::Rejected { code, message } => {
+                Outcome::Refund(RefundFact::Failed { code: format!("{code} {}", decline_reason(&message)) })
+            }
+            other => other,
+        };
+    };
+    let gateway_refund_no = Some(result.refund_no.clone());
+    Outcome::Refund(match result.refund_state {
+        RefundState::Success => RefundFact::Succeeded { gateway_refund_no },
+        _ => RefundFact::Pending { gateway_refund_no },
+    })
+}
+
+/// query (2), for refunds: every refund of the order with its state.
+pub fn interpret_refund_query(status: u16, body: &[u8]) -> Outcome {
+    let response: wire::Response<QueryResult> = match envelope(status, body) {
+        Ok(r) => r,
+        Err(outcome) => return outcome,
+    };
+    let Some(result) = response.ok() else { return not_found_or_refusal(&response) };
+    let listed = result.refund_info_list.iter().flatten().map(|r| ListedRefund {
+        gateway_refund_no: r.refund_no.clone(),
+        amount: r.refund_amount.fen(),
+        succeeded: r.refund_state == RefundState::Success,
+    });
+    Outcome::Refunds(listed.collect())
 }
 
 /// A short, stable reason from an EZR refusal message (which is Chinese prose).

@@ -226,6 +226,43 @@ pub enum Op {
         customer: String,
         request: CustomerRequest,
     },
+    /// Payzero 9.1: refund `amount` of the paid `order_no` as our `refund_no` (session refund
+    /// `refund`). Repeating it is safe: Payzero refuses a `refund_no` it has seen (30002), and the
+    /// refund is then followed with the query.
+    PayzeroRefund {
+        refund: u32,
+        order_no: String,
+        refund_no: String,
+        amount: Fen,
+    },
+    /// Payzero 9.2: where refund `refund_no` stands.
+    PayzeroRefundQuery {
+        refund: u32,
+        refund_no: String,
+    },
+    /// Shouqianba 3: refund `amount` of `order_no` as `refund_no` (`refund_request_no`). The same
+    /// number with the same amount answers again without refunding twice, so this one op is both
+    /// the request and its follow-up.
+    ShouqianbaRefund {
+        refund: u32,
+        order_no: String,
+        refund_no: String,
+        amount: Fen,
+    },
+    /// EZR 4 refund apply on the EZR order `gateway_ref`: PROCESSING until someone confirms it in
+    /// the EZR back office. EZR takes no number of ours, so it is never sent twice: a lost answer
+    /// is settled by listing the order's refunds.
+    EzrRefundApply {
+        refund: u32,
+        gateway_ref: String,
+        amount: Fen,
+        subject: String,
+    },
+    /// EZR 2 query of the order `gateway_ref`: its refunds, to follow an applied one.
+    EzrRefundQuery {
+        refund: u32,
+        gateway_ref: String,
+    },
     /// Test mode: the sandbox plays the shopper and pays `order_no`.
     SandboxPay {
         gateway: Gateway,
@@ -249,6 +286,18 @@ impl fmt::Debug for Op {
 }
 
 impl Op {
+    /// The session refund a refund call is about.
+    pub fn refund_index(&self) -> Option<u32> {
+        match self {
+            Op::PayzeroRefund { refund, .. }
+            | Op::PayzeroRefundQuery { refund, .. }
+            | Op::ShouqianbaRefund { refund, .. }
+            | Op::EzrRefundApply { refund, .. }
+            | Op::EzrRefundQuery { refund, .. } => Some(*refund),
+            _ => None,
+        }
+    }
+
     /// A short name for logs.
     pub fn name(&self) -> &'static str {
         match self {
@@ -271,6 +320,11 @@ impl Op {
             Op::CustomerCard { .. } => "customer card",
             Op::SandboxPay { .. } => "sandbox pay",
             Op::Webhook { .. } => "webhook",
+            Op::PayzeroRefund { .. } => "payzero refund",
+            Op::PayzeroRefundQuery { .. } => "payzero refund query",
+            Op::ShouqianbaRefund { .. } => "shouqianba refund",
+            Op::EzrRefundApply { .. } => "ezr refund apply",
+            Op::EzrRefundQuery { .. } => "ezr refund query",
         }
     }
 
@@ -289,12 +343,19 @@ impl Op {
             | Op::PayzeroQuickpay { order_no, .. }
             | Op::PayzeroQuickpayConfirm { order_no, .. }
             | Op::PayzeroQuickpayRedo { order_no, .. }
-            | Op::SandboxPay { order_no, .. } => Some(order_no),
+            | Op::SandboxPay { order_no, .. }
+            | Op::PayzeroRefund { order_no, .. }
+            | Op::ShouqianbaRefund { order_no, .. } => Some(order_no),
+            Op::PayzeroRefundQuery { refund_no, .. } => Some(refund_no),
             Op::PayzeroAgreeApply { request_id, .. } | Op::PayzeroAgreeConfirm { request_id, .. } => {
                 Some(request_id)
             }
             Op::SmsPermit { then, .. } => then.order_no(),
-            Op::EzrCancel { .. } | Op::Webhook { .. } | Op::CustomerCard { .. } => None,
+            Op::EzrCancel { .. }
+            | Op::EzrRefundApply { .. }
+            | Op::EzrRefundQuery { .. }
+            | Op::Webhook { .. }
+            | Op::CustomerCard { .. } => None,
         }
     }
 
@@ -307,14 +368,21 @@ impl Op {
             | Op::PayzeroAgreeConfirm { .. }
             | Op::PayzeroQuickpay { .. }
             | Op::PayzeroQuickpayConfirm { .. }
-            | Op::PayzeroQuickpayRedo { .. } => Upstream::Payzero,
+            | Op::PayzeroQuickpayRedo { .. }
+            | Op::PayzeroRefund { .. }
+            | Op::PayzeroRefundQuery { .. } => Upstream::Payzero,
             Op::SmsPermit { .. } => Upstream::SmsLimiter,
             Op::CustomerCard { .. } => Upstream::Customer,
             Op::ShouqianbaPrecreate { .. }
             | Op::ShouqianbaPay { .. }
             | Op::ShouqianbaQuery { .. }
-            | Op::ShouqianbaCancel { .. } => Upstream::Shouqianba,
-            Op::EzrPay { .. } | Op::EzrQuery { .. } | Op::EzrCancel { .. } => Upstream::Ezr,
+            | Op::ShouqianbaCancel { .. }
+            | Op::ShouqianbaRefund { .. } => Upstream::Shouqianba,
+            Op::EzrPay { .. }
+            | Op::EzrQuery { .. }
+            | Op::EzrCancel { .. }
+            | Op::EzrRefundApply { .. }
+            | Op::EzrRefundQuery { .. } => Upstream::Ezr,
             Op::SandboxPay { .. } => Upstream::SandboxAdmin,
             Op::Webhook { .. } => Upstream::Merchant,
         }
@@ -352,6 +420,15 @@ impl Op {
             Op::CustomerCard { .. } => Strategy::Retry { tries: 3, backoff_ms: 1_000 },
             // Webhooks have their own schedule (the outbox's), spread over a day.
             Op::Webhook { .. } => Strategy::Once,
+            // Refunds carrying our number are idempotent at the gateway (see each op), and
+            // queries change nothing. A refund whose tries all fail stays pending and is
+            // followed up by the session on its own schedule.
+            Op::PayzeroRefund { .. }
+            | Op::PayzeroRefundQuery { .. }
+            | Op::ShouqianbaRefund { .. }
+            | Op::EzrRefundQuery { .. } => Strategy::Retry { tries: 3, backoff_ms: 2_000 },
+            // No number of ours: never sent twice blindly.
+            Op::EzrRefundApply { .. } => Strategy::Once,
         }
     }
 }
@@ -480,6 +557,34 @@ pub enum Outcome {
     Signed { agreeid: String, bank_name: Option<String> },
     /// An SMS limiter refused: another code may be sent after `retry_after` seconds.
     RateLimited { retry_after: u64 },
+    /// Where a refund stands at the gateway.
+    Refund(RefundFact),
+    /// The refunds an order has at the gateway (EZR's query), to find ours among.
+    Refunds(Vec<ListedRefund>),
+}
+
+/// A gateway's word on one refund.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum RefundFact {
+    /// Accepted and still being processed (or awaiting approval): ask again later.
+    Pending {
+        gateway_refund_no: Option<String>,
+    },
+    Succeeded {
+        gateway_refund_no: Option<String>,
+    },
+    /// Refused or failed for good; `code` is the gateway's reason. No money moved.
+    Failed {
+        code: String,
+    },
+}
+
+/// One refund of an order as the gateway lists it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ListedRefund {
+    pub gateway_refund_no: String,
+    pub amount: Fen,
+    pub succeeded: bool,
 }
 
 /// Reads the HTTP status of a gateway answer before its body: 5xx and garbage are `Failed`.
@@ -518,6 +623,10 @@ pub fn interpret(op: &Op, answer: &Answer) -> Outcome {
         | Op::PayzeroQuickpayConfirm { order_no, .. }
         | Op::PayzeroQuickpayRedo { order_no, .. } => payzero::interpret_quickpay(status, body, order_no),
         Op::SmsPermit { .. } => interpret_permit(status, body),
+        Op::PayzeroRefund { .. } | Op::PayzeroRefundQuery { .. } => payzero::interpret_refund(status, body),
+        Op::ShouqianbaRefund { .. } => shouqianba::interpret_refund(status, body),
+        Op::EzrRefundApply { .. } => ezr::interpret_refund_apply(status, body),
+        Op::EzrRefundQuery { .. } => ezr::interpret_refund_query(status, body),
         Op::SandboxPay { .. } | Op::Webhook { .. } | Op::CustomerCard { .. } => {
             if (200..300).contains(&status) { Outcome::Done } else { failed(format!("HTTP {status}")) }
         }

@@ -1,16 +1,17 @@
 //! Payzero calls as data: the JWT login and its cache rule, QR orders (createAndQrCode, qrCode),
 //! bank-card quick pay (agreeApply/agreeConfirm, createAndQuickpay/confirmQuickpay/redoQuickpay),
-//! queryOrder, the sandbox's pay control, and the interpretation of every answer. The envelope is
+//! queryOrder, refunds (9.1/9.2), the sandbox's pay control, and the interpretation of every answer. The envelope is
 //! `{success, errorCode, errorMsg, data}`; 401 and 403 mean "log in again".
 
-use super::{Op, Outcome, PayState, PaymentFact, UpstreamRequest, Wallet, failed, join};
+use super::{Op, Outcome, PayState, PaymentFact, RefundFact, UpstreamRequest, Wallet, failed, join};
 use crate::api::{CardSignupRequest, CardType};
 use crate::flex::ObjectOrText;
 use crate::json::decode;
 use crate::payzero::{
     self as wire, AcctType, AgreeApplyRequest, AgreeConfirmRequest, AgreementResponse, BankCode,
     ConfirmQuickpayRequest, Envelope, LoginRequest, LoginResponse, OrderResult, PayStatus, QrCodeRequest,
-    QrCodeResponse, QrCodeType, QueryOrderRequest, QuickpayResponse, RedoQuickpayRequest,
+    QrCodeResponse, QrCodeType, QueryOrderRequest, QuickpayResponse, RedoQuickpayRequest, RefundQueryRequest,
+    RefundRequest, RefundResponse, RefundStatus,
 };
 use crate::sign::Secret;
 use serde::de::DeserializeOwned;
@@ -80,6 +81,13 @@ pub fn build(op: &Op, endpoints: &Endpoints<'_>, token: &Secret) -> Option<Upstr
         Op::PayzeroQuickpayRedo { order_no, agreeid } => {
             let redo = RedoQuickpayRequest::new(order_no.as_str(), agreeid.as_str());
             UpstreamRequest::post_json(join(api, "/order/redoQuickpay"), &redo)
+        }
+        Op::PayzeroRefund { order_no, refund_no, amount, .. } => {
+            let refund = RefundRequest::new(order_no.as_str(), refund_no.as_str(), *amount);
+            UpstreamRequest::post_json(join(api, "/order/refund"), &refund)
+        }
+        Op::PayzeroRefundQuery { refund_no, .. } => {
+            UpstreamRequest::get(join(api, &RefundQueryRequest::new(refund_no.as_str()).path_and_query()))
         }
         _ => return None,
     };
@@ -185,6 +193,30 @@ pub fn interpret_quickpay(status: u16, body: &[u8], order_no: &str) -> Outcome {
         }
     }))
 }
+
+/// Refund (9.1) and refund query (9.2). A refund number Payzero has already seen (30002) means an
+/// earlier try got through: the refund is pending, and the query says the rest. Any other
+/// refusal (the order not refundable, 9.1's batch and mock-pay orders, the cash account short,
+/// an unknown refund on a query) ends the refund as failed: no money moved.
+pub fn interpret_refund(status: u16, body: &[u8]) -> Outcome {
+    let fact = match envelope::<RefundResponse>(status, body) {
+        Ok(refund) => match refund.refund_status {
+            RefundStatus::RefundSucceed => RefundFact::Succeeded { gateway_refund_no: None },
+            RefundStatus::RefundFailed => RefundFact::Failed { code: "REFUND_FAILED".into() },
+            // REFUND_INIT, REFUND_REQUESTED, and anything new: not final.
+            _ => RefundFact::Pending { gateway_refund_no: None },
+        },
+        Err(Outcome::Rejected { code, .. }) if code == DUPLICATE => {
+            RefundFact::Pending { gateway_refund_no: None }
+        }
+        Err(Outcome::Rejected { code, .. }) => RefundFact::Failed { code },
+        Err(other) => return other,
+    };
+    Outcome::Refund(fact)
+}
+
+/// Payzero's code for a number it has already seen (`mchtOrderNo`, `mchtRefundOrderNo`).
+const DUPLICATE: &str = "30002";
 
 /// queryOrder.
 pub fn interpret_query(status: u16, body: &[u8]) -> Outcome {

@@ -1,13 +1,13 @@
-//! Shouqianba calls as data: precreate (QR), pay (barcode), query and cancel, built as JSON
+//! Shouqianba calls as data: precreate (QR), pay (barcode), query, cancel and refund, built as JSON
 //! objects *without* `terminal_sn` — the terminal object, the only code that holds a terminal
 //! key, inserts it and signs the exact bytes — and their answers read with the 2.4 algorithm's
 //! classifiers in `crate::shouqianba`.
 
-use super::{Op, Outcome, PayState, PaymentFact, Wallet, failed};
+use super::{Op, Outcome, PayState, PaymentFact, RefundFact, Wallet, failed};
 use crate::json::decode;
 use crate::shouqianba::{
     self as wire, BizResultCode, CallError, CancelOutcome, OrderRef, OrderStatus, PayOutcome, PayRequest,
-    Payway, PollDecision, PrecreateRequest, SqbAmount, TradeResponse,
+    Payway, PollDecision, PrecreateRequest, RefundRequest, SqbAmount, TradeResponse,
 };
 use serde::Serialize;
 use serde_json::{Map, Value};
@@ -43,6 +43,11 @@ pub fn request(op: &Op) -> Option<(&'static str, Map<String, Value>)> {
         }
         Op::ShouqianbaCancel { order_no } => {
             Some(("/upay/v2/cancel", object(&OrderRef::by_client_sn("", order_no))?))
+        }
+        Op::ShouqianbaRefund { order_no, refund_no, amount, .. } => {
+            let amount = SqbAmount::new(*amount).ok()?;
+            let body = RefundRequest::new(OrderRef::by_client_sn("", order_no), refund_no, OPERATOR, amount);
+            Some(("/upay/v2/refund", object(&body)?))
         }
         _ => None,
     }
@@ -171,6 +176,37 @@ pub fn interpret_query(status: u16, body: &[u8]) -> Outcome {
         PollDecision::Wait => Outcome::InProgress { gateway_ref: response.data().map(|d| d.sn.clone()) },
         PollDecision::CallFailed(error) => call_failed(error),
     }
+}
+
+/// refund (3). `REFUND_SUCCESS` is done; `REFUND_ERROR` leaves the channel's state uncertain, so
+/// the refund stays pending and is sent again with the same `refund_request_no` (which never
+/// refunds twice); `FAIL` with its error code is a refusal (no money moved).
+pub fn interpret_refund(status: u16, body: &[u8]) -> Outcome {
+    let response = match trade(status, body) {
+        Ok(r) => r,
+        Err(outcome) => return outcome,
+    };
+    match wire::call_error(&response) {
+        None => {}
+        Some(CallError::Client { code, .. }) => {
+            return Outcome::Refund(RefundFact::Failed {
+                code: code.map(|c| c.as_str().to_owned()).unwrap_or_else(|| "INVALID_PARAMS".into()),
+            });
+        }
+        Some(error @ CallError::Server { .. }) => return call_failed(error),
+    }
+    let Some(biz) = response.biz_response.as_ref() else {
+        return failed("Shouqianba answered a refund without biz_response");
+    };
+    let fact = match &biz.result_code {
+        BizResultCode::RefundSuccess => RefundFact::Succeeded { gateway_refund_no: None },
+        BizResultCode::Fail => {
+            RefundFact::Failed { code: biz.error_code.as_ref().map_or("FAIL", |c| c.as_str()).to_owned() }
+        }
+        // REFUND_ERROR and anything new: uncertain, asked again.
+        _ => RefundFact::Pending { gateway_refund_no: None },
+    };
+    Outcome::Refund(fact)
 }
 
 /// cancel (5), read as 2.4's timeout branch.

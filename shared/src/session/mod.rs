@@ -10,6 +10,7 @@ mod card;
 mod ids;
 mod outbox;
 mod params;
+mod refund;
 mod stored;
 
 pub use attempt::{Attempt, AttemptError, AttemptState, Qr};
@@ -20,6 +21,7 @@ pub use ids::{
 };
 pub use outbox::{OutgoingWebhook, WEBHOOK_RETRY_DELAYS_SECS, webhook_delivery, webhook_retry_delay_secs};
 pub use params::*;
+pub use refund::{MAX_REASON_CHARS, MAX_REFUNDS, REFUND_FOLLOW_UP_SECS, Refund, refund_id, refund_index_of};
 pub use stored::{SCHEMA, load};
 
 use crate::api::{
@@ -159,6 +161,8 @@ pub enum Input {
     Cancel,
     /// Test mode: the sandbox should pay the QR on screen, as a shopper's phone would.
     Simulate,
+    /// The merchant refunds (part of) the payment.
+    Refund(crate::api::RefundRequest),
     /// A verified Payzero notification; `digest` is `notice_digest` of its raw body.
     Notice { digest: String, msg_type: MsgType, order: Box<OrderResult> },
     /// The answer to call `call`.
@@ -180,6 +184,8 @@ pub enum Accepted {
     Card,
     /// A notice needs its payment confirmed before it counts as recorded (`notice_recorded`).
     Confirming,
+    /// A refund, by index: read `refund_view` once its calls are done.
+    Refund(u32),
 }
 
 /// What changed, for whoever waits on the session (status long-polls).
@@ -292,6 +298,9 @@ pub struct Session {
     /// The keyed hash of the mobile the first code went to: the session's only phone.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub phone_tag: Option<String>,
+    /// The merchant's refunds of the payment, oldest first.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub refunds: Vec<Refund>,
     /// Why the last card request was refused, for its requester (taken once).
     #[serde(skip)]
     card_refusal: Option<Refusal>,
@@ -340,6 +349,7 @@ impl Session {
             sms_sent: 0,
             last_sms_ms: None,
             phone_tag: None,
+            refunds: Vec::new(),
             card_refusal: None,
             events: VecDeque::new(),
         }
@@ -359,6 +369,7 @@ impl Session {
                 Ok(Accepted::Done)
             }
             Input::Cancel => self.cancel(now_ms),
+            Input::Refund(request) => self.refund(request, now_ms).map(Accepted::Refund),
             Input::Simulate => self.simulate(now_ms),
             Input::Notice { digest, msg_type, order } => Ok(self.notice(digest, &msg_type, *order, now_ms)),
             Input::Answer { call, answer } => {
@@ -397,7 +408,7 @@ impl Session {
             CallState::Sent { at_ms } => at_ms.saturating_add(CALL_LOST_MS),
         });
         let polls = self.attempts.iter().filter_map(|a| self.next_poll_of(a));
-        expiry.into_iter().chain(calls).chain(polls).min()
+        expiry.into_iter().chain(calls).chain(polls).chain(self.next_refund_follow_up()).min()
     }
 
     /// The next change to tell waiters about.
@@ -431,6 +442,7 @@ impl Session {
         for index in due {
             self.poll_attempt(index, now_ms);
         }
+        self.follow_up_refunds(now_ms);
     }
 
     /// When attempt `a` next needs a query or a cancel, if it waits for one.
@@ -805,6 +817,7 @@ impl Session {
             | Op::PayzeroQuickpayConfirm { .. }
             | Op::PayzeroQuickpayRedo { .. }
             | Op::CustomerCard { .. } => self.card_answer(call.attempt, &call.op, outcome, now_ms),
+            op if op.refund_index().is_some() => self.refund_answer(op, outcome, now_ms),
             _ => {
                 if let Some(index) = call.attempt {
                     self.apply(index, &call.op, &call.purpose, outcome, now_ms);
@@ -839,6 +852,8 @@ impl Session {
                 a.qr = wallet.map(|wallet| Qr { wallet, content, provider, expires_at });
             }
             Outcome::Payment(fact) => self.payment(index, fact, purpose, now_ms),
+            // Refund calls are answered in `refund_answer`, never about an attempt.
+            Outcome::Refund(_) | Outcome::Refunds(_) => {}
             Outcome::InProgress { gateway_ref } => {
                 let Some(a) = self.attempt_mut(index) else { return };
                 if gateway_ref.is_some() {
@@ -1131,6 +1146,13 @@ impl Session {
     // ----- the outbox
 
     fn queue_webhook(&mut self, kind: &str, now_ms: u64) {
+        let data = self.webhook_data();
+        self.queue_event(kind, data, now_ms);
+    }
+
+    /// Queues the merchant event `kind` about `data`. Call after `changed()`: the event's id
+    /// comes from the version.
+    fn queue_event(&mut self, kind: &str, data: WebhookSession, now_ms: u64) {
         if self.params.notify_url.is_none() {
             return;
         }
@@ -1141,7 +1163,7 @@ impl Session {
             id: format!("evt_{suffix}_{}", self.version),
             kind: kind.to_owned(),
             created: now_ms / 1000,
-            data: self.webhook_data(),
+            data,
         };
         let event_id = event.id.clone();
         self.outbox.push(OutgoingWebhook {
@@ -1166,6 +1188,7 @@ impl Session {
             order_no: paid.map(|a| a.order_no.clone()),
             attention: self.attention.clone(),
             card: paid.and_then(Attempt::masked_card),
+            refund: None,
         }
     }
 
@@ -1340,6 +1363,9 @@ impl Session {
             expires_at: self.expires_at,
             paid_at: self.paid_at,
             attempts: self.attempts.iter().map(Attempt::summary).collect(),
+            amount_refunded: self.refunded().0,
+            amount_refunding: self.refunded().1,
+            refunds: self.refund_views(),
         }
     }
 

@@ -64,6 +64,7 @@ mod tests {
                 order_no: None,
                 attention: None,
                 card: None,
+                refund: None,
             },
         }
     }

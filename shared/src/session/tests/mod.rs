@@ -1000,7 +1000,24 @@ fn healthy(op: &Op) -> Answer {
         Op::SmsPermit { .. } | Op::CustomerCard { .. } | Op::SandboxPay { .. } | Op::Webhook { .. } => {
             Answer::Http { status: 200, body: vec![] }
         }
+        Op::PayzeroRefund { order_no, refund_no, amount, .. } => {
+            pz_refund(order_no, refund_no, *amount, "REFUND_REQUESTED")
+        }
+        Op::PayzeroRefundQuery { refund_no, .. } => pz_refund("", refund_no, Fen(1), "REFUND_REQUESTED"),
+        Op::ShouqianbaRefund { order_no, .. } => sqb_order("REFUND_ERROR", order_no, "PAID"),
+        Op::EzrRefundApply { .. } => {
+            ezr(serde_json::json!({"TradeNo": "WP9", "RefundNo": "ER1", "RefundState": "PROCESSING"}))
+        }
+        Op::EzrRefundQuery { .. } => ezr(
+            serde_json::json!({"TradeNo": "WP9", "TotalAmount": 1234, "OrderState": "SUCCESS", "RefundInfoList": []}),
+        ),
     }
+}
+
+fn pz_refund(order_no: &str, refund_no: &str, amount: Fen, status: &str) -> Answer {
+    let body = serde_json::json!({"success": true, "data": {
+        "mchtOrderNo": order_no, "mchtRefundOrderNo": refund_no, "refundAmount": amount.0, "refundStatus": status}});
+    Answer::Http { status: 200, body: body.to_string().into_bytes() }
 }
 
 /// How a scenario starts its session.
