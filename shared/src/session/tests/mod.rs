@@ -1097,3 +1097,4 @@ fn a_request_can_leave_webhooks_to_the_alarm() {
 }
 
 mod card;
+mod refund;
