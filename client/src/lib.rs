@@ -21,6 +21,7 @@
 //! second refund. Webhooks are checked with [`webhook::Verifier`].
 
 mod error;
+pub mod payzero;
 mod refunds;
 mod sessions;
 pub mod webhook;

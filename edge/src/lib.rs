@@ -28,7 +28,7 @@ pub use sms_limiter_do::SmsLimiter;
 pub use terminal_do::ShouqianbaTerminal;
 
 use error::EdgeError;
-use routes::{assets, cards, checkout, notify, refunds, sessions, terminals};
+use routes::{assets, cards, checkout, notify, payzero, refunds, sessions, terminals};
 use worker::{Context, Env, Method, Request, Response, Router, event};
 
 const CHECKOUT_PREFIX: &str = "/v1/checkout";
@@ -74,6 +74,16 @@ fn router() -> Router<'static, ()> {
         .post_async("/v1/sessions/:id/refunds", refunds::create)
         .get_async("/v1/sessions/:id/refunds/:refund_id", refunds::get)
         .post_async("/v1/shouqianba/terminal/checkin", terminals::checkin)
+        .post_async("/v1/payzero/real-name-checks", payzero::real_name)
+        .post_async("/v1/payzero/batches", payzero::upload_batch)
+        .post_async("/v1/payzero/batches/:id/pay", payzero::pay_batch)
+        .get_async("/v1/payzero/batches/:id", payzero::batch_summary)
+        .get_async("/v1/payzero/batches/:id/feedback", payzero::batch_feedback)
+        .post_async("/v1/payzero/orders", payzero::create_and_pay)
+        .post_async("/v1/payzero/orders/:order_no/arrange-pay", payzero::arrange_pay)
+        .post_async("/v1/payzero/mock-orders", payzero::create_mockpay)
+        .post_async("/v1/payzero/mock-orders/:order_no/redo", payzero::redo_mockpay)
+        .post_async("/v1/payzero/declarations", payzero::declare)
         .get_async("/v1/customers/:customer/cards", cards::list)
         .delete_async("/v1/customers/:customer/cards/:card_id", cards::forget)
         .get_async("/v1/checkout", checkout::view)

@@ -3,6 +3,7 @@
 //! randomness come in as arguments.
 
 pub mod api;
+pub mod backoffice;
 pub mod card;
 pub mod china_time;
 pub mod customer;

@@ -592,6 +592,77 @@ impl Order {
         self.items = Some(items);
         self
     }
+    /// Whether the order is declared to customs once paid: `needDeclare` when given, otherwise
+    /// (the spec leaves it to the merchant's business form) when a customs code is given.
+    pub fn needs_declare(&self) -> bool {
+        self.need_declare.unwrap_or(self.customs_code.is_some())
+    }
+
+    /// The checks every create endpoint shares (the spec's 是否必填 column and its notes): `Err`
+    /// names the first field at fault, as Payzero spells it.
+    pub fn check(&self) -> Result<(), String> {
+        let non_empty = |v: Option<&str>| v.is_some_and(|v| !v.trim().is_empty());
+        if self.mcht_order_no.trim().is_empty() || self.mcht_order_no.chars().count() > 64 {
+            return Err("mchtOrderNo".into());
+        }
+        if self.currency != "CNY" {
+            return Err("currency".into());
+        }
+        // Java's `Long`, the spec's type for amounts.
+        if self.payment_amount == Fen::ZERO || self.payment_amount.0 > i64::MAX as u64 {
+            return Err("paymentAmount".into());
+        }
+        if self.subject.trim().is_empty() {
+            return Err("subject".into());
+        }
+        if let Some(dt) = &self.order_datetime
+            && !crate::china_time::is_dashed_datetime(dt)
+        {
+            return Err("orderDatetime".into());
+        }
+        for (i, item) in self.items.iter().flatten().enumerate() {
+            if item.subject.trim().is_empty() {
+                return Err(format!("items[{i}].subject"));
+            }
+            if item.item_link.trim().is_empty() {
+                return Err(format!("items[{i}].itemLink"));
+            }
+        }
+        if let Some(url) = &self.notify_url
+            && !(url.starts_with("http://") || url.starts_with("https://"))
+        {
+            return Err("notifyUrl".into());
+        }
+        if !self.needs_declare() {
+            return Ok(());
+        }
+        // What a declaration needs: "若需申报则必填", and the Guangzhou and Tianjin extras.
+        let customs = match self.customs() {
+            Some(CustomsCode::Unknown(_)) | None => return Err("customsCode".into()),
+            Some(c) => c,
+        };
+        for (field, value) in [
+            ("payerName", self.payer_name.as_deref()),
+            ("payerNumber", self.payer_number.as_deref()),
+            ("payerPhone", self.payer_phone.as_deref()),
+        ] {
+            if !non_empty(value) {
+                return Err(field.into());
+            }
+        }
+        if customs == CustomsCode::Guangzhou {
+            if !non_empty(self.customs_area_code.as_deref()) {
+                return Err("customsAreaCode".into());
+            }
+            if !non_empty(self.customs_jy_org.as_deref()) {
+                return Err("customsJyOrg".into());
+            }
+        }
+        if customs == CustomsCode::Tianjin && !matches!(self.customs_in_type.as_deref(), Some("1" | "2")) {
+            return Err("customsInType".into());
+        }
+        Ok(())
+    }
 }
 
 impl Item {

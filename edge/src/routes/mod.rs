@@ -5,6 +5,7 @@ pub(crate) mod assets;
 pub(crate) mod cards;
 pub(crate) mod checkout;
 pub(crate) mod notify;
+pub(crate) mod payzero;
 pub(crate) mod refunds;
 pub(crate) mod sessions;
 pub(crate) mod terminals;

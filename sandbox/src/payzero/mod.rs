@@ -11,10 +11,10 @@ use checkout_shared::flex::NumOrStr;
 use checkout_shared::jwt::{self, Claims, JwtError};
 use checkout_shared::payzero::{
     AcctType, AgreeApplyRequest, AgreeConfirmRequest, AgreementResponse, BankCode, BatchSummary,
-    ConfirmQuickpayRequest, CreateAndPayResponse, CustomsCode, DeclareRequest, DeclareStatus, ErrorCode,
-    FeedbackPage, MockpayResponse, MsgType, Order, OrderBatchResponse, OrderResult, PayStatus, Psp,
-    QrCodeResponse, QrCodeType, QuickpayResponse, RealPersonResponse, RealPersonResult, RedoQuickpayRequest,
-    RefundRequest, RefundResponse, RefundStatus,
+    ConfirmQuickpayRequest, CreateAndPayResponse, DeclareRequest, DeclareStatus, ErrorCode, FeedbackPage,
+    MockpayResponse, MsgType, Order, OrderBatchResponse, OrderResult, PayStatus, Psp, QrCodeResponse,
+    QrCodeType, QuickpayResponse, RealPersonResponse, RealPersonResult, RedoQuickpayRequest, RefundRequest,
+    RefundResponse, RefundStatus,
 };
 use rand::Rng;
 use serde::{Deserialize, Serialize};
@@ -175,8 +175,11 @@ pub(crate) struct PzOrder {
 
 impl PzOrder {
     fn new(order: Order, channel: Channel, now_ms: u64) -> Self {
-        let declare_status =
-            if needs_declare(&order) { DeclareStatus::PendingDeclare } else { DeclareStatus::NotDeclared };
+        let declare_status = if Order::needs_declare(&order) {
+            DeclareStatus::PendingDeclare
+        } else {
+            DeclareStatus::NotDeclared
+        };
         PzOrder {
             order,
             channel,
@@ -233,12 +236,6 @@ impl PzOrder {
     fn qr_expired(&self, now_ms: u64) -> bool {
         self.qr.as_ref().is_some_and(|q| now_ms >= q.expires_ms)
     }
-}
-
-/// Whether an order is declared to customs once paid: `needDeclare` when given, otherwise the
-/// merchant's business form, which the sandbox reads as "a customs code was given".
-fn needs_declare(order: &Order) -> bool {
-    order.need_declare.unwrap_or(order.customs_code.is_some())
 }
 
 #[derive(Clone, Debug, Serialize)]
@@ -431,7 +428,7 @@ impl Payzero {
         if let Some(q) = o.quickpay.as_mut() {
             q.sms = SmsState::Used;
         }
-        let declare = needs_declare(&o.order);
+        let declare = Order::needs_declare(&o.order);
         if declare {
             o.declare_status = DeclareStatus::Declaring;
         }
@@ -1067,7 +1064,7 @@ impl Payzero {
             order.customs_in_type = Some(v);
         }
         order.need_declare = Some(true);
-        validate_declaration(&order)?;
+        validate_order(&order)?;
         o.order = order;
         o.declare_status = DeclareStatus::Declaring;
         o.declare_fail_reason = None;
@@ -1271,81 +1268,9 @@ pub(crate) fn sum_fen(amounts: impl Iterator<Item = Fen>) -> Fen {
     amounts.fold(Fen::ZERO, |acc, a| acc.checked_add(a).unwrap_or(Fen(u64::MAX)))
 }
 
-/// Java's `Long`, the spec's type for amounts.
-const MAX_LONG: u64 = i64::MAX as u64;
-
-fn non_empty(value: Option<&str>) -> bool {
-    value.is_some_and(|v| !v.trim().is_empty())
-}
-
-/// The order checks every create endpoint shares (the spec's 是否必填 column and its notes).
+/// The order checks every create endpoint shares: the shared rule, as Payzero's 30001.
 pub(crate) fn validate_order(o: &Order) -> Result<(), PzError> {
-    if o.mcht_order_no.trim().is_empty() || o.mcht_order_no.chars().count() > 64 {
-        return Err(PzError::param("mchtOrderNo"));
-    }
-    if o.currency != "CNY" {
-        return Err(PzError::param("currency"));
-    }
-    if o.payment_amount == Fen::ZERO || o.payment_amount.0 > MAX_LONG {
-        return Err(PzError::param("paymentAmount"));
-    }
-    if o.subject.trim().is_empty() {
-        return Err(PzError::param("subject"));
-    }
-    if let Some(dt) = &o.order_datetime
-        && !timefmt::is_dashed_datetime(dt)
-    {
-        return Err(PzError::param("orderDatetime"));
-    }
-    if let Some(items) = &o.items {
-        for (i, item) in items.iter().enumerate() {
-            if item.subject.trim().is_empty() {
-                return Err(PzError::param(&format!("items[{i}].subject")));
-            }
-            if item.item_link.trim().is_empty() {
-                return Err(PzError::param(&format!("items[{i}].itemLink")));
-            }
-        }
-    }
-    if let Some(url) = &o.notify_url
-        && !(url.starts_with("http://") || url.starts_with("https://"))
-    {
-        return Err(PzError::param("notifyUrl"));
-    }
-    if needs_declare(o) {
-        validate_declaration(o)?;
-    }
-    Ok(())
-}
-
-/// What a declaration needs (spec: "若需申报则必填", Guangzhou and Tianjin extras).
-fn validate_declaration(o: &Order) -> Result<(), PzError> {
-    let customs = match o.customs_code.as_deref().map(str::parse::<CustomsCode>) {
-        Some(Ok(CustomsCode::Unknown(_))) | None => return Err(PzError::param("customsCode")),
-        Some(Ok(c)) => c,
-        Some(Err(never)) => match never {},
-    };
-    for (field, value) in [
-        ("payerName", o.payer_name.as_deref()),
-        ("payerNumber", o.payer_number.as_deref()),
-        ("payerPhone", o.payer_phone.as_deref()),
-    ] {
-        if !non_empty(value) {
-            return Err(PzError::param(field));
-        }
-    }
-    if customs == CustomsCode::Guangzhou {
-        if !non_empty(o.customs_area_code.as_deref()) {
-            return Err(PzError::param("customsAreaCode"));
-        }
-        if !non_empty(o.customs_jy_org.as_deref()) {
-            return Err(PzError::param("customsJyOrg"));
-        }
-    }
-    if customs == CustomsCode::Tianjin && !matches!(o.customs_in_type.as_deref(), Some("1" | "2")) {
-        return Err(PzError::param("customsInType"));
-    }
-    Ok(())
+    o.check().map_err(|field| PzError::param(&field))
 }
 
 fn all_digits(s: &str) -> bool {

@@ -3,6 +3,7 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use super::*;
+use checkout_shared::payzero::CustomsCode;
 use checkout_shared::payzero::{DeclareRequest, Item};
 use rand::SeedableRng;
 use rand::rngs::StdRng;

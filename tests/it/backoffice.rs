@@ -1,0 +1,133 @@
+//! The Payzero back-office calls end to end through `checkout-client`: a real-name check, a batch
+//! uploaded, paid and read back page by page, createAndPay with arrangePay, an order paid
+//! elsewhere pushed with createAndMockpay and redoMockpay, a customs declaration; bad input
+//! refused naming the field, and no way in without the merchant key.
+
+use crate::api::http;
+use crate::gateways::admin;
+use crate::with_stack;
+use anyhow::{Result, bail, ensure};
+use checkout_client::api::ErrorCode;
+use checkout_client::{Error, Fen};
+use checkout_shared::backoffice::RealNameCheck;
+use checkout_shared::mask::IdNumber;
+use checkout_shared::payzero::{CustomsCode, DeclareRequest, Order, PayStatus, RealPersonResult};
+use checkout_tests::Stack;
+use serde_json::json;
+
+fn order(no: &str, fen: u64) -> Order {
+    Order::new(no, Fen(fen), "面霜 Face cream")
+}
+
+fn declared(no: &str, fen: u64) -> Order {
+    order(no, fen).with_customs_code(CustomsCode::Shanghai).with_payer(
+        "李白",
+        "310113198010101232",
+        "13800138000",
+    )
+}
+
+/// Moves the sandbox's clock, so its scheduled payments and declarations happen now.
+async fn advance(stack: &Stack, seconds: u64) -> Result<()> {
+    admin(stack, "/clock/advance", json!({ "seconds": seconds })).await?;
+    Ok(())
+}
+
+fn refused_field<T: std::fmt::Debug>(result: Result<T, Error>, field: &str) -> Result<()> {
+    match result {
+        Err(Error::Api { status: 400, error, .. })
+            if error.code == ErrorCode::InvalidRequest && error.message.starts_with(field) =>
+        {
+            Ok(())
+        }
+        other => bail!("expected 400 naming {field}, got {other:?}"),
+    }
+}
+
+#[test]
+fn payzero_back_office_calls_work_end_to_end() {
+    with_stack(|stack| async move {
+        let client = stack.client()?;
+
+        // Real-name check (the sandbox passes IDs starting with 1, fails names for 3…).
+        let pass = RealNameCheck { name: "张三".into(), id_number: IdNumber::from("11010519491231002X") };
+        let checked = client.payzero_real_name_check(&pass).await?;
+        ensure!(checked.result == RealPersonResult::Pass, "{checked:?}");
+        let other = RealNameCheck { name: "张三".into(), id_number: IdNumber::from("310113198010101232") };
+        ensure!(
+            client.payzero_real_name_check(&other).await?.result == RealPersonResult::NameInvalid,
+            "3… is NAME_INVALID"
+        );
+        let broken = RealNameCheck { name: "张三".into(), id_number: IdNumber::from("11010519491231003X") };
+        refused_field(client.payzero_real_name_check(&broken).await, "id_number")?;
+
+        // A batch of three: uploaded, paid, settled, read back two a page.
+        let batch = vec![order("BO-B-1", 100), order("BO-B-2", 200), declared("BO-B-3", 300)];
+        let uploaded = client.payzero_upload_batch(&batch).await?;
+        ensure!(uploaded.order_total_amount == Fen(600), "{uploaded:?}");
+        let batch_id = uploaded.order_batch_id.to_string();
+        client.payzero_pay_batch(&batch_id).await?;
+        advance(&stack, 31).await?;
+        let summary = client.payzero_batch_summary(&batch_id).await?;
+        ensure!(summary.total == 3 && summary.pay_success_count == 3, "{summary:?}");
+        ensure!(summary.total_payment_amount == Fen(600), "{summary:?}");
+        let first = client.payzero_batch_feedback(&batch_id, 1, 2).await?;
+        let second = client.payzero_batch_feedback(&batch_id, 2, 2).await?;
+        ensure!(first.total == 3 && first.rows.len() == 2 && second.rows.len() == 1, "{first:?} {second:?}");
+        let mut seen: Vec<String> =
+            first.rows.iter().chain(&second.rows).map(|o| o.mcht_order_no.clone()).collect();
+        seen.sort();
+        ensure!(seen == ["BO-B-1", "BO-B-2", "BO-B-3"], "pages: {seen:?}");
+        // Paying it again: Payzero has nothing left to pay (50054), passed on with its code.
+        match client.payzero_pay_batch(&batch_id).await {
+            Err(Error::Api { status: 502, error, .. }) if error.gateway_code.as_deref() == Some("50054") => {}
+            other => bail!("a paid batch paid again answered {other:?}"),
+        }
+
+        // createAndPay, then arrangePay for the same order.
+        let created = client.payzero_create_and_pay(&order("BO-P-1", 500)).await?;
+        ensure!(created.mcht_order_no == "BO-P-1", "{created:?}");
+        client.payzero_arrange_pay("BO-P-1").await?;
+
+        // An order paid elsewhere, pushed for declaration, and pushed again.
+        let mock = client.payzero_create_mockpay(&declared("BO-M-1", 700)).await?;
+        ensure!(mock.mcht_order_no == "BO-M-1", "{mock:?}");
+        let redo = client.payzero_redo_mockpay("BO-M-1").await?;
+        ensure!(redo.pay_status != PayStatus::PayFailed, "{redo:?}");
+
+        // A customs declaration of a paid order that declared nothing yet.
+        advance(&stack, 31).await?;
+        let declaration = DeclareRequest::new("BO-P-1").with_customs_code(CustomsCode::Shanghai).with_payer(
+            "李白",
+            "310113198010101232",
+            "13800138000",
+        );
+        let accepted = client.payzero_declare(&declaration).await?;
+        ensure!(!accepted.message.is_empty(), "{accepted:?}");
+
+        // Bad input is refused before Payzero sees it, naming the field as Payzero spells it.
+        let mut no_payer = declared("BO-X-1", 100);
+        no_payer.payer_phone = None;
+        refused_field(client.payzero_create_and_pay(&no_payer).await, "payerPhone")?;
+        refused_field(
+            client.payzero_upload_batch(&[order("BO-X-2", 1), order("BO-X-2", 2)]).await,
+            "[1].mchtOrderNo",
+        )?;
+        refused_field(client.payzero_batch_feedback(&batch_id, 1, 101).await, "pagesize")?;
+        refused_field(client.payzero_arrange_pay("../x").await, "mchtOrderNo")?;
+
+        // Only the merchant's server gets in: no key is 401, and no browser origin is allowed.
+        let r = http()
+            .post(format!("{}/v1/payzero/real-name-checks", stack.edge_url))
+            .header("Origin", &stack.demo_url)
+            .json(&json!({"name": "张三", "id_number": "11010519491231002X"}))
+            .send()
+            .await?;
+        ensure!(r.status() == 401, "without the key: {}", r.status());
+        ensure!(r.headers().get("access-control-allow-origin").is_none(), "a browser origin was allowed");
+        // The ID number never comes back unmasked from a refusal.
+        let text = r.text().await?;
+        ensure!(!text.contains("11010519491231002X"), "{text}");
+        Ok(())
+    });
+}
