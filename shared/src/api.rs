@@ -113,6 +113,42 @@ pub struct CreateSessionRequest {
     /// it, a signed card serves this session only.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub customer: Option<String>,
+    /// Payzero orders of this session are declared to customs once paid (§8.1: `needDeclare`),
+    /// for this payer; the result comes as `checkout.declaration.updated`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub customs: Option<CustomsDeclaration>,
+}
+
+/// What a customs declaration of a Payzero payment needs (spec §4.1/§5.3 order fields, A.6).
+/// The payer's ID number and phone are kept only while the session is open; `Debug` masks them.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CustomsDeclaration {
+    /// An A.6 code: `HG013` … `HG055`.
+    pub customs_code: String,
+    /// 海关关区代码: required for Guangzhou (`HG018`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub customs_area_code: Option<String>,
+    /// 检验检疫机构代码: required for Guangzhou.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub customs_jy_org: Option<String>,
+    /// `1` bonded import or `2` direct mail: required for Tianjin (`HG026`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub customs_in_type: Option<String>,
+    pub payer_name: String,
+    pub payer_id_number: IdNumber,
+    pub payer_phone: PhoneNumber,
+}
+
+/// Where a session's customs declaration stands, as the last `DECLARE_STATUS_NOTIFY` said.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DeclarationView {
+    /// Payzero's A.2 code: `PENDING_DECLARE`, `DECLARING`, `DECLARED`, `DECLARE_FAILED`, …
+    pub status: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub fail_reason: Option<String>,
+    /// The attempt's order number the declaration is about.
+    pub order_no: String,
 }
 
 impl CreateSessionRequest {
@@ -128,7 +164,13 @@ impl CreateSessionRequest {
             expires_in: None,
             locale: None,
             customer: None,
+            customs: None,
         }
+    }
+
+    pub fn with_customs(mut self, customs: CustomsDeclaration) -> Self {
+        self.customs = Some(customs);
+        self
     }
 
     pub fn with_customer(mut self, customer: impl Into<String>) -> Self {
@@ -188,6 +230,9 @@ pub struct SessionCreated {
     /// Every refund, oldest first.
     #[serde(default)]
     pub refunds: Vec<RefundView>,
+    /// The customs declaration, once Payzero reported on it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub declaration: Option<DeclarationView>,
 }
 
 // The attempt types the merchant API shows, named here so the API's users find every type in one
@@ -662,6 +707,9 @@ pub struct WebhookSession {
     /// The refund a `checkout.refund.*` event is about.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub refund: Option<RefundView>,
+    /// The customs declaration, for `checkout.declaration.updated`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub declaration: Option<DeclarationView>,
 }
 
 /// The card of a paid bank-card session, as the merchant's webhook carries it.

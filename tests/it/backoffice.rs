@@ -131,3 +131,59 @@ fn payzero_back_office_calls_work_end_to_end() {
         Ok(())
     });
 }
+
+#[test]
+fn a_declared_payment_reports_its_customs_declaration() {
+    with_stack(|stack| async move {
+        let sink = checkout_tests::WebhookSink::start().await?;
+        let customs = checkout_client::api::CustomsDeclaration {
+            customs_code: "HG022".into(),
+            customs_area_code: None,
+            customs_jy_org: None,
+            customs_in_type: None,
+            payer_name: "李白".into(),
+            payer_id_number: "310113198010101232".into(),
+            payer_phone: "13800138000".into(),
+        };
+        let request = checkout_client::api::CreateSessionRequest::new(Fen(1234), "面霜", "BO-D-1")
+            .with_methods(vec![checkout_client::api::PaymentMethod::PayzeroQr])
+            .with_customs(customs);
+        let session = crate::gateways::create_with(&stack, request, Some(&sink)).await?;
+        crate::api::request_qr(&stack, &session.client_secret, "alipay").await?;
+        // The order Payzero got declares, with the payer.
+        let sent: serde_json::Value = http()
+            .get(format!("{}/__admin/requests?path=/payzero/order/createAndQrCode", stack.sandbox_url))
+            .send()
+            .await?
+            .json()
+            .await?;
+        let text = sent.to_string();
+        ensure!(text.contains("needDeclare") && text.contains("HG022"), "{text}");
+        admin(&stack, &format!("/payzero/orders/{}_0/pay", session.id), json!({})).await?;
+        crate::gateways::wait_until(
+            &stack,
+            &session.client_secret,
+            std::time::Duration::from_secs(30),
+            |u| u.status == checkout_client::api::SessionStatus::Paid,
+        )
+        .await?;
+        // Customs answers: the declaration fails, and the merchant hears it.
+        admin(
+            &stack,
+            &format!("/payzero/orders/{}_0/declare", session.id),
+            json!({"result": "DECLARE_FAILED", "reason": "实名认证不一致"}),
+        )
+        .await?;
+        let event = crate::gateways::webhook(&sink, "checkout.declaration.updated").await?;
+        ensure!(event["data"]["declaration"]["status"] == "DECLARE_FAILED", "{event}");
+        ensure!(event["data"]["declaration"]["fail_reason"] == "实名认证不一致", "{event}");
+        let view = stack.client()?.get_session(&session.id).await?;
+        ensure!(view.declaration.is_some_and(|d| d.status == "DECLARE_FAILED"), "not in the session view");
+        // Neither the webhook nor the merchant's view carries the payer's numbers.
+        for (_, body) in sink.requests() {
+            let body = String::from_utf8_lossy(&body);
+            ensure!(!body.contains("310113198010101232") && !body.contains("13800138000"), "{body}");
+        }
+        Ok(())
+    });
+}

@@ -8,7 +8,7 @@ pub mod ezr;
 pub mod payzero;
 pub mod shouqianba;
 
-use crate::api::{CardSignupRequest, Channel};
+use crate::api::{CardSignupRequest, Channel, CustomsDeclaration};
 use crate::customer::CustomerRequest;
 use crate::money::Fen;
 use crate::sign::Secret;
@@ -146,6 +146,12 @@ pub enum Op {
         amount: Fen,
         subject: String,
         wallet: Wallet,
+        /// Declared to customs once paid, with `customs` (held in memory only, like a card form:
+        /// a call restored without it cannot be sent and counts as lost).
+        #[serde(default)]
+        declare: bool,
+        #[serde(skip)]
+        customs: Option<Box<CustomsDeclaration>>,
     },
     PayzeroRefreshQr {
         order_no: String,
@@ -202,6 +208,11 @@ pub enum Op {
         amount: Fen,
         subject: String,
         agreeid: String,
+        /// As for `PayzeroCreateQr`.
+        #[serde(default)]
+        declare: bool,
+        #[serde(skip)]
+        customs: Option<Box<CustomsDeclaration>>,
     },
     /// Payzero 5.4 confirmQuickpay: the payment SMS code.
     PayzeroQuickpayConfirm {

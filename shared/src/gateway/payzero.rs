@@ -4,7 +4,7 @@
 //! `{success, errorCode, errorMsg, data}`; 401 and 403 mean "log in again".
 
 use super::{Op, Outcome, PayState, PaymentFact, RefundFact, UpstreamRequest, Wallet, failed, join};
-use crate::api::{CardSignupRequest, CardType};
+use crate::api::{CardSignupRequest, CardType, CustomsDeclaration};
 use crate::flex::ObjectOrText;
 use crate::json::decode;
 use crate::payzero::{
@@ -43,11 +43,11 @@ pub struct Endpoints<'a> {
 pub fn build(op: &Op, endpoints: &Endpoints<'_>, token: &Secret) -> Option<UpstreamRequest> {
     let api = endpoints.api_url;
     let request = match op {
-        Op::PayzeroCreateQr { order_no, amount, subject, wallet } => {
+        Op::PayzeroCreateQr { order_no, amount, subject, wallet, declare, customs } => {
             let order = wire::Order::new(order_no.clone(), *amount, subject.clone())
                 .with_qr_code_type(qr_code_type(*wallet))
-                .with_need_declare(false)
                 .with_notify_url(endpoints.notify_url);
+            let order = declared(order, *declare, customs.as_deref())?;
             UpstreamRequest::post_json(join(api, "/order/createAndQrCode"), &order)
         }
         Op::PayzeroRefreshQr { order_no, wallet } => {
@@ -67,11 +67,11 @@ pub fn build(op: &Op, endpoints: &Endpoints<'_>, token: &Secret) -> Option<Upstr
             let confirm = AgreeConfirmRequest::new(request_id.as_str(), code.as_deref()?);
             UpstreamRequest::post_json(join(api, "/sdbc/agreeConfirm"), &confirm)
         }
-        Op::PayzeroQuickpay { order_no, amount, subject, agreeid } => {
+        Op::PayzeroQuickpay { order_no, amount, subject, agreeid, declare, customs } => {
             let order = wire::Order::new(order_no.clone(), *amount, subject.clone())
                 .with_agreeid(agreeid.as_str())
-                .with_need_declare(false)
                 .with_notify_url(endpoints.notify_url);
+            let order = declared(order, *declare, customs.as_deref())?;
             UpstreamRequest::post_json(join(api, "/order/createAndQuickpay"), &order)
         }
         Op::PayzeroQuickpayConfirm { order_no, agreeid, code } => {
@@ -92,6 +92,25 @@ pub fn build(op: &Op, endpoints: &Endpoints<'_>, token: &Secret) -> Option<Upstr
         _ => return None,
     };
     Some(request.bearer(token))
+}
+
+/// `needDeclare` and, when declared, the customs fields and the payer. `None` when the op should
+/// declare but lost its fields (restored after an eviction): it cannot be sent.
+fn declared(order: wire::Order, declare: bool, customs: Option<&CustomsDeclaration>) -> Option<wire::Order> {
+    if !declare {
+        return Some(order.with_need_declare(false));
+    }
+    let c = customs?;
+    let mut order = order.with_need_declare(true).with_payer(
+        c.payer_name.as_str(),
+        c.payer_id_number.expose(),
+        crate::card::digits_of(c.payer_phone.expose()),
+    );
+    order.customs_code = Some(c.customs_code.clone());
+    order.customs_area_code = c.customs_area_code.clone();
+    order.customs_jy_org = c.customs_jy_org.clone();
+    order.customs_in_type = c.customs_in_type.clone();
+    Some(order)
 }
 
 /// The agreeApply body of a checked sign-up form: card and phone digits only, CVV2 and expiry
@@ -339,6 +358,8 @@ mod tests {
             amount: Fen(1234),
             subject: "Tea".into(),
             wallet: Wallet::Alipay,
+            declare: false,
+            customs: None,
         };
         let create = build(&op, &endpoints(), &token).unwrap();
         assert_eq!(create.url, "http://pz/payzero/order/createAndQrCode");
@@ -351,6 +372,39 @@ mod tests {
         assert_eq!(body["notifyUrl"], "https://edge/v1/notify/payzero");
         assert!(create.headers.contains(&("Authorization".into(), "Bearer jwt-token".into())));
         assert!(!format!("{create:?}").contains("jwt-token"));
+
+        // Declared: the customs fields and the payer go with the order; restored without them
+        // (after an eviction), the call cannot be built.
+        let customs = crate::api::CustomsDeclaration {
+            customs_code: "HG022".into(),
+            customs_area_code: None,
+            customs_jy_org: None,
+            customs_in_type: None,
+            payer_name: "李白".into(),
+            payer_id_number: "310113198010101232".into(),
+            payer_phone: "138 0013 8000".into(),
+        };
+        let Op::PayzeroCreateQr { order_no, amount, subject, wallet, .. } = op else { unreachable!() };
+        let declared = Op::PayzeroCreateQr {
+            order_no,
+            amount,
+            subject,
+            wallet,
+            declare: true,
+            customs: Some(Box::new(customs)),
+        };
+        let body = build(&declared, &endpoints(), &token).unwrap().body.unwrap();
+        let body: serde_json::Value = serde_json::from_slice(&body).unwrap();
+        assert_eq!(body["needDeclare"], true);
+        assert_eq!(body["customsCode"], "HG022");
+        assert_eq!(body["payerNumber"], "310113198010101232");
+        assert_eq!(body["payerPhone"], "13800138000");
+        let restored: Op = serde_json::from_value(serde_json::to_value(&declared).unwrap()).unwrap();
+        assert!(
+            !serde_json::to_string(&declared).unwrap().contains("310113198010101232"),
+            "stored with the ID"
+        );
+        assert!(build(&restored, &endpoints(), &token).is_none());
 
         let refresh = Op::PayzeroRefreshQr { order_no: "A".into(), wallet: Wallet::Unionpay };
         let refresh = build(&refresh, &endpoints(), &token).unwrap();

@@ -343,11 +343,15 @@ impl Session {
                 let a = &mut self.attempts[index as usize];
                 a.card = Some(stored.card.clone());
                 a.agreeid = Some(stored.agreeid.clone());
+                let order_no = a.order_no.clone();
+                let (declare, customs) = self.customs_for_order();
                 let op = Op::PayzeroQuickpay {
-                    order_no: a.order_no.clone(),
+                    order_no,
                     amount: self.params.amount,
                     subject: self.params.subject.clone(),
                     agreeid: stored.agreeid.clone(),
+                    declare,
+                    customs,
                 };
                 (index, op)
             }

@@ -298,6 +298,9 @@ pub struct Session {
     /// The keyed hash of the mobile the first code went to: the session's only phone.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub phone_tag: Option<String>,
+    /// The customs declaration, as Payzero last reported it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub declaration: Option<crate::api::DeclarationView>,
     /// The merchant's refunds of the payment, oldest first.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub refunds: Vec<Refund>,
@@ -349,6 +352,7 @@ impl Session {
             sms_sent: 0,
             last_sms_ms: None,
             phone_tag: None,
+            declaration: None,
             refunds: Vec::new(),
             card_refusal: None,
             events: VecDeque::new(),
@@ -555,9 +559,12 @@ impl Session {
                         self.queue(Some(index), op, Purpose::Normal, now_ms);
                         index
                     }
-                    None => self.issue_new_order(method, now_ms, |order_no, amount, subject| {
-                        Op::PayzeroCreateQr { order_no, amount, subject, wallet }
-                    }),
+                    None => {
+                        let (declare, customs) = self.customs_for_order();
+                        self.issue_new_order(method, now_ms, |order_no, amount, subject| {
+                            Op::PayzeroCreateQr { order_no, amount, subject, wallet, declare, customs }
+                        })
+                    }
                 }
             }
             // A Shouqianba precreate order belongs to one wallet: each code is a new order. The
@@ -755,6 +762,11 @@ impl Session {
             self.remember_notice(digest);
             return Accepted::Done;
         };
+        if *msg_type == MsgType::DeclareStatusNotify {
+            self.declaration_notice(&order, now_ms);
+            self.remember_notice(digest);
+            return Accepted::Done;
+        }
         let claims_paid = *msg_type == MsgType::PayStatusNotify && order.pay_status == PayStatus::PaySucceed;
         let already = self.attempt(index).is_some_and(|a| a.state == AttemptState::Paid);
         if claims_paid && !already {
@@ -765,6 +777,23 @@ impl Session {
         }
         self.remember_notice(digest);
         Accepted::Done
+    }
+
+    /// A verified DECLARE_STATUS_NOTIFY (§3.5): a new declaration state reaches the merchant as
+    /// `checkout.declaration.updated`; the same state again changes nothing.
+    fn declaration_notice(&mut self, order: &OrderResult, now_ms: u64) {
+        let Some(status) = &order.declare_status else { return };
+        let view = crate::api::DeclarationView {
+            status: status.as_str().to_owned(),
+            fail_reason: order.declare_fail_reason.clone().filter(|r| !r.is_empty()),
+            order_no: order.mcht_order_no.clone(),
+        };
+        if self.declaration.as_ref() == Some(&view) {
+            return;
+        }
+        self.declaration = Some(view);
+        self.changed();
+        self.queue_webhook("checkout.declaration.updated", now_ms);
     }
 
     /// Whether the notice with `digest` is recorded (so it may be acknowledged).
@@ -1122,7 +1151,23 @@ impl Session {
         self.set_status(Status::RequiresAttention, now_ms);
     }
 
+    /// Whether a new Payzero order declares to customs, and its fields (carried by the call in
+    /// memory only).
+    fn customs_for_order(&self) -> (bool, Option<Box<crate::api::CustomsDeclaration>>) {
+        match &self.params.customs {
+            Some(c) => (true, Some(Box::new(c.clone()))),
+            None => (false, None),
+        }
+    }
+
     fn set_status(&mut self, status: Status, now_ms: u64) {
+        if status != Status::Open
+            && let Some(c) = self.params.customs.as_mut()
+        {
+            // No order is made once the session ends: the payer's numbers are not kept.
+            c.payer_id_number = c.payer_id_number.masked().into();
+            c.payer_phone = c.payer_phone.masked().into();
+        }
         let kind = match status {
             Status::Paid => "checkout.session.paid",
             Status::Expired => "checkout.session.expired",
@@ -1189,6 +1234,7 @@ impl Session {
             attention: self.attention.clone(),
             card: paid.and_then(Attempt::masked_card),
             refund: None,
+            declaration: self.declaration.clone(),
         }
     }
 
@@ -1366,6 +1412,7 @@ impl Session {
             amount_refunded: self.refunded().0,
             amount_refunding: self.refunded().1,
             refunds: self.refund_views(),
+            declaration: self.declaration.clone(),
         }
     }
 

@@ -65,6 +65,7 @@ mod tests {
                 attention: None,
                 card: None,
                 refund: None,
+                declaration: None,
             },
         }
     }

@@ -2,7 +2,7 @@
 //! payment methods the edge can run, and `SessionParams`, the request with every default resolved.
 
 use super::Refusal;
-use crate::api::{CreateSessionRequest, ErrorCode, Locale, PaymentMethod};
+use crate::api::{CreateSessionRequest, CustomsDeclaration, ErrorCode, Locale, PaymentMethod};
 use crate::json::decode;
 use crate::money::Fen;
 use crate::sms::SmsLimits;
@@ -92,6 +92,9 @@ pub struct SessionParams {
     /// The SMS limits in force when the session was made.
     #[serde(default)]
     pub sms: SmsLimits,
+    /// Declare Payzero payments to customs for this payer.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub customs: Option<CustomsDeclaration>,
 }
 
 /// The edge's settings a session takes at creation, from its `[vars]`.
@@ -213,7 +216,9 @@ pub fn validate(request: CreateSessionRequest, settings: &Settings) -> Result<Se
         }
         other => other,
     };
+    let customs = request.customs.map(|c| check_customs(c, &methods)).transpose()?;
     Ok(SessionParams {
+        customs,
         barcode_deadline: settings.barcode_deadline,
         customer,
         sms: settings.sms,
@@ -227,6 +232,39 @@ pub fn validate(request: CreateSessionRequest, settings: &Settings) -> Result<Se
         expires_in,
         locale,
     })
+}
+
+/// The customs fields: an A.6 code with its Guangzhou and Tianjin extras, and a payer with a real
+/// ID number and a mainland mobile. Only Payzero declares, so a Payzero method must be offered.
+fn check_customs(mut c: CustomsDeclaration, methods: &[Method]) -> Result<CustomsDeclaration, Refusal> {
+    use crate::payzero::CustomsCode;
+    if !methods.iter().any(|m| matches!(m, Method::PayzeroQr | Method::PayzeroCard)) {
+        return Err(invalid("customs: only Payzero payments are declared; offer payzero_qr or payzero_card"));
+    }
+    let code = match c.customs_code.trim().parse::<CustomsCode>() {
+        Ok(CustomsCode::Unknown(_)) | Err(_) => {
+            return Err(invalid("customs.customs_code must be one of the spec's A.6 codes (HG013 … HG055)"));
+        }
+        Ok(code) => code,
+    };
+    c.customs_code = code.as_str().to_owned();
+    let present = |v: &Option<String>| v.as_deref().is_some_and(|v| !v.trim().is_empty());
+    if code == CustomsCode::Guangzhou && !(present(&c.customs_area_code) && present(&c.customs_jy_org)) {
+        return Err(invalid(
+            "customs.customs_area_code and customs.customs_jy_org are required for Guangzhou (HG018)",
+        ));
+    }
+    if code == CustomsCode::Tianjin && !matches!(c.customs_in_type.as_deref(), Some("1" | "2")) {
+        return Err(invalid("customs.customs_in_type must be \"1\" or \"2\" for Tianjin (HG026)"));
+    }
+    c.payer_name = check_text("customs.payer_name", &c.payer_name, 64)?;
+    if crate::card::check_id_number(c.payer_id_number.expose()).is_err() {
+        return Err(invalid("customs.payer_id_number is not a valid ID number (GB 11643)"));
+    }
+    if crate::card::check_mobile(c.payer_phone.expose()).is_err() {
+        return Err(invalid("customs.payer_phone is not a mainland mobile number"));
+    }
+    Ok(c)
 }
 
 /// A shop order number as sessions store it (trimmed), if `text` is one: what a look-up by

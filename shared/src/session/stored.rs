@@ -92,6 +92,7 @@ impl V1 {
             locale: p.locale,
             customer: None,
             sms: crate::sms::SmsLimits::default(),
+            customs: None,
         };
         let mut session = Session::open(self.id, self.client_secret, params, self.created_at);
         session.expires_at = self.expires_at;

@@ -1098,3 +1098,98 @@ fn a_request_can_leave_webhooks_to_the_alarm() {
 
 mod card;
 mod refund;
+
+// ----- customs declaration
+
+fn customs() -> crate::api::CustomsDeclaration {
+    crate::api::CustomsDeclaration {
+        customs_code: "HG022".into(),
+        customs_area_code: None,
+        customs_jy_org: None,
+        customs_in_type: None,
+        payer_name: "李白".into(),
+        payer_id_number: "310113198010101232".into(),
+        payer_phone: "13800138000".into(),
+    }
+}
+
+#[test]
+fn customs_fields_are_checked_at_creation() {
+    let base =
+        CreateSessionRequest::new(Fen(1234), "Cream", "C1").with_methods(vec![PaymentMethod::PayzeroQr]);
+    assert!(validate(base.clone().with_customs(customs()), &Settings::default()).is_ok());
+    let refused = |c: crate::api::CustomsDeclaration, methods: Vec<PaymentMethod>| {
+        validate(base.clone().with_methods(methods).with_customs(c), &Settings::default())
+            .unwrap_err()
+            .message
+    };
+    let qr = vec![PaymentMethod::PayzeroQr];
+    assert!(refused(customs(), vec![PaymentMethod::ShouqianbaQr]).contains("Payzero"));
+    assert!(
+        refused(crate::api::CustomsDeclaration { customs_code: "HG999".into(), ..customs() }, qr.clone())
+            .contains("customs_code")
+    );
+    assert!(
+        refused(crate::api::CustomsDeclaration { customs_code: "HG018".into(), ..customs() }, qr.clone())
+            .contains("Guangzhou")
+    );
+    assert!(
+        refused(crate::api::CustomsDeclaration { customs_code: "HG026".into(), ..customs() }, qr.clone())
+            .contains("customs_in_type")
+    );
+    assert!(
+        refused(
+            crate::api::CustomsDeclaration { payer_id_number: "310113198010101233".into(), ..customs() },
+            qr.clone()
+        )
+        .contains("payer_id_number")
+    );
+    assert!(
+        refused(crate::api::CustomsDeclaration { payer_phone: "12345".into(), ..customs() }, qr)
+            .contains("payer_phone")
+    );
+}
+
+#[test]
+fn a_declared_session_declares_its_orders_and_tells_the_merchant() {
+    let request = CreateSessionRequest::new(Fen(1234), "Cream", "C1")
+        .with_notify_url("https://shop.example/hooks")
+        .with_methods(vec![PaymentMethod::PayzeroQr])
+        .with_customs(customs());
+    let params = validate(request, &Settings::default()).unwrap();
+    let id = new_session_id([8; 12]);
+    let mut s = Session::open(id.clone(), ClientSecret::new(new_client_secret(&id, [9; 16])), params, NOW);
+    let i = attempt_of(s.handle(wechat(PaymentMethod::PayzeroQr), NOW_MS).unwrap());
+    let no = s.attempts[i as usize].order_no.clone();
+    let sent = drive(&mut s, NOW_MS, |_| pz_qr(&no));
+    assert!(matches!(&sent[..], [Op::PayzeroCreateQr { declare: true, customs: Some(_), .. }]), "{sent:?}");
+    s.handle(Input::Wait, NOW_MS).unwrap();
+    drive(&mut s, NOW_MS, |_| pz_order(&no, "PAY_SUCCEED", 1234));
+    assert_eq!(s.status, Status::Paid);
+    // Once the session ended, the payer's numbers are kept masked only.
+    let stored = serde_json::to_string(&s).unwrap();
+    assert!(!stored.contains("310113198010101232") && !stored.contains("13800138000"), "{stored}");
+
+    let declare = |digest: &str, status: &str| Input::Notice {
+        digest: digest.into(),
+        msg_type: MsgType::DeclareStatusNotify,
+        order: Box::new(
+            serde_json::from_value(serde_json::json!({"mchtOrderNo": no, "paymentAmount": 1234,
+                "payStatus": "PAY_SUCCEED", "declareStatus": status, "declareFailReason": ""}))
+            .unwrap(),
+        ),
+    };
+    assert_eq!(s.handle(declare("n1", "DECLARING"), NOW_MS + 1000).unwrap(), Accepted::Done);
+    assert!(s.notice_recorded("n1"));
+    s.handle(declare("n2", "DECLARED"), NOW_MS + 2000).unwrap();
+    let kinds = webhook_kinds(&s);
+    assert_eq!(kinds.iter().filter(|k| **k == "checkout.declaration.updated").count(), 2);
+    let last = &s.outbox.last().unwrap().event;
+    assert_eq!(last.data.declaration.as_ref().map(|d| d.status.as_str()), Some("DECLARED"));
+    // The same state again (another delivery) changes nothing; the session stays paid.
+    let version = s.version;
+    s.handle(declare("n3", "DECLARED"), NOW_MS + 3000).unwrap();
+    assert_eq!(s.version, version);
+    assert_eq!(s.status, Status::Paid);
+    assert_eq!(s.merchant_view("https://edge").declaration.unwrap().status, "DECLARED");
+}
