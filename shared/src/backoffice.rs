@@ -185,7 +185,13 @@ impl Call {
     /// Payzero's answer as the merchant API's result (typed, then JSON), or why not.
     pub fn answer(&self, status: u16, body: &[u8]) -> Result<serde_json::Value, Answered> {
         match self {
-            Call::RealName(_) => read::<RealPersonResponse>(status, body),
+            // The ID number comes back masked: the merchant has it, and an answer may be logged.
+            Call::RealName(_) => read::<RealPersonResponse>(status, body).map(|mut result| {
+                if let Some(idno) = result.get("idno").and_then(|v| v.as_str()).map(crate::mask::mask_id) {
+                    result["idno"] = serde_json::Value::String(idno);
+                }
+                result
+            }),
             Call::UploadBatch(_) => read::<OrderBatchResponse>(status, body),
             Call::BatchSummary { .. } => read::<BatchSummary>(status, body),
             Call::BatchFeedback(_) => read::<FeedbackPage>(status, body),
@@ -335,6 +341,15 @@ mod tests {
         assert!(!format!("{:?}", Call::RealName(check.clone())).contains("310113198010101232"));
         let bad = RealNameCheck { id_number: IdNumber::from("310113198010101233"), ..check };
         assert!(refused_field(Call::RealName(bad)).starts_with("id_number"));
+    }
+
+    #[test]
+    fn a_real_name_answer_masks_the_id_number() {
+        let body = br#"{"success":true,"data":{"realPersonValidationOrderId":"R1","name":"x","idno":"11010519491231002X","result":"PASS"}}"#;
+        let check = RealNameCheck { name: "x".into(), id_number: IdNumber::from("11010519491231002X") };
+        let answer = Call::RealName(check).answer(200, body).unwrap();
+        assert_eq!(answer["result"], "PASS");
+        assert!(!answer.to_string().contains("11010519491231002X"), "{answer}");
     }
 
     #[test]

@@ -53,6 +53,7 @@ fn payzero_back_office_calls_work_end_to_end() {
         let pass = RealNameCheck { name: "张三".into(), id_number: IdNumber::from("11010519491231002X") };
         let checked = client.payzero_real_name_check(&pass).await?;
         ensure!(checked.result == RealPersonResult::Pass, "{checked:?}");
+        ensure!(checked.idno.expose() == "1101**********002X", "the ID came back unmasked: {checked:?}");
         let other = RealNameCheck { name: "张三".into(), id_number: IdNumber::from("310113198010101232") };
         ensure!(
             client.payzero_real_name_check(&other).await?.result == RealPersonResult::NameInvalid,

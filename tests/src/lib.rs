@@ -100,8 +100,23 @@ impl Drop for Process {
     }
 }
 
-/// A loopback port that was free a moment ago.
+/// A loopback port that was free a moment ago, picked at random *below* the kernel's ephemeral
+/// range: a port the kernel hands out for port 0 (as workerd does for its own sockets, many at
+/// a time) could be taken again before the service it was picked for binds it.
 pub fn free_port() -> Result<u16> {
+    let ephemeral_low = fs::read_to_string("/proc/sys/net/ipv4/ip_local_port_range")
+        .ok()
+        .and_then(|r| r.split_whitespace().next().and_then(|p| p.parse::<u16>().ok()))
+        .unwrap_or(32768);
+    let (low, high) = (10_000u16, ephemeral_low.max(10_001));
+    // Bounded: a hundred random picks, then whatever the kernel gives.
+    for _ in 0..100 {
+        let random = u16::from_str_radix(&random_hex(2)?, 16)?;
+        let port = low + random % (high - low);
+        if std::net::TcpListener::bind(("127.0.0.1", port)).is_ok() {
+            return Ok(port);
+        }
+    }
     Ok(std::net::TcpListener::bind(("127.0.0.1", 0))?.local_addr()?.port())
 }
 
