@@ -352,6 +352,31 @@ pub struct CheckoutView {
     pub saved_cards: Vec<SavedCard>,
 }
 
+impl CheckoutView {
+    /// The QR the hosted page issues before it is sent, for a page opened with `?channel=` (a
+    /// shop or app that already asked the shopper for a wallet) and optionally `?method=`: the
+    /// first QR method the session offers for that wallet, or the one named. `None` when the
+    /// session is not open, is busy with a cashier or card payment, already shows that QR, or
+    /// offers no such QR: the page then shows what the view says, as without the parameters.
+    pub fn qr_to_issue(&self, method: Option<&PaymentMethod>, channel: &Channel) -> Option<QrRequest> {
+        if self.status != SessionStatus::Open || self.card.is_some() {
+            return None;
+        }
+        if self.barcode.as_ref().is_some_and(|b| b.state == BarcodeState::Processing) {
+            return None;
+        }
+        let method = self
+            .methods
+            .iter()
+            .filter(|m| method.is_none_or(|wanted| *m == wanted))
+            .find(|m| m.channels().contains(channel))?;
+        if self.qr.as_ref().is_some_and(|qr| qr.method == *method && qr.channel == *channel) {
+            return None;
+        }
+        Some(QrRequest { method: method.clone(), channel: channel.clone() })
+    }
+}
+
 /// `POST /v1/checkout/qr`. There is no amount: the session decides it.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -721,4 +746,69 @@ pub struct WebhookCard {
     /// `6217 **** **** 0000`.
     pub number: String,
     pub card_type: CardType,
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used)]
+mod tests {
+    use super::*;
+
+    fn view(methods: &[PaymentMethod]) -> CheckoutView {
+        CheckoutView {
+            amount: Fen(100),
+            currency: "CNY".into(),
+            subject: "tea".into(),
+            methods: methods.to_vec(),
+            status: SessionStatus::Open,
+            locale: Locale::ZhCn,
+            expires_at: 2_000,
+            return_url: None,
+            test_mode: true,
+            version: 1,
+            now: 1_000,
+            qr: None,
+            barcode: None,
+            card: None,
+            saved_cards: Vec::new(),
+        }
+    }
+
+    #[test]
+    fn a_page_opened_for_a_wallet_issues_the_first_qr_method_offering_it() {
+        let v = view(&[PaymentMethod::PayzeroCard, PaymentMethod::ShouqianbaQr, PaymentMethod::PayzeroQr]);
+        let wechat = v.qr_to_issue(None, &Channel::WechatPay).unwrap();
+        assert_eq!(wechat, QrRequest { method: PaymentMethod::ShouqianbaQr, channel: Channel::WechatPay });
+        // UnionPay only through Payzero; a named method is honoured, or nothing.
+        assert_eq!(v.qr_to_issue(None, &Channel::Unionpay).unwrap().method, PaymentMethod::PayzeroQr);
+        assert_eq!(
+            v.qr_to_issue(Some(&PaymentMethod::PayzeroQr), &Channel::WechatPay).unwrap().method,
+            PaymentMethod::PayzeroQr
+        );
+        assert_eq!(v.qr_to_issue(Some(&PaymentMethod::PayzeroCard), &Channel::WechatPay), None);
+        assert_eq!(v.qr_to_issue(None, &Channel::Unknown("paypal".into())), None);
+    }
+
+    #[test]
+    fn nothing_is_issued_when_the_page_would_not_show_it() {
+        let mut v = view(&[PaymentMethod::PayzeroQr]);
+        v.qr = Some(QrView {
+            method: PaymentMethod::PayzeroQr,
+            channel: Channel::WechatPay,
+            qr_content: "weixin://x".into(),
+            expires_at: 1_500,
+            provider: None,
+        });
+        assert_eq!(v.qr_to_issue(None, &Channel::WechatPay), None, "already on screen");
+        assert!(v.qr_to_issue(None, &Channel::Alipay).is_some(), "another wallet is a new QR");
+        v.status = SessionStatus::Paid;
+        assert_eq!(v.qr_to_issue(None, &Channel::Alipay), None);
+        let mut busy = view(&[PaymentMethod::PayzeroQr, PaymentMethod::EzrBarcode]);
+        busy.barcode = Some(BarcodeView {
+            method: PaymentMethod::EzrBarcode,
+            state: BarcodeState::Processing,
+            reason: None,
+            deadline: 1_060,
+        });
+        assert_eq!(busy.qr_to_issue(None, &Channel::WechatPay), None);
+    }
 }

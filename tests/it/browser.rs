@@ -53,6 +53,57 @@ pub(crate) async fn pick_wechat_and_check_qr(
 }
 
 #[test]
+fn a_page_opened_for_a_wallet_arrives_with_its_qr() {
+    with_stack(|stack| async move {
+        let session = create_session(&stack, 1, "E2E-QR-WALLET").await?;
+        // The page as served: the session's view is in it (no first round trip for the widget),
+        // already holding the Alipay QR the edge issued before it answered.
+        let page_url = format!("{}?channel=alipay", session.url);
+        let html = http().get(&page_url).send().await?.text().await?;
+        ensure!(
+            html.contains(r#"<script type="application/json" id="ce-view">"#),
+            "no view in the page: {html}"
+        );
+        let issued = sandbox_code_url(&stack, &format!("{}_0", session.id)).await?;
+        ensure!(issued.starts_with("https://qr.alipay.com/"), "the sandbox issued {issued} for Alipay");
+        ensure!(html.contains(&issued), "the served page does not carry the issued QR");
+        ensure!(!html.contains(&stack.creds.merchant_key), "the page holds the merchant key");
+
+        let browser = Browser::start(&stack.state_dir, 420, 900).await?;
+        let client = &browser.client;
+        // No click: the QR is on screen as soon as the widget starts, and it is the same code
+        // (a reload of a page opened for a wallet shows the QR already issued, not a new one).
+        client.goto(&page_url).await?;
+        let qr = wait_for(
+            client,
+            "[data-testid=\"qr-panel\"][data-channel=\"ALIPAY\"] [data-testid=\"qr\"] svg",
+            Duration::from_secs(15),
+        )
+        .await?;
+        let decoded = decode_qr(&qr.screenshot().await?)?;
+        ensure!(
+            decoded == vec![issued.clone()],
+            "the QR on screen decodes to {decoded:?}, the sandbox issued {issued}"
+        );
+        ensure!(
+            sandbox_code_url(&stack, &format!("{}_1", session.id)).await.is_err(),
+            "the page issued a second order instead of showing the first"
+        );
+        save_screenshot(client, "hosted-qr-wallet").await?;
+
+        // A wallet the session cannot offer leaves the page as it is: the picker.
+        let other = create_session(&stack, 1, "E2E-QR-WALLET-2").await?;
+        client.goto(&format!("{}?channel=paypal", other.url)).await?;
+        wait_for(client, "button[data-channel=\"WECHATPAY\"]", Duration::from_secs(15)).await?;
+
+        let problems = browser.console_problems().await?;
+        ensure!(problems.is_empty(), "the browser console has problems: {problems:#?}");
+        browser.close().await?;
+        Ok(())
+    });
+}
+
+#[test]
 fn shopper_pays_by_wechat_qr_on_the_hosted_page() {
     with_stack(|stack| async move {
         let session = create_session(&stack, 1, "E2E-QR-1").await?;

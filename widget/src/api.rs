@@ -36,9 +36,25 @@ impl Edge {
     /// The session, with the session's clock (unix seconds) the view was made at: countdowns
     /// run from it, whatever the device's clock says (and a test can move it).
     pub async fn view(&self) -> Result<(CheckoutView, Option<u64>), UiError> {
-        let view: CheckoutView = read(self.get(&self.url("")).await?).await?;
+        let view: CheckoutView = match self.embedded_view() {
+            Some(view) => view,
+            None => read(self.get(&self.url("")).await?).await?,
+        };
         let server_now = Some(view.now).filter(|now| *now > 0);
         Ok((view, server_now))
+    }
+
+    /// The view the edge wrote into the hosted page (`<script type="application/json"
+    /// id="ce-view">`), taken once: the first paint needs no round trip, and any later load
+    /// asks the edge for live state. Only on the hosted page (same-origin edge): a shop's page
+    /// embedding the widget inline has no such element of ours.
+    fn embedded_view(&self) -> Option<CheckoutView> {
+        if !self.base.is_empty() {
+            return None;
+        }
+        let element = web_sys::window()?.document()?.get_element_by_id("ce-view")?;
+        element.remove();
+        json::from_str(&element.inner_html()).ok()
     }
 
     /// Issues (or re-issues) a QR of a QR method's gateway for one wallet. There is no amount:

@@ -88,15 +88,21 @@ pub fn CheckoutProvider(props: &CheckoutProviderProps) -> Html {
                 spawn_local(async move {
                     let action = match command {
                         Command::Load => match edge.view().await {
-                            Ok((view, server_now)) => Action::Loaded {
-                                view: Box::new(view),
-                                client_now: host::now_secs(),
-                                server_now,
-                            },
+                            Ok((view, server_now)) => {
+                                host::mark("checkout:view");
+                                Action::Loaded {
+                                    view: Box::new(view),
+                                    client_now: host::now_secs(),
+                                    server_now,
+                                }
+                            }
                             Err(error) => Action::LoadFailed(error),
                         },
                         Command::RequestQr(choice) => {
-                            match edge.request_qr(choice.method, choice.channel).await {
+                            host::mark("checkout:qr-request");
+                            let answer = edge.request_qr(choice.method, choice.channel).await;
+                            host::mark("checkout:qr-answer");
+                            match answer {
                                 Ok(qr) => Action::Qr(QrAction::Issued { seq, qr }),
                                 Err(error) => Action::Qr(QrAction::Failed { seq, error }),
                             }

@@ -68,7 +68,9 @@
 //!   (`role="alert"`);
 //! - `[data-testid="amount"]`, `[data-testid="psp"]` (who collects the money),
 //!   `[data-testid="inapp"]` (WeChat/Alipay webview guidance);
-//! - `performance.mark("checkout:qr-visible")` when the first QR is drawn;
+//! - `performance.mark("checkout:qr-visible")` when the first QR is drawn; on the way there
+//!   `checkout:mounted`, `checkout:view` (the view read), `checkout:qr-request` and
+//!   `checkout:qr-answer` (each QR call);
 //! - framed by `checkout.js`: `postMessage({source: "checkout-edge", type: "ready" | "resize"
 //!   (height) | "status" (status)}, <?origin=>)`.
 //!
@@ -114,6 +116,7 @@ pub fn mount(element_id: &str, client_secret: &str, edge_origin: Option<String>)
     root.set_inner_html("");
     let props =
         app::AppProps { client_secret: client_secret.to_owned().into(), edge_base: edge_base.into(), page };
+    host::mark("checkout:mounted");
     yew::Renderer::<app::App>::with_root_and_props(root, props).render();
     Ok(())
 }

@@ -1,9 +1,13 @@
-//! Static content: `/health`, the hosted checkout page `/pay/{client_secret}` (the same
-//! `pay.html` for every session; the widget reads the secret from the path) and everything else
-//! from `www/` through the `ASSETS` binding.
+//! Static content: `/health`, the hosted checkout page `/pay/{client_secret}` (`pay.html` with
+//! the session's view already in it; the widget reads the secret from the path) and everything
+//! else from `www/` through the `ASSETS` binding.
 
 use crate::error::{self, EdgeError};
-use worker::{Request, Response, RouteContext};
+use crate::session_do::{self, SessionCall};
+use checkout_shared::api::{Channel, CheckoutView, PaymentMethod};
+use checkout_shared::json::decode;
+use checkout_shared::session;
+use worker::{Env, Request, Response, RouteContext};
 
 const ASSETS: &str = "ASSETS";
 
@@ -12,25 +16,28 @@ pub(crate) async fn health(_req: Request, _ctx: RouteContext<()>) -> worker::Res
     error::handle(error::json(&serde_json::json!({"status": "ok"}), 200))
 }
 
-/// `GET /pay/{client_secret}`: `pay.html`, never cached and never leaking its URL (which holds
-/// the secret) as a referrer.
+/// Where `pay.html` takes the session's view: the widget reads it from there instead of asking
+/// for it, which saves its first round trip to the edge.
+const VIEW_SLOT: &str = "<!--ce-view-->";
+
+/// `GET /pay/{client_secret}`: `pay.html` with the session's view in it, never cached and never
+/// leaking its URL (which holds the secret) as a referrer.
 pub(crate) async fn pay_page(req: Request, ctx: RouteContext<()>) -> worker::Result<Response> {
     error::handle(
         async {
-            let assets = ctx.env.assets(ASSETS)?;
             let base = req.url()?;
-            let page_url = base.join("/pay.html").map_err(|e| EdgeError::Internal(e.to_string()))?;
-            let mut page = assets.fetch(page_url.to_string(), None).await?;
-            // With the default `html_handling`, `/pay.html` redirects to `/pay`: follow it once.
-            if (300..400).contains(&page.status_code()) {
-                let pretty = base.join("/pay").map_err(|e| EdgeError::Internal(e.to_string()))?;
-                page = assets.fetch(pretty.to_string(), None).await?;
-            }
-            if page.status_code() != 200 {
-                return Err(EdgeError::Internal(format!("pay.html answered HTTP {}", page.status_code())));
-            }
-            let body = page.bytes().await?;
-            let mut response = Response::from_bytes(body)?;
+            // The page and the view are fetched side by side: neither waits for the other.
+            let secret = ctx.param("secret").map(|s| s.to_owned()).unwrap_or_default();
+            let wallet = wanted_qr(&base);
+            let (page, view) =
+                futures_util::join!(page_html(&ctx.env, &base), view_json(&ctx.env, secret, wallet));
+            let page =
+                String::from_utf8(page?).map_err(|_| EdgeError::Internal("pay.html is not UTF-8".into()))?;
+            let body = match view {
+                Some(view) => page.replacen(VIEW_SLOT, &view_script(&view), 1),
+                None => page,
+            };
+            let mut response = Response::from_bytes(body.into_bytes())?;
             let headers = response.headers_mut();
             headers.set("Content-Type", "text/html; charset=utf-8")?;
             headers.set("Cache-Control", "no-store")?;
@@ -41,6 +48,68 @@ pub(crate) async fn pay_page(req: Request, ctx: RouteContext<()>) -> worker::Res
         }
         .await,
     )
+}
+
+/// `pay.html` as the assets hold it.
+async fn page_html(env: &Env, base: &worker::Url) -> Result<Vec<u8>, EdgeError> {
+    let assets = env.assets(ASSETS)?;
+    let page_url = base.join("/pay.html").map_err(|e| EdgeError::Internal(e.to_string()))?;
+    let mut page = assets.fetch(page_url.to_string(), None).await?;
+    // With the default `html_handling`, `/pay.html` redirects to `/pay`: follow it once.
+    if (300..400).contains(&page.status_code()) {
+        let pretty = base.join("/pay").map_err(|e| EdgeError::Internal(e.to_string()))?;
+        page = assets.fetch(pretty.to_string(), None).await?;
+    }
+    if page.status_code() != 200 {
+        return Err(EdgeError::Internal(format!("pay.html answered HTTP {}", page.status_code())));
+    }
+    Ok(page.bytes().await?)
+}
+
+/// `?channel=` (and `?method=`) of a page opened for one wallet.
+fn wanted_qr(url: &worker::Url) -> Option<(Option<PaymentMethod>, Channel)> {
+    let param = |name: &str| url.query_pairs().find(|(k, _)| k == name).map(|(_, v)| v.into_owned());
+    let channel = param("channel")?.parse().unwrap_or_else(|never| match never {});
+    let method = param("method").map(|m| m.parse().unwrap_or_else(|never| match never {}));
+    Some((method, channel))
+}
+
+/// The session's checkout view as JSON text, when the secret names a session and the session
+/// object answers it; for a page opened for one wallet, with that wallet's QR issued first, so
+/// the page arrives with the code in it. Anything else leaves the page without a view (the
+/// widget then asks for it itself and shows whatever error that gets, exactly as without this
+/// shortcut), and a QR that could not be issued leaves the view as it was (the picker).
+async fn view_json(
+    env: &Env,
+    secret: String,
+    wallet: Option<(Option<PaymentMethod>, Channel)>,
+) -> Option<String> {
+    let id = session::session_id_of_secret(&secret)?.to_owned();
+    let view = read_view(env, &id, &secret).await?;
+    let Some((method, channel)) = wallet else { return Some(view) };
+    let parsed: CheckoutView = decode(view.as_bytes()).ok()?;
+    let Some(request) = parsed.qr_to_issue(method.as_ref(), &channel) else { return Some(view) };
+    let issued = session_do::call(env, &id, &SessionCall::Qr { secret: secret.clone(), request }).await;
+    if !issued.is_ok_and(|answer| answer.status_code() == 200) {
+        return Some(view);
+    }
+    read_view(env, &id, &secret).await.or(Some(view))
+}
+
+async fn read_view(env: &Env, id: &str, secret: &str) -> Option<String> {
+    let mut answer =
+        session_do::call(env, id, &SessionCall::View { secret: secret.to_owned() }).await.ok()?;
+    if answer.status_code() != 200 {
+        return None;
+    }
+    answer.text().await.ok()
+}
+
+/// The view as a data block the browser never runs (`type="application/json"`, so the page's
+/// `script-src` does not apply). `<` is written as `\u003c`, the same JSON, so no text inside the
+/// view (a subject, say) can close the element.
+fn view_script(view: &str) -> String {
+    format!(r#"<script type="application/json" id="ce-view">{}</script>"#, view.replace('<', "\\u003c"))
 }
 
 /// The hosted page's policy: only our own scripts, styles and API, wasm allowed to compile, and

@@ -1,6 +1,8 @@
-//! Measures navigation → visible QR on the hosted page: for each run, a fresh session, a fresh
-//! page load, a click on WeChat Pay, and the time from `navigationStart` to the widget's
-//! `checkout:qr-visible` performance mark. Prints each run and the median.
+//! Measures navigation → visible QR on the hosted page, two ways: the page opened for one wallet
+//! (`?channel=wechat_pay`, the edge issues the QR before it answers) and the wallet picked on the
+//! page (a click). For each run, a fresh session, a fresh page load, and the time from
+//! `navigationStart` to the widget's `checkout:qr-visible` performance mark. Prints each run, the median, and the median of each
+//! step on the way (navigation and resource timing, the widget's own marks).
 
 use anyhow::{Context, Result, bail};
 use checkout_shared::Fen;
@@ -8,6 +10,42 @@ use checkout_shared::api::{CreateSessionRequest, SessionCreated};
 use checkout_tests::{Browser, Stack};
 use fantoccini::Locator;
 use std::time::Duration;
+
+/// The steps of one load, in order: (key in `TIMELINE`'s answer, label).
+const STEPS: &[(&str, &str)] = &[
+    ("first_byte", "HTML first byte"),
+    ("dom_ready", "DOMContentLoaded"),
+    ("js", "widget.js fetched"),
+    ("wasm", "widget_bg.wasm fetched"),
+    ("mounted", "wasm started, mounted"),
+    ("view", "view read"),
+    ("qr_request", "QR requested (click)"),
+    ("qr_answer", "QR answered"),
+    ("drawn", "QR drawn"),
+];
+
+/// Reads one load's timeline: navigation timing, the widget's files, the widget's marks.
+const TIMELINE: &str = "
+const nav = performance.getEntriesByType('navigation')[0];
+const file = (tail) => {
+  const e = performance.getEntriesByType('resource').find((r) => r.name.endsWith(tail));
+  return e ? e.responseEnd : null;
+};
+const mark = (name) => {
+  const m = performance.getEntriesByName(name);
+  return m.length ? m[0].startTime : null;
+};
+return {
+  first_byte: nav ? nav.responseStart : null,
+  dom_ready: nav ? nav.domContentLoadedEventEnd : null,
+  js: file('/pkg/widget.js'),
+  wasm: file('/pkg/widget_bg.wasm'),
+  mounted: mark('checkout:mounted'),
+  view: mark('checkout:view'),
+  qr_request: mark('checkout:qr-request'),
+  qr_answer: mark('checkout:qr-answer'),
+  drawn: mark('checkout:qr-visible'),
+};";
 
 fn main() -> Result<()> {
     let mut runs: usize = 15;
@@ -27,54 +65,109 @@ fn main() -> Result<()> {
     result
 }
 
+/// How the shopper gets to the QR.
+#[derive(Clone, Copy)]
+enum Way {
+    /// The page is opened for one wallet (`?channel=wechat_pay`): the edge issues the QR before
+    /// it answers, and the page arrives with it.
+    OpenedForWallet,
+    /// The shopper picks WeChat Pay on the page (a click sent over WebDriver).
+    Picked,
+}
+
 async fn measure(stack: &Stack, runs: usize) -> Result<()> {
     let http = reqwest::Client::new();
     let browser = Browser::start(&stack.state_dir, 420, 900).await?;
+    for way in [Way::OpenedForWallet, Way::Picked] {
+        series(stack, &http, &browser, way, runs).await?;
+    }
+    browser.close().await?;
+    Ok(())
+}
+
+async fn series(
+    stack: &Stack,
+    http: &reqwest::Client,
+    browser: &Browser,
+    way: Way,
+    runs: usize,
+) -> Result<()> {
     let client = &browser.client;
+    let (name, tag) = match way {
+        Way::OpenedForWallet => ("page opened for WeChat Pay (?channel=wechat_pay), no click", "W"),
+        Way::Picked => ("WeChat Pay picked on the page (incl. the click over WebDriver)", "P"),
+    };
+    println!("{name}:");
     let mut times = Vec::with_capacity(runs);
+    let mut breakdown: Vec<Vec<f64>> = vec![Vec::new(); STEPS.len()];
     // One warm-up load so the first measured run is not paying for workerd's first compile.
     for run in 0..=runs {
         let session: SessionCreated = http
             .post(format!("{}/v1/sessions", stack.edge_url))
             .bearer_auth(&stack.creds.merchant_key)
-            .json(&CreateSessionRequest::new(Fen(1), "bench", format!("BENCH-{run}")))
+            .json(&CreateSessionRequest::new(Fen(1), "bench", format!("BENCH-{tag}{run}")))
             .send()
             .await?
             .json()
             .await?;
-        client.goto(&session.url).await?;
-        client
-            .wait()
-            .at_most(Duration::from_secs(15))
-            .for_element(Locator::Css("button[data-channel=\"WECHATPAY\"]"))
-            .await?
-            .click()
-            .await?;
+        // Every run starts from a blank tab, as a shopper comes from the shop's page: a previous
+        // checkout page's open status wait would otherwise be torn down during the navigation.
+        client.goto("about:blank").await?;
+        match way {
+            Way::OpenedForWallet => client.goto(&format!("{}?channel=wechat_pay", session.url)).await?,
+            Way::Picked => {
+                client.goto(&session.url).await?;
+                client
+                    .wait()
+                    .at_most(Duration::from_secs(15))
+                    .for_element(Locator::Css("button[data-channel=\"WECHATPAY\"]"))
+                    .await?
+                    .click()
+                    .await?;
+            }
+        }
         client
             .wait()
             .at_most(Duration::from_secs(15))
             .for_element(Locator::Css("[data-testid=\"qr\"] svg"))
             .await?;
-        let mark = client
-            .execute(
-                "const m = performance.getEntriesByName('checkout:qr-visible'); return m.length ? m[0].startTime : null;",
-                vec![],
-            )
-            .await?;
-        let Some(ms) = mark.as_f64() else { bail!("the widget set no checkout:qr-visible mark") };
+        // Everything is read from the page's own performance timeline after the QR is drawn, so
+        // no WebDriver round trip is inside a measured step (the click's own latency shows as
+        // the gap between `view` and `qr_request`).
+        let figures = client.execute(TIMELINE, vec![]).await?;
+        let Some(drawn) = figures.get("drawn").and_then(|v| v.as_f64()) else {
+            bail!("the widget set no checkout:qr-visible mark")
+        };
         if run > 0 {
-            println!("run {run:>3}: {ms:.0} ms");
-            times.push(ms);
+            let steps: Vec<Option<f64>> =
+                STEPS.iter().map(|(key, _)| figures.get(*key).and_then(|v| v.as_f64())).collect();
+            let line: Vec<String> = STEPS
+                .iter()
+                .zip(&steps)
+                .map(|((_, label), ms)| format!("{label} {}", ms.map_or("-".into(), |ms| format!("{ms:.0}"))))
+                .collect();
+            println!("run {run:>3}: {drawn:.0} ms ({})", line.join(", "));
+            times.push(drawn);
+            for (column, ms) in breakdown.iter_mut().zip(steps) {
+                column.extend(ms);
+            }
         }
     }
     times.sort_by(f64::total_cmp);
     let median = times[times.len() / 2];
     println!(
-        "navigation → visible QR (incl. the click on WeChat Pay and the upstream QR call): median {median:.0} ms, min {:.0} ms, max {:.0} ms over {} runs",
+        "navigation → visible QR, {name}: median {median:.0} ms, min {:.0} ms, max {:.0} ms over {} runs",
         times[0],
         times[times.len() - 1],
         times.len()
     );
-    browser.close().await?;
+    println!("where the time goes (median ms after navigation start):");
+    for ((_, label), column) in STEPS.iter().zip(&mut breakdown) {
+        column.sort_by(f64::total_cmp);
+        match column.get(column.len() / 2) {
+            Some(ms) => println!("  {label:<24} {ms:>6.0}"),
+            None => println!("  {label:<24}      -"),
+        }
+    }
     Ok(())
 }
