@@ -3,6 +3,7 @@
 //! `cargo xtask test`, which builds the widget and the worker first.
 
 mod api;
+mod attacks;
 mod backoffice;
 mod browser;
 mod card_ui;
