@@ -10,6 +10,7 @@ mod card_ui;
 mod cards;
 mod cashier;
 mod demo;
+mod drills;
 mod gateways;
 mod merchant;
 mod refunds;

@@ -83,8 +83,9 @@ impl Process {
     }
 }
 
-impl Drop for Process {
-    fn drop(&mut self) {
+impl Process {
+    /// Stops the process and its whole group (idempotent: `Drop` does it again, harmlessly).
+    pub fn stop(&mut self) {
         let group = format!("-{}", self.child.id());
         let _ = Command::new("kill").args(["-TERM", "--", &group]).stderr(Stdio::null()).status();
         let deadline = Instant::now() + Duration::from_secs(5);
@@ -97,6 +98,12 @@ impl Drop for Process {
         // Whatever is left of the group (workerd outlives wrangler otherwise).
         let _ = Command::new("kill").args(["-KILL", "--", &group]).stderr(Stdio::null()).status();
         let _ = self.child.wait();
+    }
+}
+
+impl Drop for Process {
+    fn drop(&mut self) {
+        self.stop();
     }
 }
 
@@ -197,6 +204,8 @@ pub struct Stack {
     pub demo: Process,
     pub edge: Process,
     pub sandbox: Process,
+    /// How `edge` was started: the same command starts it again on the same port and state.
+    edge_command: Command,
 }
 
 impl Stack {
@@ -335,7 +344,28 @@ impl Stack {
         if demo_url != demo_origin {
             bail!("the demo shop listens on {demo_url}, the edge lets {demo_origin} frame the checkout");
         }
-        Ok(Stack { sandbox_url, edge_url, demo_url, creds, state_dir, demo, edge, sandbox })
+        Ok(Stack {
+            sandbox_url,
+            edge_url,
+            demo_url,
+            creds,
+            state_dir,
+            demo,
+            edge,
+            sandbox,
+            edge_command: wrangler,
+        })
+    }
+
+    /// Stops `wrangler dev` (workerd and all) and starts it again on the same port with the same
+    /// persisted state, as an operator's restart or a crash would: Durable Objects come back
+    /// from storage, with nothing held in memory.
+    pub fn restart_edge(&mut self) -> Result<()> {
+        self.edge.stop();
+        let edge = Process::spawn("edge-restarted", &mut self.edge_command, &self.state_dir)?;
+        edge.wait_for("Ready on", Duration::from_secs(90))?;
+        self.edge = edge;
+        Ok(())
     }
 
     /// The merchant API client with this stack's merchant key, as a shop server holds it.
@@ -491,8 +521,14 @@ type Received = std::sync::Arc<std::sync::Mutex<Vec<(String, Vec<u8>)>>>;
 impl WebhookSink {
     /// Starts accepting on the current tokio runtime.
     pub async fn start() -> Result<WebhookSink> {
+        WebhookSink::start_on(0).await
+    }
+
+    /// Starts accepting on loopback port `port` (0: any free one): a test can give the edge a
+    /// merchant endpoint that is down, and bring it up later on the same address.
+    pub async fn start_on(port: u16) -> Result<WebhookSink> {
         use tokio::io::{AsyncReadExt, AsyncWriteExt};
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
+        let listener = tokio::net::TcpListener::bind(("127.0.0.1", port)).await?;
         let url = format!("http://{}/webhook", listener.local_addr()?);
         let received: Received = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
         let store = received.clone();

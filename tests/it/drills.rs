@@ -1,0 +1,100 @@
+//! Outage drills through the real runtime: `wrangler dev` stopped and started again (same port,
+//! same persisted state) in the middle of a cashier payment's poll loop and of a webhook's retry
+//! series, with the merchant's endpoint down meanwhile. Everything resumes from what the Durable
+//! Objects stored; nothing is lost or sent twice. Time is moved with the session's test clock.
+
+use crate::cards::advance;
+use crate::gateways::{admin, barcode, create_with, wait_until};
+use crate::serial;
+use anyhow::{Result, bail, ensure};
+use checkout_shared::Fen;
+use checkout_shared::api::{BarcodeState, CreateSessionRequest, PaymentMethod, SessionStatus};
+use checkout_tests::{Stack, WebhookSink, free_port};
+use serde_json::{Value, json};
+use std::time::{Duration, Instant};
+
+/// Waits (bounded) until the endpoint holds `kind` events for `session`; returns them.
+async fn events_for(sink: &WebhookSink, session: &str, kind: &str, limit: Duration) -> Result<Vec<Value>> {
+    let deadline = Instant::now() + limit;
+    loop {
+        let found: Vec<Value> =
+            sink.events().into_iter().filter(|e| e["type"] == kind && e["data"]["id"] == session).collect();
+        if !found.is_empty() {
+            return Ok(found);
+        }
+        if Instant::now() >= deadline {
+            bail!("no {kind} for {session} within {limit:?}; received {:?}", sink.events());
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+}
+
+async fn drill(stack: &mut Stack) -> Result<()> {
+    // The merchant's endpoint is down (nothing listens on its port) from the start.
+    let hook_port = free_port()?;
+    let hook_url = format!("http://127.0.0.1:{hook_port}/webhook");
+    let request = |order_no: &str| {
+        CreateSessionRequest::new(Fen(2500), "演练", order_no)
+            .with_methods(vec![PaymentMethod::ShouqianbaBarcode])
+            .with_notify_url(hook_url.clone())
+    };
+    // A payment the shopper has not confirmed yet: the edge polls it every 5 s.
+    let polled = create_with(stack, request("DRILL-POLL"), None).await?;
+    let view = barcode(stack, &polled.client_secret, "shouqianba_barcode", "134567890123451001").await?;
+    ensure!(view.state == BarcodeState::Processing, "{view:?}");
+    // A payment made at once, whose paid webhook fails against the dead endpoint.
+    let hooked = create_with(stack, request("DRILL-HOOK"), None).await?;
+    let view = barcode(stack, &hooked.client_secret, "shouqianba_barcode", "134567890123450000").await?;
+    ensure!(view.state == BarcodeState::Paid, "{view:?}");
+
+    // The edge goes down; meanwhile the shopper confirms on the phone.
+    stack.edge.stop();
+    admin(stack, &format!("/shouqianba/orders/{}_0/pay", polled.id), json!({})).await?;
+    stack.restart_edge()?;
+
+    // The poll loop resumes from storage and finds the payment.
+    let update = wait_until(stack, &polled.client_secret, Duration::from_secs(30), |u| {
+        u.status == SessionStatus::Paid
+    })
+    .await?;
+    ensure!(update.barcode.as_ref().is_some_and(|b| b.state == BarcodeState::Paid), "{update:?}");
+
+    // The merchant's endpoint comes back; the retry series resumes after the restart (the
+    // sessions' clocks moved past the next retries), and each event arrives once.
+    let sink = WebhookSink::start_on(hook_port).await?;
+    for session in [&hooked, &polled] {
+        advance(stack, &session.client_secret, 40).await?;
+    }
+    for session in [&hooked, &polled] {
+        let paid = events_for(&sink, &session.id, "checkout.session.paid", Duration::from_secs(60)).await?;
+        ensure!(paid.len() == 1, "{} paid events for {}", paid.len(), session.id);
+    }
+    // No event is sent twice later either: one more step of the clocks delivers nothing new.
+    let before = sink.requests().len();
+    for session in [&hooked, &polled] {
+        advance(stack, &session.client_secret, 600).await?;
+    }
+    tokio::time::sleep(Duration::from_secs(2)).await;
+    let ids: Vec<Value> = sink.events().iter().map(|e| e["id"].clone()).collect();
+    let mut unique = ids.clone();
+    unique.sort_by_key(|v| v.to_string());
+    unique.dedup();
+    ensure!(unique.len() == ids.len(), "an event arrived twice: {ids:?}");
+    ensure!(sink.requests().len() == before, "deliveries after every event was acknowledged");
+    Ok(())
+}
+
+#[test]
+fn a_restart_mid_poll_loop_and_mid_webhook_retries_resumes_from_storage() {
+    let _guard = serial();
+    let mut stack = Stack::start().unwrap_or_else(|e| panic!("starting the stack: {e:#}"));
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .unwrap_or_else(|e| panic!("tokio runtime: {e}"));
+    let result = runtime.block_on(drill(&mut stack));
+    drop(runtime);
+    if let Err(e) = result {
+        panic!("{e:#}\n\n{}", stack.logs());
+    }
+}
