@@ -1,14 +1,14 @@
 //! Outage drills through the real runtime: `wrangler dev` stopped and started again (same port,
-//! same persisted state) in the middle of a cashier payment's poll loop and of a webhook's retry
-//! series, with the merchant's endpoint down meanwhile. Everything resumes from what the Durable
+//! same persisted state) in the middle of a cashier payment's poll loop, of a card sign-up's SMS
+//! step and of a webhook's retry series, with the merchant's endpoint down meanwhile. Everything resumes from what the Durable
 //! Objects stored; nothing is lost or sent twice. Time is moved with the session's test clock.
 
-use crate::cards::advance;
+use crate::cards::{self, advance, ok, signup_form};
 use crate::gateways::{admin, barcode, create_with, wait_until};
 use crate::serial;
 use anyhow::{Result, bail, ensure};
 use checkout_shared::Fen;
-use checkout_shared::api::{BarcodeState, CreateSessionRequest, PaymentMethod, SessionStatus};
+use checkout_shared::api::{BarcodeState, CardStep, CreateSessionRequest, PaymentMethod, SessionStatus};
 use checkout_tests::{Stack, WebhookSink, free_port};
 use serde_json::{Value, json};
 use std::time::{Duration, Instant};
@@ -47,6 +47,11 @@ async fn drill(stack: &mut Stack) -> Result<()> {
     let view = barcode(stack, &hooked.client_secret, "shouqianba_barcode", "134567890123450000").await?;
     ensure!(view.state == BarcodeState::Paid, "{view:?}");
 
+    // A card sign-up waiting for its SMS code.
+    let signing = cards::create(stack, "DRILL-CARD", None, None).await?;
+    let v = ok(stack, &signing.client_secret, "card/signup", signup_form("13800138099", false)).await?;
+    ensure!(v.step == CardStep::SignupCodeSent, "{v:?}");
+
     // The edge goes down; meanwhile the shopper confirms on the phone.
     stack.edge.stop();
     admin(stack, &format!("/shouqianba/orders/{}_0/pay", polled.id), json!({})).await?;
@@ -58,6 +63,13 @@ async fn drill(stack: &mut Stack) -> Result<()> {
     })
     .await?;
     ensure!(update.barcode.as_ref().is_some_and(|b| b.state == BarcodeState::Paid), "{update:?}");
+
+    // The SMS step goes on where it was: the code signs the card, and the payment code follows.
+    let v = ok(stack, &signing.client_secret, "card/signup/confirm", json!({"code": "123456"})).await?;
+    ensure!(v.step == CardStep::PayCodeSent, "after the restart the sign-up came to {v:?}");
+    ok(stack, &signing.client_secret, "card/pay/confirm", json!({"code": "654321"})).await?;
+    wait_until(stack, &signing.client_secret, Duration::from_secs(30), |u| u.status == SessionStatus::Paid)
+        .await?;
 
     // The merchant's endpoint comes back; the retry series resumes after the restart (the
     // sessions' clocks moved past the next retries), and each event arrives once.
@@ -85,7 +97,7 @@ async fn drill(stack: &mut Stack) -> Result<()> {
 }
 
 #[test]
-fn a_restart_mid_poll_loop_and_mid_webhook_retries_resumes_from_storage() {
+fn a_restart_mid_poll_loop_sms_step_and_webhook_retries_resumes_from_storage() {
     let _guard = serial();
     let mut stack = Stack::start().unwrap_or_else(|e| panic!("starting the stack: {e:#}"));
     let runtime = tokio::runtime::Builder::new_multi_thread()
