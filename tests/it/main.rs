@@ -11,6 +11,7 @@ mod cards;
 mod cashier;
 mod demo;
 mod drills;
+mod faults;
 mod gateways;
 mod merchant;
 mod refunds;
