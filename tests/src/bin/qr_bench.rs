@@ -4,12 +4,14 @@
 //! `navigationStart` to the widget's `checkout:qr-visible` performance mark. Prints each run, the median, and the median of each
 //! step on the way (navigation and resource timing, the widget's own marks).
 
-use anyhow::{Context, Result, bail};
+use anyhow::{Context, Result, bail, ensure};
 use checkout_shared::Fen;
 use checkout_shared::api::{CreateSessionRequest, SessionCreated};
+use checkout_shared::payzero::{LoginRequest, Order, QrCodeType};
 use checkout_tests::{Browser, Stack};
 use fantoccini::Locator;
-use std::time::Duration;
+use serde_json::Value;
+use std::time::{Duration, Instant};
 
 /// The steps of one load, in order: (key in `TIMELINE`'s answer, label).
 const STEPS: &[(&str, &str)] = &[
@@ -82,6 +84,80 @@ async fn measure(stack: &Stack, runs: usize) -> Result<()> {
         series(stack, &http, &browser, way, runs).await?;
     }
     browser.close().await?;
+    edge_overhead(stack, &http, runs.max(15) * 2).await
+}
+
+fn median(mut times: Vec<f64>) -> f64 {
+    times.sort_by(f64::total_cmp);
+    times.get(times.len() / 2).copied().unwrap_or(f64::NAN)
+}
+
+/// The time the edge adds to a QR: the same Payzero `createAndQrCode` sent to the sandbox
+/// directly (with a token logged in once, as the edge holds one) and through the checkout API
+/// (`POST /v1/checkout/qr` on a fresh session: routing, the session object, signing, storage),
+/// alternating, in the same run. Sessions are created outside the timed spans.
+async fn edge_overhead(stack: &Stack, http: &reqwest::Client, runs: usize) -> Result<()> {
+    let login: Value = http
+        .post(format!("{}/payzero/auth/login", stack.sandbox_url))
+        .json(&LoginRequest {
+            username: stack.creds.payzero_app_id.clone(),
+            password: stack.creds.payzero_app_key.clone(),
+        })
+        .send()
+        .await?
+        .json()
+        .await?;
+    let token = login["data"]["token"]
+        .as_str()
+        .or_else(|| login["data"].as_str())
+        .context("no token in the sandbox's login answer")?
+        .to_owned();
+    let (mut direct, mut through) = (Vec::new(), Vec::new());
+    // One untimed round of each first, as the browser series had its warm-up.
+    for run in 0..=runs {
+        let order = Order::new(format!("BENCHDIRECT{run}"), Fen(1), "bench")
+            .with_qr_code_type(QrCodeType::Wechatpay)
+            .with_notify_url(format!("{}/v1/notify/payzero", stack.edge_url));
+        let started = Instant::now();
+        let answer = http
+            .post(format!("{}/payzero/order/createAndQrCode", stack.sandbox_url))
+            .bearer_auth(&token)
+            .json(&order)
+            .send()
+            .await?;
+        ensure!(answer.status() == 200, "the sandbox answered {}", answer.status());
+        answer.bytes().await?;
+        let direct_ms = started.elapsed().as_secs_f64() * 1000.0;
+
+        let session: SessionCreated = http
+            .post(format!("{}/v1/sessions", stack.edge_url))
+            .bearer_auth(&stack.creds.merchant_key)
+            .json(&CreateSessionRequest::new(Fen(1), "bench", format!("BENCH-E{run}")))
+            .send()
+            .await?
+            .json()
+            .await?;
+        let started = Instant::now();
+        let answer = http
+            .post(format!("{}/v1/checkout/qr", stack.edge_url))
+            .bearer_auth(&session.client_secret)
+            .json(&serde_json::json!({"method": "payzero_qr", "channel": "wechat_pay"}))
+            .send()
+            .await?;
+        ensure!(answer.status() == 200, "the edge answered {}", answer.status());
+        answer.bytes().await?;
+        let through_ms = started.elapsed().as_secs_f64() * 1000.0;
+        if run > 0 {
+            direct.push(direct_ms);
+            through.push(through_ms);
+        }
+    }
+    let n = direct.len();
+    let (direct, through) = (median(direct), median(through));
+    println!(
+        "a Payzero QR order, {n} of each: sandbox directly median {direct:.1} ms, through the edge median {through:.1} ms; the edge adds {:.1} ms",
+        through - direct
+    );
     Ok(())
 }
 
