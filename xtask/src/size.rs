@@ -21,11 +21,10 @@ pub(crate) fn run(args: &[String]) -> Result<()> {
     setup::widget_tools()?;
     build::widget()?;
     if args.iter().any(|a| a == "--names") {
-        // The cargo output still has its name section; wasm-bindgen and wasm-opt drop it.
-        let raw = root.join("target/wasm32-unknown-unknown/release/checkout_widget.wasm");
-        let copy = root.join("target/widget-names.wasm");
-        std::fs::copy(&raw, &copy).with_context(|| format!("copying {}", raw.display()))?;
-        println!("with names: {} (twiggy top -n 40 {})", copy.display(), copy.display());
+        let dir = root.join("target/widget-names");
+        build::widget_into(&dir, true)?;
+        let wasm = dir.join("widget_bg.wasm");
+        println!("with names: {} (twiggy top -n 40 {0})", wasm.display());
     }
     let sizes = Sizes::measure(&root)?;
     sizes.print();
