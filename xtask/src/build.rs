@@ -44,6 +44,15 @@ pub(crate) fn widget_into(out: &Path, names: bool) -> Result<()> {
             .args(["--minify", "--format=esm", "--log-level=warning", "--allow-overwrite"])
             .arg(format!("--outfile={}", glue.display())),
     )?;
+    // The stylesheet is written readable in `www/checkout.css` and shipped minified beside the
+    // widget (`/pkg/checkout.css`, which the hosted page links): 0.5 KB less after gzip.
+    check(
+        Command::new(root.join("tools/node_modules/.bin/esbuild"))
+            .env("PATH", tools_path(&root))
+            .arg(root.join("www/checkout.css"))
+            .args(["--minify", "--log-level=warning"])
+            .arg(format!("--outfile={}", out.join("checkout.css").display())),
+    )?;
     let bg = out.join("widget_bg.wasm");
     let keep: &[&str] = if names { &["-g"] } else { &["--strip-debug", "--strip-producers"] };
     check(

@@ -44,7 +44,7 @@ impl Sizes {
         Ok(Sizes {
             wasm: gz(&file("www/pkg/widget_bg.wasm"))?,
             js: gz(&file("www/pkg/widget.js"))?,
-            css: gz(&file("www/checkout.css"))?,
+            css: gz(&file("www/pkg/checkout.css"))?,
         })
     }
 
@@ -56,7 +56,7 @@ impl Sizes {
     pub(crate) fn print(&self) {
         println!("widget_bg.wasm (gzip -9):                  {:.1} KB ({} bytes)", kb(self.wasm), self.wasm);
         println!("widget.js      (gzip -9):                  {:.1} KB ({} bytes)", kb(self.js), self.js);
-        println!("checkout.css   (gzip -9):                  {:.1} KB ({} bytes)", kb(self.css), self.css);
+        println!("checkout.css   (minified, gzip -9):        {:.1} KB ({} bytes)", kb(self.css), self.css);
         println!(
             "widget transfer size (wasm + JS, gzip -9): {:.1} KB (budget {} KB)",
             kb(self.widget()),
