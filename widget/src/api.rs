@@ -4,13 +4,12 @@
 //! `UiError`, with the edge's message text left behind on purpose.
 
 use crate::env::encode_path_segment;
-use crate::json;
+use crate::json::{self, FromJson, Json};
 use crate::state::{CardFailure, Command, UiError};
 use checkout_shared::api::{
     BarcodeRequest, BarcodeView, CardPayRequest, CardSignupRequest, CardView, Channel, CheckoutView,
     ErrorBody, ErrorCode, PaymentMethod, QrRequest, QrView, SmsCodeRequest, StatusUpdate,
 };
-use serde::de::DeserializeOwned;
 use wasm_bindgen::{JsCast, JsValue};
 use wasm_bindgen_futures::JsFuture;
 use web_sys::{Headers, Request, RequestCache, RequestInit, Response};
@@ -245,13 +244,13 @@ pub fn card_call(command: &Command) -> Option<(&'static str, String)> {
 }
 
 /// The answer as `T`, or the error it stands for.
-async fn read<T: DeserializeOwned>(response: Response) -> Result<T, UiError> {
+async fn read<T: FromJson>(response: Response) -> Result<T, UiError> {
     decode(read_json(response).await?)
 }
 
 /// A successful answer's JSON, or the error an unsuccessful one stands for. Not generic: the
 /// waiting is written once, and each type adds only its synchronous decoding (size budget).
-async fn read_json(response: Response) -> Result<JsValue, UiError> {
+async fn read_json(response: Response) -> Result<Json, UiError> {
     if !response.ok() {
         return Err(error_of(response).await);
     }
@@ -259,7 +258,7 @@ async fn read_json(response: Response) -> Result<JsValue, UiError> {
 }
 
 /// The body parsed as JSON.
-async fn body_json(response: Response) -> Result<JsValue, UiError> {
+async fn body_json(response: Response) -> Result<Json, UiError> {
     // A body cut off mid-way is a network failure; a complete one we cannot read is not.
     let promise = response.text().map_err(|_| UiError::Network)?;
     let text = JsFuture::from(promise).await.map_err(|_| UiError::Network)?;
@@ -267,8 +266,8 @@ async fn body_json(response: Response) -> Result<JsValue, UiError> {
     json::parse(&text).map_err(|_| UiError::Protocol)
 }
 
-fn decode<T: DeserializeOwned>(value: JsValue) -> Result<T, UiError> {
-    json::from_value(value).map_err(|_| UiError::Protocol)
+fn decode<T: FromJson>(value: Json) -> Result<T, UiError> {
+    T::from_json(&value).map_err(|_| UiError::Protocol)
 }
 
 /// An error answer's body, when it is our `ErrorBody`.

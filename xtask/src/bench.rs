@@ -4,22 +4,19 @@
 //! `qr-bench` in headless Chromium against the real stack).
 
 use crate::proc::check;
+use crate::size::{Sizes, WIDGET_BUDGET, gz, kb};
 use crate::{build, root, setup, step};
 use anyhow::{Context, Result};
-use flate2::Compression;
-use flate2::write::GzEncoder;
-use std::io::Write;
-use std::path::Path;
 use std::process::Command;
 
-const WIDGET_BUDGET: usize = 150 * 1024;
 const WORKER_BUDGET: usize = 1024 * 1024;
 
 pub(crate) fn run(args: &[String]) -> Result<()> {
     let root = root();
     setup::run(&setup::Needs { browser: true })?;
     build::all()?;
-    let widget = gz(&root.join("www/pkg/widget_bg.wasm"))? + gz(&root.join("www/pkg/widget.js"))?;
+    let sizes = Sizes::measure(&root)?;
+    let widget = sizes.widget();
     let mut worker = 0;
     for entry in std::fs::read_dir(root.join("edge/build")).context("edge/build")? {
         let path = entry?.path();
@@ -27,11 +24,7 @@ pub(crate) fn run(args: &[String]) -> Result<()> {
             worker += gz(&path)?;
         }
     }
-    println!(
-        "widget transfer size (wasm + JS, gzip -9): {:.1} KB (budget {} KB)",
-        kb(widget),
-        WIDGET_BUDGET / 1024
-    );
+    sizes.print();
     println!(
         "worker size (gzip -9):                     {:.1} KB (budget {} KB)",
         kb(worker),
@@ -64,16 +57,4 @@ pub(crate) fn run(args: &[String]) -> Result<()> {
         anyhow::bail!("over budget");
     }
     Ok(())
-}
-
-fn gz(path: &Path) -> Result<usize> {
-    let bytes =
-        std::fs::read(path).with_context(|| format!("{} (run `cargo xtask build`)", path.display()))?;
-    let mut enc = GzEncoder::new(Vec::new(), Compression::best());
-    enc.write_all(&bytes)?;
-    Ok(enc.finish()?.len())
-}
-
-fn kb(bytes: usize) -> f64 {
-    bytes as f64 / 1024.0
 }

@@ -7,6 +7,7 @@ mod dev;
 mod load;
 mod proc;
 mod setup;
+mod size;
 mod test;
 
 use anyhow::{Result, bail};
@@ -22,6 +23,8 @@ tasks:
   bench    print widget/worker transfer sizes and the median navigation → visible QR time
   load     a bounded load run on loopback: session creations per second, concurrent status
            waits and lost updates ([--sessions N] [--concurrency C] [--waits W])
+  size     build the widget alone and print its gzip sizes per file (wasm, JS, CSS) and the
+           totals; --names also keeps target/widget-names.wasm for twiggy
   build    build the widget (www/pkg) and the worker (edge/build)
   setup    install or check the toolchain: wasm target, wasm-bindgen-cli, worker-build, npm tools
            (add --browser for Chromium + chromedriver)";
@@ -49,6 +52,7 @@ fn run() -> Result<()> {
         "dev" => dev::run(),
         "test" => test::run(),
         "bench" => bench::run(rest),
+        "size" => size::run(rest),
         "load" => load::run(rest),
         "help" | "--help" | "-h" => {
             println!("{USAGE}");

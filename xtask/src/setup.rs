@@ -29,6 +29,17 @@ pub(crate) fn run(needs: &Needs) -> Result<()> {
     Ok(())
 }
 
+/// What building the widget alone needs: the wasm target, wasm-bindgen-cli and the npm tools
+/// (esbuild, wasm-opt), without worker-build.
+pub(crate) fn widget_tools() -> Result<()> {
+    let root = root();
+    wasm_target()?;
+    let lock = fs::read_to_string(root.join("Cargo.lock")).context("reading Cargo.lock")?;
+    let bindgen = locked_version(&lock, "wasm-bindgen").context("wasm-bindgen is not in Cargo.lock")?;
+    cargo_tool("wasm-bindgen", "wasm-bindgen-cli", &bindgen)?;
+    npm_tools(&root)
+}
+
 /// The version of `name` recorded in Cargo.lock.
 pub(crate) fn locked_version(lock: &str, name: &str) -> Option<String> {
     let needle = format!("name = \"{name}\"\n");
