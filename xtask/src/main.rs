@@ -4,6 +4,7 @@
 mod bench;
 mod build;
 mod dev;
+mod fuzz;
 mod load;
 mod proc;
 mod setup;
@@ -25,6 +26,8 @@ tasks:
            waits and lost updates ([--sessions N] [--concurrency C] [--waits W])
   size     build the widget alone and print its gzip sizes per file (wasm, JS, CSS) and the
            totals; --names also keeps target/widget-names.wasm for twiggy
+  fuzz     run every fuzz target (cargo fuzz on a pinned nightly, installed if missing) for
+           [--inputs N] inputs each (default 1000000) [--target T]
   build    build the widget (www/pkg) and the worker (edge/build)
   setup    install or check the toolchain: wasm target, wasm-bindgen-cli, worker-build, npm tools
            (add --browser for Chromium + chromedriver)";
@@ -54,6 +57,7 @@ fn run() -> Result<()> {
         "bench" => bench::run(rest),
         "size" => size::run(rest),
         "load" => load::run(rest),
+        "fuzz" => fuzz::run(rest),
         "help" | "--help" | "-h" => {
             println!("{USAGE}");
             Ok(())

@@ -60,7 +60,7 @@ fn wasm_target() -> Result<()> {
 }
 
 /// Installs a cargo binary at an exact version unless that version is already on PATH.
-fn cargo_tool(binary: &str, krate: &str, version: &str) -> Result<()> {
+pub(crate) fn cargo_tool(binary: &str, krate: &str, version: &str) -> Result<()> {
     let path = format!("{}/{binary}", home_cargo_bin());
     let current = output(Command::new(&path).arg("--version")).unwrap_or_default();
     if current.split_whitespace().any(|w| w.trim_start_matches('v') == version) {

@@ -1,5 +1,6 @@
 //! `cargo xtask test`: every test the project has, in one command – formatting, clippy (native
-//! and wasm32), the native tests (pure core, sandbox, demo, xtask), the widget's tests in headless
+//! and wasm32), the native tests (pure core, sandbox, demo, xtask), a short run of every fuzz
+//! target, the widget's tests in headless
 //! Chromium, and the end-to-end tests through wrangler dev with the sandbox upstream and Chromium
 //! as the shopper.
 
@@ -22,6 +23,9 @@ pub(crate) fn run() -> Result<()> {
             .args(["test", "--workspace", "--exclude", "checkout-edge", "--exclude", "checkout-tests"])
             .current_dir(&root),
     )?;
+    // A short run of every fuzz target from its seed corpus: a parser that panics on an input
+    // near the specs' examples fails here; the long runs are `cargo xtask fuzz`.
+    crate::fuzz::run(&["--inputs".into(), "10000".into()])?;
     step("widget tests in headless Chromium (wasm-bindgen-test)");
     check(
         Command::new("cargo")

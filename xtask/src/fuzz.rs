@@ -1,0 +1,89 @@
+//! `cargo xtask fuzz [--inputs N] [--target T]`: every coverage-guided fuzz target in `fuzz/`
+//! (cargo fuzz, libFuzzer) for N inputs each, from its committed seed corpus, with a per-input
+//! timeout so a hang fails like a panic. Installs the pinned nightly toolchain and cargo-fuzz
+//! first, idempotently. Prints, per target, the inputs run, the result and the seconds taken.
+
+use crate::proc::{check, output};
+use crate::{root, setup, step};
+use anyhow::{Context, Result, bail};
+use std::process::Command;
+use std::time::Instant;
+
+/// The nightly cargo fuzz builds with (sanitizers and libFuzzer's instrumentation need one).
+/// Pinned, so a fresh machine fuzzes with the same compiler.
+pub(crate) const NIGHTLY: &str = "nightly-2026-05-20";
+const CARGO_FUZZ: &str = "0.13.1";
+/// Seconds one input may take before libFuzzer calls it a hang.
+const INPUT_TIMEOUT_SECS: u32 = 10;
+
+pub(crate) fn run(args: &[String]) -> Result<()> {
+    let value = |name: &str| args.iter().position(|a| a == name).and_then(|i| args.get(i + 1)).cloned();
+    let inputs: u64 = value("--inputs")
+        .map(|n| n.parse())
+        .transpose()
+        .context("--inputs takes a number")?
+        .unwrap_or(1_000_000);
+    let only = value("--target");
+    tools()?;
+    let fuzz = root().join("fuzz");
+    let listed =
+        output(Command::new("cargo").args([&format!("+{NIGHTLY}"), "fuzz", "list"]).current_dir(&fuzz))
+            .context("cargo fuzz list")?;
+    let targets: Vec<&str> =
+        listed.lines().map(str::trim).filter(|t| only.as_deref().is_none_or(|o| o == *t)).collect();
+    if targets.is_empty() {
+        bail!("no fuzz target named {only:?}; the targets are:\n{listed}");
+    }
+    step(&format!("building {} fuzz targets ({NIGHTLY}, release, debug assertions)", targets.len()));
+    check(
+        Command::new("cargo")
+            .args([&format!("+{NIGHTLY}"), "fuzz", "build", "-O", "--debug-assertions"])
+            .current_dir(&fuzz),
+    )?;
+    let mut report = Vec::new();
+    for target in &targets {
+        step(&format!("fuzzing {target} for {inputs} inputs"));
+        let corpus = fuzz.join("corpus").join(target);
+        std::fs::create_dir_all(&corpus)?;
+        let started = Instant::now();
+        // A scratch copy of the corpus grows as libFuzzer finds new paths; the committed seeds
+        // stay as they are.
+        let scratch = root().join("target/fuzz-corpus").join(target);
+        std::fs::create_dir_all(&scratch)?;
+        let status = Command::new("cargo")
+            .args([&format!("+{NIGHTLY}"), "fuzz", "run", "-O", "--debug-assertions", target])
+            .arg(&scratch)
+            .arg(&corpus)
+            .args([
+                "--",
+                &format!("-runs={inputs}"),
+                &format!("-timeout={INPUT_TIMEOUT_SECS}"),
+                "-print_final_stats=1",
+            ])
+            .current_dir(&fuzz)
+            .status()
+            .with_context(|| format!("running cargo fuzz for {target}"))?;
+        let secs = started.elapsed().as_secs_f64();
+        report.push(format!(
+            "{target:<22} {inputs:>10} inputs  {:<42} {secs:>7.1} s",
+            if status.success() { "0 panics, 0 hangs" } else { "FAILED (a panic, hang or leak: see above)" }
+        ));
+        if !status.success() {
+            println!("{}", report.join("\n"));
+            bail!("fuzz target {target} failed; the input that did it is under fuzz/artifacts/{target}/");
+        }
+    }
+    println!("fuzz results:\n{}", report.join("\n"));
+    Ok(())
+}
+
+/// The pinned nightly (minimal profile) and cargo-fuzz, each installed only when missing.
+fn tools() -> Result<()> {
+    let have_nightly = output(Command::new("rustup").args(["run", NIGHTLY, "rustc", "--version"])).is_some();
+    if !have_nightly {
+        step(&format!("installing the {NIGHTLY} toolchain for fuzzing (about a minute, once)"));
+        check(Command::new("rustup").args(["toolchain", "install", NIGHTLY, "--profile", "minimal"]))?;
+    }
+    setup::cargo_tool("cargo-fuzz", "cargo-fuzz", CARGO_FUZZ)?;
+    Ok(())
+}
