@@ -1097,6 +1097,7 @@ fn a_request_can_leave_webhooks_to_the_alarm() {
 }
 
 mod card;
+mod properties;
 mod refund;
 
 // ----- customs declaration
