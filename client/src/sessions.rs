@@ -2,7 +2,9 @@
 //! key rotation.
 
 use crate::{Client, Error, segment};
-use checkout_shared::api::{CreateSessionRequest, CustomerCards, SessionCreated, SessionList};
+use checkout_shared::api::{
+    CreateSessionRequest, CustomerCards, EventDelivery, EventList, SessionCreated, SessionList,
+};
 use checkout_shared::terminal::CheckInInfo;
 
 impl Client {
@@ -29,6 +31,22 @@ impl Client {
     /// whether the shopper paid at the last moment: the answer may say `paid`).
     pub async fn cancel_session(&self, id: &str) -> Result<SessionCreated, Error> {
         self.post(&format!("/v1/sessions/{}/cancel", segment(id)), &serde_json::json!({})).await
+    }
+
+    /// `GET /v1/sessions/{id}/events`: the session's events and their delivery, oldest first.
+    pub async fn session_events(&self, id: &str) -> Result<Vec<EventDelivery>, Error> {
+        let list: EventList = self.get(&format!("/v1/sessions/{}/events", segment(id))).await?;
+        Ok(list.data)
+    }
+
+    /// `POST /v1/sessions/{id}/events/{event_id}/resend`: delivers an event again now (one given
+    /// up after its last retry, say, once your endpoint is back).
+    pub async fn resend_event(&self, id: &str, event_id: &str) -> Result<EventDelivery, Error> {
+        self.post(
+            &format!("/v1/sessions/{}/events/{}/resend", segment(id), segment(event_id)),
+            &serde_json::json!({}),
+        )
+        .await
     }
 
     /// `GET /v1/customers/{customer}/cards`: the bank cards a customer saved (masked).

@@ -71,6 +71,8 @@ fn router() -> Router<'static, ()> {
         .get_async("/v1/sessions", sessions::find)
         .get_async("/v1/sessions/:id", sessions::get)
         .post_async("/v1/sessions/:id/cancel", sessions::cancel)
+        .get_async("/v1/sessions/:id/events", sessions::events)
+        .post_async("/v1/sessions/:id/events/:event_id/resend", sessions::resend_event)
         .post_async("/v1/sessions/:id/refunds", refunds::create)
         .get_async("/v1/sessions/:id/refunds/:refund_id", refunds::get)
         .post_async("/v1/shouqianba/terminal/checkin", terminals::checkin)

@@ -12,7 +12,7 @@ use crate::payzero_auth;
 use crate::sms_limiter_do;
 use crate::terminal_do;
 use crate::upstream;
-use checkout_shared::api::{BarcodeRequest, ErrorCode, QrRequest, RefundRequest};
+use checkout_shared::api::{BarcodeRequest, ErrorCode, EventList, QrRequest, RefundRequest};
 use checkout_shared::gateway::payzero::{CachedToken, Endpoints};
 use checkout_shared::gateway::{self, Answer, Op, Upstream};
 use checkout_shared::payzero::MsgType;
@@ -48,6 +48,12 @@ pub(crate) enum SessionCall {
     },
     MerchantView,
     Cancel,
+    /// The merchant reads the session's events and their delivery.
+    Events,
+    /// The merchant asks for an event to be delivered again.
+    ResendEvent {
+        event_id: String,
+    },
     /// The merchant refunds (part of) the payment; the worker checked the body's shape.
     Refund {
         request: RefundRequest,
@@ -184,6 +190,21 @@ impl CheckoutSession {
                 }
                 self.merchant_view(200)
             }
+            SessionCall::Events => {
+                self.current().await?;
+                self.step(Input::Timer).await?;
+                error::json(&EventList { data: self.read(|s| s.event_deliveries())? }, 200)
+            }
+            SessionCall::ResendEvent { event_id } => {
+                self.current().await?;
+                self.step(Input::ResendEvent { event_id: event_id.clone() }).await?;
+                // The delivery itself goes out on the alarm, set to fire at once by the save.
+                let events = self.read(|s| s.event_deliveries())?;
+                match events.into_iter().find(|e| e.id == event_id) {
+                    Some(event) => error::json(&event, 202),
+                    None => Err(Refusal::new(ErrorCode::NotFound, "this session has no such event").into()),
+                }
+            }
             SessionCall::Refund { request } => {
                 self.current().await?;
                 let Accepted::Refund(index) = self.step(Input::Refund(request)).await? else {
@@ -224,6 +245,9 @@ impl CheckoutSession {
                 let offset = self.clock_offset.get().saturating_add(step);
                 self.state.storage().put(CLOCK_KEY, offset).await?;
                 self.clock_offset.set(offset);
+                // The alarm set is on real time, from the old offset: whatever is due next must
+                // be set again (`u64::MAX` is never a due time, so the save always sets it).
+                self.alarm_at.set(Some(u64::MAX));
                 self.step(Input::Timer).await?;
                 error::json(&serde_json::json!({ "now": self.now_ms() / 1000 }), 200)
             }

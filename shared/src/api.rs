@@ -693,6 +693,30 @@ impl ErrorBody {
     }
 }
 
+/// `GET /v1/sessions/{id}/events`: a session's merchant events and their delivery.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct EventList {
+    pub data: Vec<EventDelivery>,
+}
+
+/// One merchant event and where its delivery stands. Neither `delivered` nor a
+/// `next_attempt_at` means it was given up after its last retry: `POST
+/// /v1/sessions/{id}/events/{event_id}/resend` sends it again.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct EventDelivery {
+    pub id: String,
+    #[serde(rename = "type")]
+    pub kind: String,
+    /// Unix seconds.
+    pub created: u64,
+    pub delivered: bool,
+    /// Delivery attempts made so far.
+    pub attempts: u32,
+    /// Unix seconds of the next attempt, while one is planned.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub next_attempt_at: Option<u64>,
+}
+
 /// The event posted to a merchant's `notify_url`, signed with `Checkout-Signature`.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct WebhookEvent {

@@ -6,9 +6,11 @@
 use crate::cards::{self, advance, ok, signup_form};
 use crate::gateways::{admin, barcode, create_with, wait_until};
 use crate::serial;
-use anyhow::{Result, bail, ensure};
+use anyhow::{Context, Result, bail, ensure};
 use checkout_shared::Fen;
-use checkout_shared::api::{BarcodeState, CardStep, CreateSessionRequest, PaymentMethod, SessionStatus};
+use checkout_shared::api::{
+    BarcodeState, CardStep, CreateSessionRequest, EventDelivery, PaymentMethod, SessionStatus,
+};
 use checkout_tests::{Stack, WebhookSink, free_port};
 use serde_json::{Value, json};
 use std::time::{Duration, Instant};
@@ -109,4 +111,60 @@ fn a_restart_mid_poll_loop_sms_step_and_webhook_retries_resumes_from_storage() {
     if let Err(e) = result {
         panic!("{e:#}\n\n{}", stack.logs());
     }
+}
+
+/// The merchant's endpoint down for three days: the paid event is tried on the documented
+/// schedule (1 + 8 retries over about 22 hours), given up, shown as such, and delivered once when
+/// the merchant asks for it after recovery. The session's test clock stands in for the days.
+async fn three_days_down(stack: &Stack) -> Result<()> {
+    let hook_port = free_port()?;
+    let request = CreateSessionRequest::new(Fen(2500), "演练", "DRILL-3DAYS")
+        .with_methods(vec![PaymentMethod::ShouqianbaBarcode])
+        .with_notify_url(format!("http://127.0.0.1:{hook_port}/webhook"));
+    let session = create_with(stack, request, None).await?;
+    let view = barcode(stack, &session.client_secret, "shouqianba_barcode", "134567890123450000").await?;
+    ensure!(view.state == BarcodeState::Paid, "{view:?}");
+    let client = stack.client()?;
+    let paid = |events: &[EventDelivery]| events.iter().find(|e| e.kind == "checkout.session.paid").cloned();
+    let mut attempts = 0;
+    for _ in 0..12 {
+        // Wait (bounded) for the attempt that is due to have been made and failed.
+        let deadline = Instant::now() + Duration::from_secs(15);
+        let event = loop {
+            let events = client.session_events(&session.id).await?;
+            let event = paid(&events).context("no paid event")?;
+            if event.attempts > attempts || Instant::now() >= deadline {
+                break event;
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        };
+        ensure!(!event.delivered, "delivered to a dead endpoint: {event:?}");
+        ensure!(event.attempts > attempts, "no new attempt after the clock moved: {event:?}");
+        attempts = event.attempts;
+        if event.next_attempt_at.is_none() {
+            break;
+        }
+        advance(stack, &session.client_secret, 13 * 3600).await?;
+    }
+    ensure!(attempts == 9, "given up after {attempts} attempts, the schedule makes 9");
+    // Three days in all; then the endpoint is back and the merchant asks for what it missed.
+    advance(stack, &session.client_secret, 2 * 24 * 3600).await?;
+    let sink = WebhookSink::start_on(hook_port).await?;
+    let event = paid(&client.session_events(&session.id).await?).context("no paid event")?;
+    let resent = client.resend_event(&session.id, &event.id).await?;
+    ensure!(resent.id == event.id && !resent.delivered, "{resent:?}");
+    let received = events_for(&sink, &session.id, "checkout.session.paid", Duration::from_secs(20)).await?;
+    ensure!(received.len() == 1 && received[0]["id"] == event.id.as_str(), "{received:?}");
+    let after = paid(&client.session_events(&session.id).await?).context("no paid event")?;
+    ensure!(after.delivered && after.attempts == 10, "{after:?}");
+    // Delivered: asking again is refused and sends nothing.
+    ensure!(client.resend_event(&session.id, &event.id).await.is_err(), "a delivered event was sent again");
+    tokio::time::sleep(Duration::from_secs(1)).await;
+    ensure!(sink.requests().len() == 1, "{} deliveries", sink.requests().len());
+    Ok(())
+}
+
+#[test]
+fn a_merchant_down_for_three_days_gets_its_given_up_event_on_request() {
+    crate::with_stack(|stack| async move { three_days_down(&stack).await });
 }

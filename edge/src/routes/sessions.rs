@@ -1,5 +1,5 @@
-//! The merchant API: create, read and cancel checkout sessions (`Authorization: Bearer <merchant
-//! secret key>`, server to server).
+//! The merchant API: create, read and cancel checkout sessions, and read or resend their events
+//! (`Authorization: Bearer <merchant secret key>`, server to server).
 
 use super::{authorize_merchant, merchant_post, relay};
 use crate::config;
@@ -85,4 +85,26 @@ async fn by_id(req: &Request, ctx: &RouteContext<()>, call: SessionCall) -> Resu
         return Err(EdgeError::NotFound);
     }
     relay(session_do::call(&ctx.env, id, &call).await?).await
+}
+
+/// `GET /v1/sessions/{id}/events`: the session's merchant events and where each delivery stands
+/// (delivered, waiting for its next retry, or given up).
+pub(crate) async fn events(req: Request, ctx: RouteContext<()>) -> worker::Result<Response> {
+    error::handle(by_id(&req, &ctx, SessionCall::Events).await)
+}
+
+/// `POST /v1/sessions/{id}/events/{event_id}/resend` (an empty body or `{}`): delivers the event
+/// again now, e.g. one given up while the merchant's endpoint was down for days.
+pub(crate) async fn resend_event(mut req: Request, ctx: RouteContext<()>) -> worker::Result<Response> {
+    let id = ctx.param("id").cloned().unwrap_or_default();
+    let event_id = ctx.param("event_id").cloned().unwrap_or_default();
+    error::handle(
+        merchant_post(&mut req, &ctx.env, MAX_BODY_BYTES, |_| async {
+            if !session::is_session_id(&id) {
+                return Err(EdgeError::NotFound);
+            }
+            relay(session_do::call(&ctx.env, &id, &SessionCall::ResendEvent { event_id }).await?).await
+        })
+        .await,
+    )
 }

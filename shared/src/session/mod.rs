@@ -169,6 +169,9 @@ pub enum Input {
     Answer { call: u64, answer: Answer },
     /// A shopper's bank-card request.
     Card(CardInput),
+    /// The merchant asks for an event to be delivered again now: one given up after its last
+    /// retry, or one still waiting for its next.
+    ResendEvent { event_id: String },
     /// Only the clock moved (an alarm).
     Timer,
 }
@@ -373,6 +376,7 @@ impl Session {
                 Ok(Accepted::Done)
             }
             Input::Cancel => self.cancel(now_ms),
+            Input::ResendEvent { event_id } => self.resend_event(&event_id, now_ms),
             Input::Refund(request) => self.refund(request, now_ms).map(Accepted::Refund),
             Input::Simulate => self.simulate(now_ms),
             Input::Notice { digest, msg_type, order } => Ok(self.notice(digest, &msg_type, *order, now_ms)),
@@ -1260,6 +1264,56 @@ impl Session {
                 fresh_token: false,
             });
         }
+    }
+
+    /// Sends event `event_id` again now. A delivered event is refused (the merchant has it); one
+    /// waiting for a retry is tried at once; one given up gets one more try, and is given up
+    /// again if that fails (a merchant can ask again).
+    fn resend_event(&mut self, event_id: &str, now_ms: u64) -> Result<Accepted, Refusal> {
+        let Some(w) = self.outbox.iter_mut().find(|w| w.event.id == event_id) else {
+            return Err(Refusal::new(ErrorCode::NotFound, "this session has no such event"));
+        };
+        if w.delivered {
+            return Err(Refusal::new(ErrorCode::InvalidRequest, "this event was delivered already"));
+        }
+        w.next_attempt_ms = Some(now_ms);
+        let queued =
+            self.calls.iter_mut().find(|c| matches!(&c.op, Op::Webhook { event_id: e } if e == event_id));
+        match queued {
+            Some(call) => {
+                if let CallState::Queued { not_before_ms } = &mut call.state {
+                    *not_before_ms = (*not_before_ms).min(now_ms);
+                }
+            }
+            None => {
+                let id = self.take_call_id();
+                self.calls.push(Call {
+                    id,
+                    attempt: None,
+                    op: Op::Webhook { event_id: event_id.to_owned() },
+                    purpose: Purpose::Normal,
+                    state: CallState::Queued { not_before_ms: now_ms },
+                    tries: 0,
+                    fresh_token: false,
+                });
+            }
+        }
+        Ok(Accepted::Done)
+    }
+
+    /// Every merchant event of the session with where its delivery stands, oldest first.
+    pub fn event_deliveries(&self) -> Vec<crate::api::EventDelivery> {
+        self.outbox
+            .iter()
+            .map(|w| crate::api::EventDelivery {
+                id: w.event.id.clone(),
+                kind: w.event.kind.clone(),
+                created: w.event.created,
+                delivered: w.delivered,
+                attempts: w.attempts,
+                next_attempt_at: w.next_attempt_ms.map(|ms| ms / 1000),
+            })
+            .collect()
     }
 
     /// The event a `Webhook` call delivers.

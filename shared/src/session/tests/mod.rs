@@ -704,6 +704,42 @@ fn webhooks_are_retried_on_the_schedule_then_given_up() {
 }
 
 #[test]
+fn an_event_given_up_or_waiting_can_be_sent_again_and_a_delivered_one_is_not() {
+    let failing = |_: &Op| Answer::Http { status: 500, body: vec![] };
+    let mut s = session_with(&[PaymentMethod::PayzeroQr]);
+    s.handle(Input::Cancel, NOW_MS).unwrap();
+    drive(&mut s, NOW_MS, failing);
+    let id = s.outbox[0].event.id.clone();
+    // Waiting for its retry in 10 s: a resend sends it now instead, once.
+    let waiting = &s.event_deliveries()[0];
+    assert_eq!((waiting.attempts, waiting.next_attempt_at), (1, Some(NOW + 10)));
+    s.handle(Input::ResendEvent { event_id: id.clone() }, NOW_MS + 1000).unwrap();
+    assert_eq!(drive(&mut s, NOW_MS + 1000, failing).len(), 1);
+    // Given up after every retry: neither delivered nor planned.
+    let mut now = NOW_MS + 1000;
+    while let Some(at) = s.poll_timeout() {
+        now = at;
+        s.handle(Input::Timer, now).unwrap();
+        drive(&mut s, now, failing);
+    }
+    let given_up = &s.event_deliveries()[0];
+    assert!(!given_up.delivered && given_up.next_attempt_at.is_none(), "{given_up:?}");
+    // Days later the merchant is back and asks for it: one more try, which is stored.
+    let later = now + 3 * 24 * 3600 * 1000;
+    s.handle(Input::ResendEvent { event_id: id.clone() }, later).unwrap();
+    let mut s = evict(&s);
+    let sent = drive(&mut s, later, |_| Answer::Http { status: 200, body: vec![] });
+    assert!(matches!(&sent[..], [Op::Webhook { event_id }] if *event_id == id), "{sent:?}");
+    assert!(s.event_deliveries()[0].delivered);
+    // Delivered: nothing to resend; an unknown id is not found.
+    let again = s.handle(Input::ResendEvent { event_id: id }, later).unwrap_err();
+    assert_eq!(again.code, ErrorCode::InvalidRequest);
+    let unknown = s.handle(Input::ResendEvent { event_id: "evt_nope".into() }, later).unwrap_err();
+    assert_eq!(unknown.code, ErrorCode::NotFound);
+    assert_eq!(s.poll_timeout(), None);
+}
+
+#[test]
 fn without_notify_url_no_webhook_is_queued() {
     let request = CreateSessionRequest::new(Fen(5), "Tea", "A1");
     let params = validate(request, &Settings::default()).unwrap();
