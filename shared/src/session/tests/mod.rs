@@ -1133,6 +1133,7 @@ fn a_request_can_leave_webhooks_to_the_alarm() {
 }
 
 mod card;
+#[cfg(not(target_arch = "wasm32"))]
 mod properties;
 mod refund;
 
