@@ -80,13 +80,15 @@ async fn exchange(request: &UpstreamRequest, signal: &AbortSignal) -> Result<Ups
     let mut response = Fetch::Request(outbound).send_with_signal(signal).await.map_err(unreachable)?;
     let status = response.status_code();
     let body = match response.stream() {
-        Ok(stream) => match body::read_capped(stream, MAX_ANSWER_BYTES).await.map_err(unreachable)? {
-            Ok(body) => body,
-            Err(()) => {
-                console_warn!("{request:?}: answer longer than {MAX_ANSWER_BYTES} bytes, cut");
-                Vec::new()
+        Ok(mut stream) => {
+            match body::read_capped(&mut stream, MAX_ANSWER_BYTES).await.map_err(unreachable)? {
+                Ok(body) => body,
+                Err(()) => {
+                    console_warn!("{request:?}: answer longer than {MAX_ANSWER_BYTES} bytes, cut");
+                    Vec::new()
+                }
             }
-        },
+        }
         // An answer without a body (204, or a redirect) has no stream.
         Err(_) => Vec::new(),
     };

@@ -140,31 +140,51 @@ fn an_edge_without_a_mode_is_live_and_fails_closed() {
     });
 }
 
-/// Sends `chunks` × 16 KiB as a chunked body (no `Content-Length`) and returns the status line
-/// and body of the answer. The edge may answer and close before everything is sent.
-async fn chunked_post(
+/// How [`raw_post`] frames its body.
+#[derive(Clone, Copy, Debug)]
+enum Framing {
+    /// `Transfer-Encoding: chunked`, no declared length.
+    Chunked,
+    /// `Content-Length` declared up front.
+    Declared,
+}
+
+/// Sends `chunks` × 16 KiB of body framed as `framing` and returns the status and the whole
+/// answer. The edge refuses an oversized body before reading all of it.
+async fn raw_post(
     stack: &Stack,
     path: &str,
     bearer: Option<&str>,
+    framing: Framing,
     chunks: usize,
 ) -> Result<(u16, String)> {
+    const CHUNK: usize = 0x4000;
     let address = stack.edge_url.trim_start_matches("http://").to_owned();
     let mut socket = tokio::net::TcpStream::connect(&address).await?;
     let mut head = format!(
-        "POST {path} HTTP/1.1\r\nHost: {address}\r\nContent-Type: application/json\r\nTransfer-Encoding: chunked\r\nConnection: close\r\n"
+        "POST {path} HTTP/1.1\r\nHost: {address}\r\nContent-Type: application/json\r\nConnection: close\r\n"
     );
+    match framing {
+        Framing::Chunked => head.push_str("Transfer-Encoding: chunked\r\n"),
+        Framing::Declared => head.push_str(&format!("Content-Length: {}\r\n", chunks * CHUNK)),
+    }
     if let Some(bearer) = bearer {
         head.push_str(&format!("Authorization: Bearer {bearer}\r\n"));
     }
     head.push_str("\r\n");
     socket.write_all(head.as_bytes()).await?;
-    let chunk = format!("4000\r\n{}\r\n", " ".repeat(0x4000));
+    let chunk = match framing {
+        Framing::Chunked => format!("{CHUNK:x}\r\n{}\r\n", " ".repeat(CHUNK)),
+        Framing::Declared => " ".repeat(CHUNK),
+    };
     for _ in 0..chunks {
         if socket.write_all(chunk.as_bytes()).await.is_err() {
             break;
         }
     }
-    let _ = socket.write_all(b"0\r\n\r\n").await;
+    if matches!(framing, Framing::Chunked) {
+        let _ = socket.write_all(b"0\r\n\r\n").await;
+    }
     let mut answer = Vec::new();
     let read = tokio::time::timeout(Duration::from_secs(30), socket.read_to_end(&mut answer)).await;
     ensure!(read.is_ok(), "no answer within 30 s");
@@ -178,19 +198,27 @@ fn bodies_are_capped_while_they_are_read() {
     with_stack(|stack| async move {
         let session = stack.client()?.create_session(&order("CAP-1")).await?;
         let cs = &session.client_secret;
-        // 64 chunks of 16 KiB: 1 MiB with no declared length, on a merchant and two checkout
-        // endpoints.
-        for (path, bearer) in [
-            ("/v1/sessions", Some(stack.creds.merchant_key.as_str())),
-            ("/v1/checkout/qr", Some(cs.as_str())),
-            ("/v1/checkout/card/signup", Some(cs.as_str())),
-        ] {
-            let (status, text) = chunked_post(&stack, path, bearer, 64).await?;
-            ensure!(status == 413 && text.contains("payload_too_large"), "{path}: {text}");
+        // 1 MiB, chunked or declared, on a merchant and two checkout endpoints, three times each:
+        // the client hears the refusal every time (an answer sent while the upload still runs
+        // must not turn into a cut connection).
+        for framing in [Framing::Chunked, Framing::Declared] {
+            for (path, bearer) in [
+                ("/v1/sessions", Some(stack.creds.merchant_key.as_str())),
+                ("/v1/checkout/qr", Some(cs.as_str())),
+                ("/v1/checkout/card/signup", Some(cs.as_str())),
+            ] {
+                for _ in 0..3 {
+                    let (status, text) = raw_post(&stack, path, bearer, framing, 64).await?;
+                    ensure!(
+                        status == 413 && text.contains("payload_too_large"),
+                        "{path} {framing:?}: {text}"
+                    );
+                }
+            }
         }
         // A small chunked body is read as usual.
         let key = Some(stack.creds.merchant_key.as_str());
-        let (status, text) = chunked_post(&stack, "/v1/sessions", key, 1).await?;
+        let (status, text) = raw_post(&stack, "/v1/sessions", key, Framing::Chunked, 1).await?;
         ensure!(status == 400 && text.contains("invalid_json"), "a small chunked body: {text}");
         ensure!(stack.client()?.get_session(&session.id).await?.status == SessionStatus::Open, "changed");
         Ok(())

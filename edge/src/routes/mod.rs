@@ -19,21 +19,36 @@ use checkout_shared::idempotency::{self, MAX_KEY_LEN, StoredAnswer};
 use checkout_shared::session::Refusal;
 use worker::{Env, Request, Response, console_error};
 
-/// Reads a request body of at most `limit` bytes. The declared length is checked first so an
-/// oversized body is refused before it is read; a body sent in chunks (no length) is read as a
-/// stream and refused as soon as it passes the limit.
+/// How much of an oversized chunked body is read and dropped before the refusal is sent, so the
+/// client receives the 413 rather than a cut connection (see [`body::discard`]).
+const DRAIN_OVERSIZED: usize = 2 << 20;
+
+/// Reads a request body of at most `limit` bytes. A declared length over the limit is refused
+/// without keeping any of the body; a body sent in chunks (no length) is read as a stream and
+/// refused as soon as it passes the limit. Either way a bounded rest is drained first, so the
+/// client hears the refusal.
 pub(crate) async fn read_body(req: &mut Request, limit: usize) -> Result<Vec<u8>, EdgeError> {
     let too_large =
         || EdgeError::Invalid(ErrorCode::PayloadTooLarge, format!("the body must be at most {limit} bytes"));
     let declared = req.headers().get("Content-Length")?.and_then(|v| v.parse::<usize>().ok());
-    if declared.is_some_and(|n| n > limit) {
+    let stream = req.stream().ok();
+    if let Some(declared) = declared.filter(|&n| n > limit) {
+        if let Some(mut stream) = stream.filter(|_| declared <= DRAIN_OVERSIZED) {
+            body::discard(&mut stream, declared).await;
+        }
         return Err(too_large());
     }
     // A request without a body has no stream to read.
-    let Ok(stream) = req.stream() else {
+    let Some(mut stream) = stream else {
         return Ok(Vec::new());
     };
-    body::read_capped(stream, limit).await?.map_err(|()| too_large())
+    match body::read_capped(&mut stream, limit).await? {
+        Ok(body) => Ok(body),
+        Err(()) => {
+            body::discard(&mut stream, DRAIN_OVERSIZED).await;
+            Err(too_large())
+        }
+    }
 }
 
 /// Checks `Authorization: Bearer <merchant secret key>` in constant time against every key in
