@@ -80,11 +80,11 @@ pub fn Screens() -> Html {
     let subject: AttrValue = view.map(|v| AttrValue::from(v.subject.clone())).unwrap_or_default();
 
     let screen = match &state.phase {
-        Phase::Loading => html! { <Loading {lang} /> },
+        Phase::Loading => loading(lang),
         Phase::Unavailable(error) => {
             // Only a failed read can be retried; "no usable method" will not change by retrying.
             let retry = (view.is_none() && error.is_retryable()).then(|| checkout.on(Action::Retry));
-            html! { <Unavailable {lang} error={error.clone()} on_retry={retry} /> }
+            unavailable(lang, error, retry)
         }
         Phase::Picking | Phase::Qr(QrPhase::Requesting { .. }) => {
             let busy = match &state.phase {
@@ -102,7 +102,7 @@ pub fn Screens() -> Html {
             };
             let on_card = checkout.on(Action::Card(CardAction::Open));
             html! {
-                <Picker {lang} {amount} subject={subject.clone()} {methods} {busy} {on_choose} {on_barcode} {on_card} />
+                { picker(&PickerProps { lang, amount, subject: subject.clone(), methods, busy, on_choose, on_barcode, on_card }) }
             }
         }
         Phase::Qr(QrPhase::Showing { qr, refreshing, simulation }) => html! {
@@ -155,14 +155,13 @@ pub fn Screens() -> Html {
                 .and_then(|v| v.return_url.as_deref())
                 .and_then(safe_link)
                 .map(|u| AttrValue::from(u.to_owned()));
-            html! { <PaidScreen {lang} {amount} {return_url} framed={checkout.framed} /> }
+            paid_screen(&PaidProps { lang, amount, return_url, framed: checkout.framed })
         }
-        Phase::Closed(status) => html! { <ClosedScreen {lang} status={status.clone()} /> },
+        Phase::Closed(status) => closed_screen(&ClosedProps { lang, status: status.clone() }),
     };
 
-    let error = state.error.clone().map(|error| {
-        html! { <ErrorBanner {lang} {error} on_dismiss={checkout.on(Action::DismissError)} /> }
-    });
+    let error =
+        state.error.as_ref().map(|error| error_banner(lang, error, checkout.on(Action::DismissError)));
     html! {
         <section class="ce" lang={lang.tag()} aria-label={if lang == Lang::Zh { "收银台" } else { "Checkout" }}>
             if state.test_mode() {
@@ -175,17 +174,13 @@ pub fn Screens() -> Html {
     }
 }
 
-#[derive(Properties, PartialEq)]
-pub struct LangProps {
-    pub lang: Lang,
-}
-
-#[component]
-pub fn Loading(props: &LangProps) -> Html {
+/// The screens below that are plain functions, not components, take no hooks: each component
+/// costs the widget's size budget its own copy of yew's lifecycle.
+fn loading(lang: Lang) -> Html {
     html! {
         <div class="ce-panel ce-loading" aria-busy="true">
             <span class="ce-spinner" aria-hidden="true"></span>
-            <span>{ t(props.lang, Msg::Loading) }</span>
+            <span>{ t(lang, Msg::Loading) }</span>
         </div>
     }
 }
@@ -211,23 +206,15 @@ pub fn Heading(props: &HeadingProps) -> Html {
     html! { <h2 class="ce-title" tabindex="-1" ref={node}>{ props.text.clone() }</h2> }
 }
 
-#[derive(Properties, PartialEq)]
-pub struct SummaryProps {
-    pub lang: Lang,
-    pub amount: Fen,
-    pub subject: AttrValue,
-}
-
 /// What is being paid: the amount (the session's, never the page's) and the subject.
-#[component]
-pub fn Summary(props: &SummaryProps) -> Html {
+fn summary(lang: Lang, amount: Fen, subject: &AttrValue) -> Html {
     html! {
         <div class="ce-summary">
             <p class="ce-amount">
-                <span class="ce-visually-hidden">{ t(props.lang, Msg::PayAmount) }{ " " }</span>
-                <span data-testid="amount">{ i18n::amount(props.amount) }</span>
+                <span class="ce-visually-hidden">{ t(lang, Msg::PayAmount) }{ " " }</span>
+                <span data-testid="amount">{ i18n::amount(amount) }</span>
             </p>
-            <p class="ce-subject">{ props.subject.clone() }</p>
+            <p class="ce-subject">{ subject.clone() }</p>
         </div>
     }
 }
@@ -250,8 +237,7 @@ pub struct PickerProps {
 
 /// What this session offers, grouped by what the shopper does: scan a code, or show their
 /// payment code to the cashier.
-#[component]
-pub fn Picker(props: &PickerProps) -> Html {
+pub fn picker(props: &PickerProps) -> Html {
     let lang = props.lang;
     let offer = Offer::of(&props.methods);
     let waiting = props.busy.is_some();
@@ -298,7 +284,7 @@ pub fn Picker(props: &PickerProps) -> Html {
     // The ids are unique because the widget is mounted once per document (the loader frames it).
     html! {
         <div class="ce-panel">
-            <Summary {lang} amount={props.amount} subject={props.subject.clone()} />
+            { summary(lang, props.amount, &props.subject) }
             <Heading text={t(lang, Msg::ChooseMethod)} />
             if !offer.qr.is_empty() {
                 <section class="ce-group" data-testid="group-qr" aria-labelledby="ce-group-qr">
@@ -440,7 +426,7 @@ pub fn QrPanel(props: &QrPanelProps) -> Html {
     html! {
         <div class="ce-panel" data-testid="qr-panel" data-method={props.qr.method.as_str().to_owned()}
             data-channel={channel_hook(&props.qr.channel).to_owned()}>
-            <Summary {lang} amount={props.amount} subject={props.subject.clone()} />
+            { summary(lang, props.amount, &props.subject) }
             <Heading text={i18n::scan_instruction(lang, &props.qr.channel)} />
             { code }
             <p class="ce-countdown-line">
@@ -549,7 +535,7 @@ pub fn BarcodeScreen(props: &BarcodeScreenProps) -> Html {
     // The ids are unique because the widget is mounted once per document (the loader frames it).
     html! {
         <div class="ce-panel ce-barcode" data-testid="barcode" data-method={panel.method.as_str().to_owned()}>
-            <Summary {lang} amount={props.amount} subject={props.subject.clone()} />
+            { summary(lang, props.amount, &props.subject) }
             <h2 class="ce-title">{ t(lang, Msg::BarcodeTitle) }</h2>
             <p class="ce-hint">{ t(lang, Msg::BarcodeHint) }</p>
             <form class="ce-barcode-form" {onsubmit}>
@@ -586,8 +572,7 @@ pub struct PaidProps {
     pub framed: bool,
 }
 
-#[component]
-pub fn PaidScreen(props: &PaidProps) -> Html {
+pub fn paid_screen(props: &PaidProps) -> Html {
     let lang = props.lang;
     html! {
         <div class="ce-panel ce-result ce-result--paid" data-testid="paid">
@@ -610,8 +595,7 @@ pub struct ClosedProps {
 
 /// Expired or canceled: say so plainly, and that no money moved. "Requires attention" gets a
 /// calm variant: money may have moved, and the shop (not the shopper retrying) sorts it out.
-#[component]
-pub fn ClosedScreen(props: &ClosedProps) -> Html {
+pub fn closed_screen(props: &ClosedProps) -> Html {
     let (title, body) = i18n::closed_texts(props.lang, &props.status);
     let attention = props.status == SessionStatus::RequiresAttention;
     // One literal class: the status itself is in `data-status` (see `card_button` for why).
@@ -628,24 +612,14 @@ pub fn ClosedScreen(props: &ClosedProps) -> Html {
     }
 }
 
-#[derive(Properties, PartialEq)]
-pub struct UnavailableProps {
-    pub lang: Lang,
-    pub error: UiError,
-    #[prop_or_default]
-    pub on_retry: Option<Callback<()>>,
-}
-
 /// The session cannot be shown at all.
-#[component]
-pub fn Unavailable(props: &UnavailableProps) -> Html {
-    let retry = props.on_retry.as_ref().map(|cb| {
-        let onclick = cb.reform(|_: MouseEvent| ());
-        html! { <button type="button" class="ce-button" {onclick}>{ t(props.lang, Msg::Retry) }</button> }
+fn unavailable(lang: Lang, error: &UiError, on_retry: Option<Callback<MouseEvent>>) -> Html {
+    let retry = on_retry.map(|onclick| {
+        html! { <button type="button" class="ce-button" {onclick}>{ t(lang, Msg::Retry) }</button> }
     });
-    let text = match &props.error {
-        UiError::Api(checkout_shared::api::ErrorCode::MethodNotSupported) => t(props.lang, Msg::NoMethod),
-        other => i18n::error_text(props.lang, other),
+    let text = match error {
+        UiError::Api(ErrorCode::MethodNotSupported) => t(lang, Msg::NoMethod),
+        other => i18n::error_text(lang, other),
     };
     html! {
         <div class="ce-panel ce-result">
@@ -655,21 +629,12 @@ pub fn Unavailable(props: &UnavailableProps) -> Html {
     }
 }
 
-#[derive(Properties, PartialEq)]
-pub struct ErrorBannerProps {
-    pub lang: Lang,
-    pub error: UiError,
-    pub on_dismiss: Callback<()>,
-}
-
 /// A failure next to a screen that still works (a QR request that failed, say).
-#[component]
-pub fn ErrorBanner(props: &ErrorBannerProps) -> Html {
-    let onclick = props.on_dismiss.reform(|_: MouseEvent| ());
+fn error_banner(lang: Lang, error: &UiError, onclick: Callback<MouseEvent>) -> Html {
     html! {
         <div class="ce-error" data-testid="error" role="alert">
-            <span>{ i18n::error_text(props.lang, &props.error) }</span>
-            <button type="button" class="ce-dismiss" aria-label={t(props.lang, Msg::Dismiss)} {onclick}>{ "×" }</button>
+            <span>{ i18n::error_text(lang, error) }</span>
+            <button type="button" class="ce-dismiss" aria-label={t(lang, Msg::Dismiss)} {onclick}>{ "×" }</button>
         </div>
     }
 }
@@ -847,7 +812,7 @@ pub fn CardScreen(props: &CardScreenProps) -> Html {
     let on = &props.on;
     html! {
         <div class="ce-panel ce-card" data-testid="card" data-step={step.to_owned()} aria-busy={busy.then_some("true")}>
-            <Summary {lang} amount={props.amount} subject={props.subject.clone()} />
+            { summary(lang, props.amount, &props.subject) }
             <Heading key={step} text={title} />
             { message }
             { wait }

@@ -11,8 +11,8 @@ use checkout_shared::api::{
 };
 use checkout_widget::app::{App, AppProps};
 use checkout_widget::components::{
-    BarcodeScreen, BarcodeScreenProps, ClosedProps, ClosedScreen, PaidProps, PaidScreen, Picker, PickerProps,
-    QrPanel, QrPanelProps,
+    BarcodeScreen, BarcodeScreenProps, ClosedProps, PaidProps, PickerProps, QrPanel, QrPanelProps,
+    closed_screen, paid_screen, picker,
 };
 use checkout_widget::env::{InApp, Page};
 use checkout_widget::i18n::Lang;
@@ -28,7 +28,24 @@ use web_sys::{
     Element, EventInit, HtmlElement, HtmlFormElement, HtmlInputElement, MutationObserver,
     MutationObserverInit,
 };
-use yew::{BaseComponent, Callback, Renderer};
+use yew::{BaseComponent, Callback, Html, Renderer, component};
+
+// The screens that are plain functions in the widget (a component each would cost its size
+// budget), made mountable here.
+#[component]
+fn Picker(props: &PickerProps) -> Html {
+    picker(props)
+}
+
+#[component]
+fn PaidScreen(props: &PaidProps) -> Html {
+    paid_screen(props)
+}
+
+#[component]
+fn ClosedScreen(props: &ClosedProps) -> Html {
+    closed_screen(props)
+}
 
 wasm_bindgen_test_configure!(run_in_browser);
 
