@@ -1,6 +1,8 @@
 //! The screens. `Screens` reads the checkout context and picks one; every screen below it takes
 //! plain props and reports clicks upward as callbacks, so each can be mounted alone in a
-//! browser test. Test ids and data attributes are the end-to-end tests' contract (listed in the
+//! browser test. Screens without hooks are plain functions (each component costs the widget's
+//! size budget its own copy of yew's lifecycle); their root carries a `key` per screen, so yew
+//! replaces rather than patches it when the screen changes and the new `Heading` takes the focus. Test ids and data attributes are the end-to-end tests' contract (listed in the
 //! crate docs): keep them.
 
 use crate::app::use_checkout;
@@ -174,11 +176,10 @@ pub fn Screens() -> Html {
     }
 }
 
-/// The screens below that are plain functions, not components, take no hooks: each component
-/// costs the widget's size budget its own copy of yew's lifecycle.
+/// While the view is read.
 fn loading(lang: Lang) -> Html {
     html! {
-        <div class="ce-panel ce-loading" aria-busy="true">
+        <div key="loading" class="ce-panel ce-loading" aria-busy="true">
             <span class="ce-spinner" aria-hidden="true"></span>
             <span>{ t(lang, Msg::Loading) }</span>
         </div>
@@ -283,7 +284,7 @@ pub fn picker(props: &PickerProps) -> Html {
     });
     // The ids are unique because the widget is mounted once per document (the loader frames it).
     html! {
-        <div class="ce-panel">
+        <div key="picker" class="ce-panel">
             { summary(lang, props.amount, &props.subject) }
             <Heading text={t(lang, Msg::ChooseMethod)} />
             if !offer.qr.is_empty() {
@@ -575,7 +576,7 @@ pub struct PaidProps {
 pub fn paid_screen(props: &PaidProps) -> Html {
     let lang = props.lang;
     html! {
-        <div class="ce-panel ce-result ce-result--paid" data-testid="paid">
+        <div key="paid" class="ce-panel ce-result ce-result--paid" data-testid="paid">
             <div class="ce-check" aria-hidden="true">{ "✓" }</div>
             <Heading text={t(lang, Msg::Paid)} />
             <p class="ce-amount">{ i18n::amount(props.amount) }</p>
@@ -600,7 +601,7 @@ pub fn closed_screen(props: &ClosedProps) -> Html {
     let attention = props.status == SessionStatus::RequiresAttention;
     // One literal class: the status itself is in `data-status` (see `card_button` for why).
     html! {
-        <div class="ce-panel ce-result" data-testid="closed" data-status={props.status.as_str().to_owned()}>
+        <div key="closed" class="ce-panel ce-result" data-testid="closed" data-status={props.status.as_str().to_owned()}>
             if attention {
                 <div class="ce-info" aria-hidden="true">{ "i" }</div>
             } else {
@@ -622,7 +623,7 @@ fn unavailable(lang: Lang, error: &UiError, on_retry: Option<Callback<MouseEvent
         other => i18n::error_text(lang, other),
     };
     html! {
-        <div class="ce-panel ce-result">
+        <div key="unavailable" class="ce-panel ce-result">
             <p class="ce-error" data-testid="error" role="alert">{ text }</p>
             { for retry }
         </div>
