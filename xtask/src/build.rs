@@ -1,10 +1,11 @@
 //! Builds the browser and edge artifacts: the widget (`www/pkg/widget.js` + `widget_bg.wasm`,
-//! size-optimised with wasm-opt) and the worker (`edge/build/`, via worker-build with our own
-//! wasm-bindgen and wasm-opt so nothing is fetched from GitHub).
+//! import names shortened, size-optimised with wasm-opt) and the worker (`edge/build/`, via
+//! worker-build with our own wasm-bindgen and wasm-opt so nothing is fetched from GitHub).
 
 use crate::proc::{check, home_cargo_bin, tools_path};
-use crate::{root, step};
-use anyhow::Result;
+use crate::setup::NIGHTLY;
+use crate::{imports, root, step};
+use anyhow::{Context, Result};
 use std::path::Path;
 use std::process::Command;
 
@@ -22,21 +23,37 @@ pub(crate) fn widget() -> Result<()> {
 /// twiggy); everything else is the same, so the attribution is of the bytes that ship.
 pub(crate) fn widget_into(out: &Path, names: bool) -> Result<()> {
     let root = root();
-    step("building the widget (wasm32, release)");
+    step(&format!("building the widget (wasm32, release, {NIGHTLY} with build-std)"));
+    // The shipped widget is built by the pinned nightly so the standard library is compiled with
+    // it, for size (`-Z build-std`, LTO across std), without the code that formats panics, their
+    // locations and `Debug` output: on wasm32-unknown-unknown a panic message has nowhere to go
+    // (stderr discards it; the widget installs no panic hook), so each of these only cost bytes.
+    // Together 11.6 KB gzip (docs/benchmarks.md). A panic is still a trap that stops the widget.
+    // Its own target directory keeps the stable builds (tests, clippy) warm.
+    let flags =
+        ["-Zunstable-options", "-Cpanic=immediate-abort", "-Zlocation-detail=none", "-Zfmt-debug=none"];
+    let rustflags = format!("target.wasm32-unknown-unknown.rustflags={flags:?}");
     check(
         Command::new("cargo")
+            .arg(format!("+{NIGHTLY}"))
             .args(["build", "--release", "--target", "wasm32-unknown-unknown", "-p", "checkout-widget"])
+            .args(["-Zbuild-std=std,panic_abort", "--target-dir", "target/widget", "--config", &rustflags])
             .current_dir(&root),
     )?;
-    let wasm = root.join("target/wasm32-unknown-unknown/release/checkout_widget.wasm");
+    let wasm = root.join("target/widget/wasm32-unknown-unknown/release/checkout_widget.wasm");
     let mut bindgen = Command::new(format!("{}/wasm-bindgen", home_cargo_bin()));
     bindgen.args(["--target", "web", "--no-typescript", "--out-name", "widget", "--out-dir"]).arg(out);
     if names {
         bindgen.arg("--keep-debug");
     }
     check(bindgen.arg(&wasm))?;
-    // The glue is shipped to every shopper: minified, it is a quarter smaller after gzip.
     let glue = out.join("widget.js");
+    let bg = out.join("widget_bg.wasm");
+    let (module, js) = imports::shorten(&std::fs::read(&bg)?, &std::fs::read_to_string(&glue)?)
+        .context("shortening the widget's import names")?;
+    std::fs::write(&bg, module)?;
+    std::fs::write(&glue, js)?;
+    // The glue is shipped to every shopper: minified, it is a quarter smaller after gzip.
     check(
         Command::new(root.join("tools/node_modules/.bin/esbuild"))
             .env("PATH", tools_path(&root))
@@ -53,7 +70,6 @@ pub(crate) fn widget_into(out: &Path, names: bool) -> Result<()> {
             .args(["--minify", "--log-level=warning"])
             .arg(format!("--outfile={}", out.join("checkout.css").display())),
     )?;
-    let bg = out.join("widget_bg.wasm");
     let keep: &[&str] = if names { &["-g"] } else { &["--strip-debug", "--strip-producers"] };
     check(
         Command::new(root.join("tools/node_modules/.bin/wasm-opt"))

@@ -4,14 +4,12 @@
 //! first, idempotently. Prints, per target, the inputs run, the result and the seconds taken.
 
 use crate::proc::{check, output};
-use crate::{root, setup, step};
+use crate::setup::{self, NIGHTLY};
+use crate::{root, step};
 use anyhow::{Context, Result, bail};
 use std::process::Command;
 use std::time::Instant;
 
-/// The nightly cargo fuzz builds with (sanitizers and libFuzzer's instrumentation need one).
-/// Pinned, so a fresh machine fuzzes with the same compiler.
-pub(crate) const NIGHTLY: &str = "nightly-2026-05-20";
 const CARGO_FUZZ: &str = "0.13.1";
 /// Seconds one input may take before libFuzzer calls it a hang.
 const INPUT_TIMEOUT_SECS: u32 = 10;
@@ -77,13 +75,10 @@ pub(crate) fn run(args: &[String]) -> Result<()> {
     Ok(())
 }
 
-/// The pinned nightly (minimal profile) and cargo-fuzz, each installed only when missing.
+/// The pinned nightly (sanitizers and libFuzzer's instrumentation need one) and cargo-fuzz, each
+/// installed only when missing.
 fn tools() -> Result<()> {
-    let have_nightly = output(Command::new("rustup").args(["run", NIGHTLY, "rustc", "--version"])).is_some();
-    if !have_nightly {
-        step(&format!("installing the {NIGHTLY} toolchain for fuzzing (about a minute, once)"));
-        check(Command::new("rustup").args(["toolchain", "install", NIGHTLY, "--profile", "minimal"]))?;
-    }
+    setup::nightly()?;
     setup::cargo_tool("cargo-fuzz", "cargo-fuzz", CARGO_FUZZ)?;
     Ok(())
 }

@@ -5,6 +5,7 @@ mod bench;
 mod build;
 mod dev;
 mod fuzz;
+mod imports;
 mod load;
 mod proc;
 mod setup;

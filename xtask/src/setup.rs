@@ -1,5 +1,5 @@
 //! Installs or checks every tool the project needs, quickly when all are present: the wasm32
-//! target, wasm-bindgen-cli and worker-build at the exact versions in `Cargo.lock` (crates.io),
+//! target, a pinned nightly with rust-src (the widget's release build), wasm-bindgen-cli and worker-build at the exact versions in `Cargo.lock` (crates.io),
 //! the npm tools pinned in `tools/package-lock.json` (Node 22, wrangler, binaryen's wasm-opt),
 //! and, for tests, Debian's Chromium and chromedriver. Nothing is downloaded from GitHub.
 
@@ -17,6 +17,7 @@ pub(crate) struct Needs {
 pub(crate) fn run(needs: &Needs) -> Result<()> {
     let root = root();
     wasm_target()?;
+    nightly()?;
     let lock = fs::read_to_string(root.join("Cargo.lock")).context("reading Cargo.lock")?;
     let bindgen = locked_version(&lock, "wasm-bindgen").context("wasm-bindgen is not in Cargo.lock")?;
     cargo_tool("wasm-bindgen", "wasm-bindgen-cli", &bindgen)?;
@@ -34,6 +35,7 @@ pub(crate) fn run(needs: &Needs) -> Result<()> {
 pub(crate) fn widget_tools() -> Result<()> {
     let root = root();
     wasm_target()?;
+    nightly()?;
     let lock = fs::read_to_string(root.join("Cargo.lock")).context("reading Cargo.lock")?;
     let bindgen = locked_version(&lock, "wasm-bindgen").context("wasm-bindgen is not in Cargo.lock")?;
     cargo_tool("wasm-bindgen", "wasm-bindgen-cli", &bindgen)?;
@@ -57,6 +59,41 @@ fn wasm_target() -> Result<()> {
     }
     step("adding the wasm32-unknown-unknown target");
     check(Command::new("rustup").args(["target", "add", "wasm32-unknown-unknown"]))
+}
+
+/// The nightly the widget's release build (`-Z build-std`, see `build::widget_into`) and the
+/// fuzzers are compiled with. Pinned, so a fresh machine builds the same bytes.
+pub(crate) const NIGHTLY: &str = "nightly-2026-05-20";
+
+/// The pinned nightly with the standard library's source and the wasm32 target, each added
+/// only when missing (minimal profile: no docs).
+pub(crate) fn nightly() -> Result<()> {
+    let have = output(Command::new("rustup").args(["run", NIGHTLY, "rustc", "--version"])).is_some();
+    if !have {
+        step(&format!("installing the {NIGHTLY} toolchain (about a minute, once)"));
+        check(Command::new("rustup").args(["toolchain", "install", NIGHTLY, "--profile", "minimal"]))?;
+    }
+    let components =
+        output(Command::new("rustup").args(["component", "list", "--installed", "--toolchain", NIGHTLY]))
+            .unwrap_or_default();
+    if !components.lines().any(|l| l.trim() == "rust-src") {
+        step(&format!("adding rust-src to {NIGHTLY}"));
+        check(Command::new("rustup").args(["component", "add", "rust-src", "--toolchain", NIGHTLY]))?;
+    }
+    let targets =
+        output(Command::new("rustup").args(["target", "list", "--installed", "--toolchain", NIGHTLY]))
+            .unwrap_or_default();
+    if !targets.lines().any(|l| l.trim() == "wasm32-unknown-unknown") {
+        step(&format!("adding the wasm32-unknown-unknown target to {NIGHTLY}"));
+        check(Command::new("rustup").args([
+            "target",
+            "add",
+            "wasm32-unknown-unknown",
+            "--toolchain",
+            NIGHTLY,
+        ]))?;
+    }
+    Ok(())
 }
 
 /// Installs a cargo binary at an exact version unless that version is already on PATH.
