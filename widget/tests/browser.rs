@@ -502,6 +502,7 @@ fn fake_edge() {
             cs_mix: ["shouqianba_qr", "payzero_qr", "shouqianba_barcode", "payzero_card", "future_method"],
             cs_pay: ["shouqianba_barcode"],
             cs_decline: ["ezr_barcode"],
+            cs_elsewhere: ["payzero_qr"],
         };
         const sessions = {};
         const change = (s, update) => {
@@ -521,6 +522,11 @@ fn fake_edge() {
                     s.paid_at = now();
                 }
             });
+        };
+        // Paid by a path other than this page (another tab, the gateway's own retry).
+        window.__payElsewhere = (secret) => {
+            const s = sessions[secret];
+            change(s, () => { s.status = "paid"; s.paid_at = now(); });
         };
         window.fetch = async (input, init) => {
             const req = input instanceof Request ? input : new Request(input, init);
@@ -589,6 +595,8 @@ async fn the_whole_widget_goes_from_picker_to_qr_to_paid_against_an_edge() {
     wait_for(&root, r#"button[data-channel="UNIONPAY"]"#).await;
     assert_eq!(text(&root, r#"[data-testid="amount"]"#), "¥35.00");
     assert_eq!(text(&root, r#"[data-testid="status"]"#), "Status: awaiting payment");
+    // Nothing takes the focus before the shopper acts (it would scroll a page that frames us).
+    assert!(!is_focused(&root, ".ce-panel h2"));
     click(&root, r#"button[data-channel="UNIONPAY"]"#);
 
     wait_for(&root, r#"[data-testid="qr"] svg"#).await;
@@ -606,12 +614,35 @@ async fn the_whole_widget_goes_from_picker_to_qr_to_paid_against_an_edge() {
     click(&root, r#"button[data-testid="simulate"]"#);
     wait_for(&root, r#"[data-testid="paid"]"#).await;
     assert_eq!(text(&root, r#"[data-testid="status"]"#), "Status: paid");
+    // The simulate button went away with the QR screen: the new screen's heading takes the
+    // focus, so the keyboard and a screen reader go on from there.
+    assert!(is_focused(&root, r#"[data-testid="paid"] h2"#), "the paid screen's heading has the focus");
     assert!(
         edge_log().iter().any(|l| l.starts_with("GET /v1/checkout/status?since=1 (cs_t)")),
         "{:?}",
         edge_log()
     );
     assert!(find(&root, r#"[data-testid="qr"]"#).is_none());
+}
+
+#[wasm_bindgen_test]
+async fn a_session_paid_elsewhere_goes_from_the_picker_to_the_paid_screen_with_its_heading_focused() {
+    fake_edge();
+    let root = mount_app("cs_elsewhere", Lang::En).await;
+    wait_for(&root, r#"button[data-channel="WECHATPAY"]"#).await;
+    // As if the shopper had pressed something that is gone now: the focus is on the body (not
+    // on a field an earlier test's widget, still in the document, left it in).
+    checkout_widget::host::note_user_action();
+    let document = web_sys::window().unwrap().document().unwrap();
+    if let Some(active) = document.active_element().and_then(|a| a.dyn_into::<HtmlElement>().ok()) {
+        active.blur().unwrap();
+    }
+    js_sys::eval(r#"window.__payElsewhere("cs_elsewhere")"#).unwrap();
+    wait_for(&root, r#"[data-testid="paid"]"#).await;
+    // The new screen's heading takes the focus (each screen's root is keyed, so a heading in
+    // the same place on the next screen is a new one that mounts, not the old one patched).
+    assert_eq!(text(&root, r#"[data-testid="paid"] h2"#), "Payment successful");
+    assert!(is_focused(&root, r#"[data-testid="paid"] h2"#), "the paid screen's heading has the focus");
 }
 
 #[wasm_bindgen_test]
