@@ -101,12 +101,15 @@ pub(crate) async fn status(req: Request, ctx: RouteContext<()>) -> worker::Resul
 }
 
 /// `POST /v1/checkout/simulate` (test mode only): the sandbox pays the order.
-pub(crate) async fn simulate(req: Request, ctx: RouteContext<()>) -> worker::Result<Response> {
+pub(crate) async fn simulate(mut req: Request, ctx: RouteContext<()>) -> worker::Result<Response> {
     error::handle(
         async {
             if !config::test_mode(&ctx.env) {
                 return Err(EdgeError::NotAvailable);
             }
+            // No body is expected; it is read (bounded) so an oversized one is refused with the
+            // same 413 as everywhere, before anything happens.
+            read_body(&mut req, MAX_BODY).await?;
             let (secret, id) = secret_of(&req)?;
             relay(session_do::call(&ctx.env, &id, &SessionCall::Simulate { secret }).await?).await
         }
