@@ -127,10 +127,12 @@ pub(crate) async fn list(req: Request, ctx: RouteContext<()>) -> worker::Result<
 
 /// `DELETE /v1/customers/{customer}/cards/{card_id}` (merchant key): `204`, or `404` when the
 /// customer has no such card.
-pub(crate) async fn forget(req: Request, ctx: RouteContext<()>) -> worker::Result<Response> {
+pub(crate) async fn forget(mut req: Request, ctx: RouteContext<()>) -> worker::Result<Response> {
     error::handle(
         async {
             authorize_merchant(&req, &ctx.env)?;
+            // No body is expected; read (bounded) so an oversized one is refused, nothing removed.
+            read_body(&mut req, MAX_BODY).await?;
             let customer = customer_of(&ctx)?;
             let id = ctx.param("card_id").cloned().unwrap_or_default();
             let mut answer = customer_do::call(&ctx.env, &customer, &CustomerRequest::Forget { id }).await?;
