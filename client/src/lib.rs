@@ -28,6 +28,7 @@ pub mod webhook;
 
 pub use checkout_shared::api;
 pub use checkout_shared::money::Fen;
+pub use checkout_shared::undelivered;
 pub use error::Error;
 
 use checkout_shared::api::ErrorBody;

@@ -1,11 +1,13 @@
-//! Checkout sessions: create, read, find by the shop's order number, cancel; a customer's saved cards; the Shouqianba terminal's
-//! key rotation.
+//! Checkout sessions: create, read, find by the shop's order number, cancel, their events and
+//! the ones given up across sessions; a customer's saved cards; the Shouqianba terminal's key
+//! rotation.
 
 use crate::{Client, Error, segment};
 use checkout_shared::api::{
     CreateSessionRequest, CustomerCards, EventDelivery, EventList, SessionCreated, SessionList,
 };
 use checkout_shared::terminal::CheckInInfo;
+use checkout_shared::undelivered::UndeliveredList;
 
 impl Client {
     /// `POST /v1/sessions`: a checkout session for one order. The answer's `url` is the hosted
@@ -37,6 +39,13 @@ impl Client {
     pub async fn session_events(&self, id: &str) -> Result<Vec<EventDelivery>, Error> {
         let list: EventList = self.get(&format!("/v1/sessions/{}/events", segment(id))).await?;
         Ok(list.data)
+    }
+
+    /// `GET /v1/events?delivered=false&limit=N`: the events given up after their last retry,
+    /// across every session, oldest first (`limit` 1 to 100). Resend each with
+    /// [`Client::resend_event`]; once delivered it leaves the list.
+    pub async fn undelivered_events(&self, limit: u32) -> Result<UndeliveredList, Error> {
+        self.get(&format!("/v1/events?delivered=false&limit={limit}")).await
     }
 
     /// `POST /v1/sessions/{id}/events/{event_id}/resend`: delivers an event again now (one given

@@ -3,7 +3,8 @@
 //! Durable Object (`CheckoutSession`), the Payzero token in another (`PayzeroAuth`), each
 //! Shouqianba terminal in one (`ShouqianbaTerminal`), each SMS limit key in one (`SmsLimiter`)
 //! each customer's saved cards in one (`CustomerCards`), each merchant idempotency key in one
-//! (`IdempotencyKeys`) and the sessions of each shop order number in one (`OrderIndex`).
+//! (`IdempotencyKeys`), the sessions of each shop order number in one (`OrderIndex`) and the
+//! events given up across all sessions in one (`UndeliveredEvents`).
 
 mod body;
 mod config;
@@ -17,6 +18,7 @@ mod routes;
 mod session_do;
 mod sms_limiter_do;
 mod terminal_do;
+mod undelivered_do;
 mod upstream;
 
 pub use customer_do::CustomerCards;
@@ -26,6 +28,7 @@ pub use payzero_auth::PayzeroAuth;
 pub use session_do::CheckoutSession;
 pub use sms_limiter_do::SmsLimiter;
 pub use terminal_do::ShouqianbaTerminal;
+pub use undelivered_do::UndeliveredEvents;
 
 use error::EdgeError;
 use routes::{assets, cards, checkout, notify, payzero, refunds, sessions, terminals};
@@ -72,6 +75,7 @@ fn router() -> Router<'static, ()> {
         .get_async("/v1/sessions/:id", sessions::get)
         .post_async("/v1/sessions/:id/cancel", sessions::cancel)
         .get_async("/v1/sessions/:id/events", sessions::events)
+        .get_async("/v1/events", sessions::undelivered_events)
         .post_async("/v1/sessions/:id/events/:event_id/resend", sessions::resend_event)
         .post_async("/v1/sessions/:id/refunds", refunds::create)
         .get_async("/v1/sessions/:id/refunds/:refund_id", refunds::get)

@@ -11,6 +11,7 @@ use crate::objects;
 use crate::payzero_auth;
 use crate::sms_limiter_do;
 use crate::terminal_do;
+use crate::undelivered_do;
 use crate::upstream;
 use checkout_shared::api::{BarcodeRequest, ErrorCode, EventList, QrRequest, RefundRequest};
 use checkout_shared::gateway::payzero::{CachedToken, Endpoints};
@@ -334,7 +335,7 @@ impl CheckoutSession {
             Upstream::SandboxAdmin => self.send_sandbox(&call.op).await,
             Upstream::Merchant => self.send_webhook(&call.op).await,
             // The edge's own objects: their answers are already what the core reads.
-            Upstream::SmsLimiter | Upstream::Customer => {
+            Upstream::SmsLimiter | Upstream::Customer | Upstream::UndeliveredEvents => {
                 return match self.send_internal(&call.op).await {
                     Ok(answer) => answer,
                     Err(e) => {
@@ -408,6 +409,7 @@ impl CheckoutSession {
         match op {
             Op::SmsPermit { key, .. } => sms_limiter_do::permit(&self.env, key, self.now_ms()).await,
             Op::CustomerCard { customer, request } => customer_do::send(&self.env, customer, request).await,
+            Op::UndeliveredEvent { request } => undelivered_do::send(&self.env, request).await,
             other => Err(EdgeError::Internal(format!("{other:?} is not for an object of ours"))),
         }
     }

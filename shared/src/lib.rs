@@ -21,5 +21,6 @@ pub mod shouqianba;
 pub mod sign;
 pub mod sms;
 pub mod terminal;
+pub mod undelivered;
 
 pub use money::Fen;

@@ -3,6 +3,7 @@
 //! step and of a webhook's retry series, with the merchant's endpoint down meanwhile. Everything resumes from what the Durable
 //! Objects stored; nothing is lost or sent twice. Time is moved with the session's test clock.
 
+use crate::api::http;
 use crate::cards::{self, advance, ok, signup_form};
 use crate::gateways::{admin, barcode, create_with, wait_until};
 use crate::serial;
@@ -11,6 +12,7 @@ use checkout_shared::Fen;
 use checkout_shared::api::{
     BarcodeState, CardStep, CreateSessionRequest, EventDelivery, PaymentMethod, SessionStatus,
 };
+use checkout_shared::undelivered::Undelivered;
 use checkout_tests::{Stack, WebhookSink, free_port};
 use serde_json::{Value, json};
 use std::time::{Duration, Instant};
@@ -116,6 +118,23 @@ fn a_restart_mid_poll_loop_sms_step_and_webhook_retries_resumes_from_storage() {
 /// The merchant's endpoint down for three days: the paid event is tried on the documented
 /// schedule (1 + 8 retries over about 22 hours), given up, shown as such, and delivered once when
 /// the merchant asks for it after recovery. The session's test clock stands in for the days.
+/// The merchant-wide undelivered events once `wanted` holds of them (the list is kept by a call
+/// the session queues after giving up or delivering, so it may lag a moment); bounded.
+async fn undelivered_until(
+    client: &checkout_client::Client,
+    wanted: impl Fn(&[Undelivered]) -> bool,
+) -> Result<Vec<Undelivered>> {
+    let deadline = Instant::now() + Duration::from_secs(15);
+    loop {
+        let list = client.undelivered_events(100).await?;
+        if wanted(&list.data) {
+            return Ok(list.data);
+        }
+        ensure!(Instant::now() < deadline, "the undelivered events never came to: {list:?}");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+}
+
 async fn three_days_down(stack: &Stack) -> Result<()> {
     let hook_port = free_port()?;
     let request = CreateSessionRequest::new(Fen(2500), "演练", "DRILL-3DAYS")
@@ -147,16 +166,38 @@ async fn three_days_down(stack: &Stack) -> Result<()> {
         advance(stack, &session.client_secret, 13 * 3600).await?;
     }
     ensure!(attempts == 9, "given up after {attempts} attempts, the schedule makes 9");
-    // Three days in all; then the endpoint is back and the merchant asks for what it missed.
+    // Three days in all; then the endpoint is back and the merchant asks for what it missed,
+    // merchant-wide, without knowing which sessions had events given up.
     advance(stack, &session.client_secret, 2 * 24 * 3600).await?;
     let sink = WebhookSink::start_on(hook_port).await?;
     let event = paid(&client.session_events(&session.id).await?).context("no paid event")?;
-    let resent = client.resend_event(&session.id, &event.id).await?;
+    let listed = undelivered_until(&client, |list| list.iter().any(|u| u.id == event.id)).await?;
+    let entry = listed.iter().find(|u| u.id == event.id).context("not listed")?;
+    ensure!(
+        entry.session_id == session.id && entry.kind == "checkout.session.paid" && entry.attempts == 9,
+        "{entry:?}"
+    );
+    let resent = client.resend_event(&entry.session_id, &entry.id).await?;
     ensure!(resent.id == event.id && !resent.delivered, "{resent:?}");
     let received = events_for(&sink, &session.id, "checkout.session.paid", Duration::from_secs(20)).await?;
     ensure!(received.len() == 1 && received[0]["id"] == event.id.as_str(), "{received:?}");
     let after = paid(&client.session_events(&session.id).await?).context("no paid event")?;
     ensure!(after.delivered && after.attempts == 10, "{after:?}");
+    // Delivered, it leaves the merchant-wide list.
+    undelivered_until(&client, |list| list.iter().all(|u| u.id != event.id)).await?;
+    // Only `delivered=false` is listed across sessions; a bad limit is refused.
+    for query in ["delivered=true", "", "delivered=false&limit=0", "delivered=false&limit=101"] {
+        let r = http()
+            .get(format!("{}/v1/events?{query}", stack.edge_url))
+            .bearer_auth(&stack.creds.merchant_key)
+            .send()
+            .await?;
+        let status = r.status().as_u16();
+        let text = r.text().await?;
+        ensure!(status == 400 && text.contains("invalid_request"), "?{query}: {status} {text}");
+    }
+    let r = http().get(format!("{}/v1/events?delivered=false", stack.edge_url)).send().await?;
+    ensure!(r.status() == 401, "listed without the merchant key: {}", r.status());
     // Delivered: asking again is refused and sends nothing.
     ensure!(client.resend_event(&session.id, &event.id).await.is_err(), "a delivered event was sent again");
     tokio::time::sleep(Duration::from_secs(1)).await;

@@ -1,13 +1,16 @@
 //! The merchant API: create, read and cancel checkout sessions, and read or resend their events
-//! (`Authorization: Bearer <merchant secret key>`, server to server).
+//! and the events given up across sessions (`Authorization: Bearer <merchant secret key>`, server
+//! to server).
 
 use super::{authorize_merchant, merchant_post, relay};
 use crate::config;
 use crate::error::{self, EdgeError};
 use crate::order_index_do;
 use crate::session_do::{self, SessionCall};
+use crate::undelivered_do;
 use checkout_shared::api::{ErrorCode, SessionCreated, SessionList};
 use checkout_shared::session::{self, ClientSecret, MAX_BODY_BYTES, Session};
+use checkout_shared::undelivered;
 use worker::{Env, Request, Response, RouteContext};
 
 /// `POST /v1/sessions`.
@@ -91,6 +94,24 @@ async fn by_id(req: &Request, ctx: &RouteContext<()>, call: SessionCall) -> Resu
 /// (delivered, waiting for its next retry, or given up).
 pub(crate) async fn events(req: Request, ctx: RouteContext<()>) -> worker::Result<Response> {
     error::handle(by_id(&req, &ctx, SessionCall::Events).await)
+}
+
+/// `GET /v1/events?delivered=false[&limit=N]`: the events given up after their last retry, in
+/// every session, oldest first (at most 100, default 20; `has_more` when more remain). Each is
+/// sent again by `POST /v1/sessions/{session_id}/events/{id}/resend`, and leaves the list once
+/// delivered.
+pub(crate) async fn undelivered_events(req: Request, ctx: RouteContext<()>) -> worker::Result<Response> {
+    error::handle(
+        async {
+            authorize_merchant(&req, &ctx.env)?;
+            let url = req.url()?;
+            let param = |name: &str| url.query_pairs().find(|(k, _)| k == name).map(|(_, v)| v.into_owned());
+            let limit = undelivered::list_query(param("delivered").as_deref(), param("limit").as_deref())
+                .map_err(|why| EdgeError::Invalid(ErrorCode::InvalidRequest, why.into()))?;
+            error::json(&undelivered_do::list(&ctx.env, limit).await?, 200)
+        }
+        .await,
+    )
 }
 
 /// `POST /v1/sessions/{id}/events/{event_id}/resend` (an empty body or `{}`): delivers the event

@@ -130,6 +130,8 @@ pub enum Upstream {
     SmsLimiter,
     /// The edge's own object holding a customer's saved cards.
     Customer,
+    /// The edge's own object listing the events given up across sessions.
+    UndeliveredEvents,
 }
 
 /// An upstream call the session wants made, with everything needed to build it except the
@@ -237,6 +239,10 @@ pub enum Op {
         customer: String,
         request: CustomerRequest,
     },
+    /// Tells the merchant-wide list of undelivered events that one was given up or delivered.
+    UndeliveredEvent {
+        request: crate::undelivered::LedgerRequest,
+    },
     /// Payzero 9.1: refund `amount` of the paid `order_no` as our `refund_no` (session refund
     /// `refund`). Repeating it is safe: Payzero refuses a `refund_no` it has seen (30002), and the
     /// refund is then followed with the query.
@@ -329,6 +335,7 @@ impl Op {
             Op::PayzeroQuickpayRedo { .. } => "payzero redoQuickpay",
             Op::SmsPermit { .. } => "sms permit",
             Op::CustomerCard { .. } => "customer card",
+            Op::UndeliveredEvent { .. } => "undelivered events",
             Op::SandboxPay { .. } => "sandbox pay",
             Op::Webhook { .. } => "webhook",
             Op::PayzeroRefund { .. } => "payzero refund",
@@ -366,7 +373,8 @@ impl Op {
             | Op::EzrRefundApply { .. }
             | Op::EzrRefundQuery { .. }
             | Op::Webhook { .. }
-            | Op::CustomerCard { .. } => None,
+            | Op::CustomerCard { .. }
+            | Op::UndeliveredEvent { .. } => None,
         }
     }
 
@@ -384,6 +392,7 @@ impl Op {
             | Op::PayzeroRefundQuery { .. } => Upstream::Payzero,
             Op::SmsPermit { .. } => Upstream::SmsLimiter,
             Op::CustomerCard { .. } => Upstream::Customer,
+            Op::UndeliveredEvent { .. } => Upstream::UndeliveredEvents,
             Op::ShouqianbaPrecreate { .. }
             | Op::ShouqianbaPay { .. }
             | Op::ShouqianbaQuery { .. }
@@ -427,8 +436,11 @@ impl Op {
             | Op::PayzeroQuickpayConfirm { .. }
             | Op::PayzeroQuickpayRedo { .. }
             | Op::SmsPermit { .. } => Strategy::Once,
-            // Keeping or forgetting a saved card is idempotent.
-            Op::CustomerCard { .. } => Strategy::Retry { tries: 3, backoff_ms: 1_000 },
+            // Keeping or forgetting a saved card is idempotent, and so is an entry in the list
+            // of undelivered events (one key per event).
+            Op::CustomerCard { .. } | Op::UndeliveredEvent { .. } => {
+                Strategy::Retry { tries: 3, backoff_ms: 1_000 }
+            }
             // Webhooks have their own schedule (the outbox's), spread over a day.
             Op::Webhook { .. } => Strategy::Once,
             // Refunds carrying our number are idempotent at the gateway (see each op), and
@@ -638,8 +650,15 @@ pub fn interpret(op: &Op, answer: &Answer) -> Outcome {
         Op::ShouqianbaRefund { .. } => shouqianba::interpret_refund(status, body),
         Op::EzrRefundApply { .. } => ezr::interpret_refund_apply(status, body),
         Op::EzrRefundQuery { .. } => ezr::interpret_refund_query(status, body),
-        Op::SandboxPay { .. } | Op::Webhook { .. } | Op::CustomerCard { .. } => {
-            if (200..300).contains(&status) { Outcome::Done } else { failed(format!("HTTP {status}")) }
+        Op::SandboxPay { .. }
+        | Op::Webhook { .. }
+        | Op::CustomerCard { .. }
+        | Op::UndeliveredEvent { .. } => {
+            if (200..300).contains(&status) {
+                Outcome::Done
+            } else {
+                failed(format!("HTTP {status}"))
+            }
         }
     }
 }

@@ -19,7 +19,10 @@ pub use ids::{
     ClientSecret, MAX_SESSIONS_PER_ORDER, attempt_order_no, is_session_id, new_client_secret, new_session_id,
     remember_session, session_id_of_order_no, session_id_of_secret,
 };
-pub use outbox::{OutgoingWebhook, WEBHOOK_RETRY_DELAYS_SECS, webhook_delivery, webhook_retry_delay_secs};
+pub use outbox::{
+    GIVEN_UP_AFTER_ATTEMPTS, OutgoingWebhook, WEBHOOK_RETRY_DELAYS_SECS, webhook_delivery,
+    webhook_retry_delay_secs,
+};
 pub use params::*;
 pub use refund::{MAX_REASON_CHARS, MAX_REFUNDS, REFUND_FOLLOW_UP_SECS, Refund, refund_id, refund_index_of};
 pub use stored::{SCHEMA, load};
@@ -32,6 +35,7 @@ use crate::customer::StoredCard;
 use crate::gateway::{self, Answer, Gateway, Op, Outcome, PayState, PaymentFact, Wallet};
 use crate::money::Fen;
 use crate::payzero::{MsgType, OrderResult, PayStatus};
+use crate::undelivered::{LedgerRequest, Undelivered};
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 use std::collections::VecDeque;
@@ -1244,13 +1248,27 @@ impl Session {
 
     fn delivered(&mut self, event_id: &str, ok: bool, now_ms: u64) {
         let Some(w) = self.outbox.iter_mut().find(|w| w.event.id == event_id) else { return };
+        // Attempts past the schedule's are resends of an event given up (and so listed as
+        // undelivered merchant-wide).
+        let was_given_up = w.attempts >= GIVEN_UP_AFTER_ATTEMPTS;
         w.attempts = w.attempts.saturating_add(1);
         if ok {
             w.delivered = true;
             w.next_attempt_ms = None;
+            if was_given_up {
+                let event = Undelivered::of(&w.event, w.attempts);
+                let request = LedgerRequest::Delivered { event };
+                self.queue(None, Op::UndeliveredEvent { request }, Purpose::Normal, now_ms);
+            }
             return;
         }
         w.next_attempt_ms = webhook_retry_delay_secs(w.attempts).map(|d| now_ms.saturating_add(d * 1000));
+        if w.next_attempt_ms.is_none() {
+            let event = Undelivered::of(&w.event, w.attempts);
+            let request = LedgerRequest::GaveUp { event };
+            self.queue(None, Op::UndeliveredEvent { request }, Purpose::Normal, now_ms);
+            return;
+        }
         if let Some(at) = w.next_attempt_ms {
             let op = Op::Webhook { event_id: event_id.to_owned() };
             let id = self.take_call_id();

@@ -20,6 +20,10 @@ pub struct OutgoingWebhook {
 /// over about a day (a merchant down for hours), then we give up.
 pub const WEBHOOK_RETRY_DELAYS_SECS: [u64; 8] = [10, 30, 120, 600, 3600, 3 * 3600, 6 * 3600, 12 * 3600];
 
+/// An event is given up when this many attempts failed (the first, and one after each wait);
+/// an attempt after that is a resend the merchant asked for.
+pub const GIVEN_UP_AFTER_ATTEMPTS: u32 = 1 + WEBHOOK_RETRY_DELAYS_SECS.len() as u32;
+
 /// The wait after the `failed_attempts`-th failed attempt (1-based); `None`: give up.
 pub fn webhook_retry_delay_secs(failed_attempts: u32) -> Option<u64> {
     let index = usize::try_from(failed_attempts.checked_sub(1)?).ok()?;

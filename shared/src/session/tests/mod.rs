@@ -682,16 +682,30 @@ fn webhooks_are_retried_on_the_schedule_then_given_up() {
     let mut s = session_with(&[PaymentMethod::PayzeroQr]);
     s.handle(Input::Cancel, NOW_MS).unwrap();
     let mut now = NOW_MS;
-    let mut tries = 0;
+    let mut sent = Vec::new();
+    // The merchant's endpoint is down; the edge's own list of undelivered events is not.
+    let down = |op: &Op| match op {
+        Op::Webhook { .. } => Answer::Http { status: 500, body: vec![] },
+        _ => Answer::Http { status: 200, body: vec![] },
+    };
     while let Some(at) = s.poll_timeout() {
         now = at;
         s.handle(Input::Timer, now).unwrap();
-        tries += drive(&mut s, now, |_| Answer::Http { status: 500, body: vec![] }).len();
+        sent.extend(drive(&mut s, now, down));
         s = evict(&s);
     }
+    let tries = sent.iter().filter(|op| matches!(op, Op::Webhook { .. })).count();
     assert_eq!(tries, 1 + WEBHOOK_RETRY_DELAYS_SECS.len());
+    assert_eq!(u32::try_from(tries).unwrap(), GIVEN_UP_AFTER_ATTEMPTS);
     assert_eq!(now - NOW_MS, WEBHOOK_RETRY_DELAYS_SECS.iter().sum::<u64>() * 1000);
     assert!(!s.outbox[0].delivered);
+    // Given up, it is listed merchant-wide, once, with the attempts made.
+    let listed: Vec<_> = sent.iter().filter(|op| matches!(op, Op::UndeliveredEvent { .. })).collect();
+    assert!(
+        matches!(&listed[..], [Op::UndeliveredEvent { request: LedgerRequest::GaveUp { event } }]
+            if event.id == s.outbox[0].event.id && event.session_id == s.id && event.attempts == 9),
+        "{listed:?}"
+    );
     let mut ok = session_with(&[PaymentMethod::PayzeroQr]);
     ok.handle(Input::Cancel, NOW_MS).unwrap();
     drive(&mut ok, NOW_MS, |op| {
@@ -729,7 +743,12 @@ fn an_event_given_up_or_waiting_can_be_sent_again_and_a_delivered_one_is_not() {
     s.handle(Input::ResendEvent { event_id: id.clone() }, later).unwrap();
     let mut s = evict(&s);
     let sent = drive(&mut s, later, |_| Answer::Http { status: 200, body: vec![] });
-    assert!(matches!(&sent[..], [Op::Webhook { event_id }] if *event_id == id), "{sent:?}");
+    // Delivered at last, it leaves the merchant-wide list of undelivered events.
+    assert!(
+        matches!(&sent[..], [Op::Webhook { event_id }, Op::UndeliveredEvent { request: LedgerRequest::Delivered { event } }]
+            if *event_id == id && event.id == id),
+        "{sent:?}"
+    );
     assert!(s.event_deliveries()[0].delivered);
     // Delivered: nothing to resend; an unknown id is not found.
     let again = s.handle(Input::ResendEvent { event_id: id }, later).unwrap_err();
@@ -1033,9 +1052,11 @@ fn healthy(op: &Op) -> Answer {
             card::pz_quickpay(order_no, "PAY_APPLIED")
         }
         Op::PayzeroQuickpayConfirm { order_no, .. } => card::pz_quickpay(order_no, "PAY_SMS_CONFIRMED"),
-        Op::SmsPermit { .. } | Op::CustomerCard { .. } | Op::SandboxPay { .. } | Op::Webhook { .. } => {
-            Answer::Http { status: 200, body: vec![] }
-        }
+        Op::SmsPermit { .. }
+        | Op::CustomerCard { .. }
+        | Op::UndeliveredEvent { .. }
+        | Op::SandboxPay { .. }
+        | Op::Webhook { .. } => Answer::Http { status: 200, body: vec![] },
         Op::PayzeroRefund { order_no, refund_no, amount, .. } => {
             pz_refund(order_no, refund_no, *amount, "REFUND_REQUESTED")
         }
