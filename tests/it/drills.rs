@@ -1,7 +1,9 @@
 //! Outage drills through the real runtime: `wrangler dev` stopped and started again (same port,
 //! same persisted state) in the middle of a cashier payment's poll loop, of a card sign-up's SMS
 //! step and of a webhook's retry series, with the merchant's endpoint down meanwhile. Everything resumes from what the Durable
-//! Objects stored; nothing is lost or sent twice. Time is moved with the session's test clock.
+//! Objects stored; nothing is lost or sent twice. And the merchant's endpoint down for ten minutes
+//! (every retry on the schedule) and for three days (given up, listed, resent). Time is moved with
+//! the session's test clock.
 
 use crate::api::http;
 use crate::cards::{self, advance, ok, signup_form};
@@ -12,6 +14,7 @@ use checkout_shared::Fen;
 use checkout_shared::api::{
     BarcodeState, CardStep, CreateSessionRequest, EventDelivery, PaymentMethod, SessionStatus,
 };
+use checkout_shared::session::WEBHOOK_RETRY_DELAYS_SECS;
 use checkout_shared::undelivered::Undelivered;
 use checkout_tests::{Stack, WebhookSink, free_port};
 use serde_json::{Value, json};
@@ -208,4 +211,132 @@ async fn three_days_down(stack: &Stack) -> Result<()> {
 #[test]
 fn a_merchant_down_for_three_days_gets_its_given_up_event_on_request() {
     crate::with_stack(|stack| async move { three_days_down(&stack).await });
+}
+
+/// The `t=` of a `Checkout-Signature` header: when the edge signed that attempt (real time).
+fn signed_at(signature: &str) -> Result<u64> {
+    signature
+        .split(',')
+        .find_map(|part| part.strip_prefix("t="))
+        .and_then(|t| t.parse().ok())
+        .with_context(|| format!("no timestamp in {signature:?}"))
+}
+
+fn unix_now() -> Result<u64> {
+    Ok(std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH)?.as_secs())
+}
+
+/// The merchant's endpoint answers `503` for ten minutes (on the session's clock) after a
+/// payment: each retry comes on the documented schedule to the second, the first one after
+/// recovery delivers the event, and nothing more is sent.
+async fn ten_minutes_down(stack: &Stack) -> Result<()> {
+    let sink = WebhookSink::start().await?;
+    sink.answer_with(503);
+    let request = CreateSessionRequest::new(Fen(1200), "演练", "DRILL-10MIN")
+        .with_methods(vec![PaymentMethod::ShouqianbaBarcode])
+        .with_notify_url(sink.url.clone());
+    let session = create_with(stack, request, None).await?;
+    let view = barcode(stack, &session.client_secret, "shouqianba_barcode", "134567890123450000").await?;
+    ensure!(view.state == BarcodeState::Paid, "{view:?}");
+    let client = stack.client()?;
+    // The session's clock runs `lead` seconds ahead of real time: the sum of the advances made.
+    // A webhook is signed with real time (the merchant checks it against its own clock), so an
+    // attempt's time on the session's clock is its signature's plus the lead when it was made.
+    let mut lead = 0;
+    // The paid event's attempts (the session's other events are retried alongside it).
+    let paid_requests = |sink: &WebhookSink| -> Vec<(String, Vec<u8>)> {
+        let is_paid = |body: &[u8]| {
+            serde_json::from_slice::<Value>(body).is_ok_and(|e| e["type"] == "checkout.session.paid")
+        };
+        sink.requests().into_iter().filter(|(_, body)| is_paid(body)).collect()
+    };
+    let last_signed = |sink: &WebhookSink| -> Result<u64> {
+        signed_at(&paid_requests(sink).last().context("no attempt")?.0)
+    };
+    // Waits (bounded) for the endpoint to have received `n` attempts.
+    let attempts_reach = |n: usize| {
+        let sink = &sink;
+        async move {
+            let deadline = Instant::now() + Duration::from_secs(20);
+            while paid_requests(sink).len() < n {
+                ensure!(Instant::now() < deadline, "{} attempts, waited for {n}", paid_requests(sink).len());
+                tokio::time::sleep(Duration::from_millis(50)).await;
+            }
+            Ok::<_, anyhow::Error>(())
+        }
+    };
+    attempts_reach(1).await?;
+    let first = last_signed(&sink)?;
+    let mut made = 1;
+    loop {
+        // The failed attempt is recorded with its next try, `delay` after it.
+        let deadline = Instant::now() + Duration::from_secs(15);
+        let event = loop {
+            let events = client.session_events(&session.id).await?;
+            let event =
+                events.iter().find(|e| e.kind == "checkout.session.paid").cloned().context("no event")?;
+            if event.attempts as usize >= made && event.next_attempt_at.is_some()
+                || Instant::now() >= deadline
+            {
+                break event;
+            }
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        };
+        let last = last_signed(&sink)? + lead;
+        let next = event.next_attempt_at.with_context(|| format!("no retry planned: {event:?}"))?;
+        let delay = WEBHOOK_RETRY_DELAYS_SECS[made - 1];
+        // The answer may come back a second after the attempt was signed.
+        ensure!(
+            (last + delay..=last + delay + 1).contains(&next),
+            "attempt {made} at {last}: next at {next}, the schedule says {delay} s later"
+        );
+        let recovered = next - first >= 600;
+        if recovered {
+            sink.answer_with(200);
+        }
+        let step = next.saturating_sub(unix_now()? + lead);
+        advance(stack, &session.client_secret, step).await?;
+        lead += step;
+        made += 1;
+        attempts_reach(made).await?;
+        let at = last_signed(&sink)? + lead;
+        ensure!((next..=next + 2).contains(&at), "attempt {made} at {at}, due at {next}");
+        if recovered {
+            break;
+        }
+    }
+    // 0 s, 10 s, 40 s, 160 s fail; the fifth, at 760 s, is the first after the ten minutes.
+    ensure!(made == 5, "delivered by attempt {made}, the schedule makes it the fifth");
+    let bodies: Vec<Vec<u8>> = paid_requests(&sink).into_iter().map(|(_, body)| body).collect();
+    ensure!(bodies.windows(2).all(|w| w[0] == w[1]), "the retries sent different events");
+    // Every event of the session is delivered, each after as many requests as it has attempts:
+    // the one answered 2xx was its last.
+    let deadline = Instant::now() + Duration::from_secs(15);
+    let events = loop {
+        let events = client.session_events(&session.id).await?;
+        if events.iter().all(|e| e.delivered) {
+            break events;
+        }
+        ensure!(Instant::now() < deadline, "not all recorded as delivered: {events:?}");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    };
+    let paid = events.iter().find(|e| e.kind == "checkout.session.paid").context("no paid event")?;
+    ensure!(paid.attempts == 5 && paid.next_attempt_at.is_none(), "{paid:?}");
+    // A day later nothing more was sent, and nothing is listed as undelivered.
+    advance(stack, &session.client_secret, 24 * 3600).await?;
+    tokio::time::sleep(Duration::from_secs(1)).await;
+    let sent = sink.events();
+    for event in &events {
+        let requests = sent.iter().filter(|e| e["id"] == event.id.as_str()).count();
+        ensure!(requests == event.attempts as usize, "{event:?} came {requests} times");
+    }
+    ensure!(sent.len() == events.iter().map(|e| e.attempts as usize).sum::<usize>(), "{sent:?}");
+    let list = client.undelivered_events(100).await?;
+    ensure!(list.data.iter().all(|u| u.session_id != session.id), "{list:?}");
+    Ok(())
+}
+
+#[test]
+fn a_merchant_down_for_ten_minutes_gets_each_event_once_on_the_documented_schedule() {
+    crate::with_stack(|stack| async move { ten_minutes_down(&stack).await });
 }

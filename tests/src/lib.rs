@@ -508,11 +508,13 @@ pub fn gzip_len(bytes: &[u8]) -> usize {
     enc.finish().map(|v| v.len()).unwrap_or(0)
 }
 
-/// A merchant's webhook endpoint on a free loopback port: it answers `200` and keeps each
-/// request's `Checkout-Signature` header and body, so a test can read what the edge sent.
+/// A merchant's webhook endpoint on a free loopback port: it answers `200` (or the status a test
+/// sets, to play an endpoint that is down) and keeps each request's `Checkout-Signature` header
+/// and body, so a test can read what the edge sent.
 pub struct WebhookSink {
     pub url: String,
     received: Received,
+    status: std::sync::Arc<std::sync::atomic::AtomicU16>,
 }
 
 /// Each request's `Checkout-Signature` header and raw body, shared with the accepting task.
@@ -532,9 +534,12 @@ impl WebhookSink {
         let url = format!("http://{}/webhook", listener.local_addr()?);
         let received: Received = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
         let store = received.clone();
+        let status = std::sync::Arc::new(std::sync::atomic::AtomicU16::new(200));
+        let answer = status.clone();
         tokio::spawn(async move {
             while let Ok((mut socket, _)) = listener.accept().await {
                 let store = store.clone();
+                let answer = answer.clone();
                 tokio::spawn(async move {
                     let mut data = Vec::new();
                     let mut buf = [0u8; 4096];
@@ -552,18 +557,23 @@ impl WebhookSink {
                             if let Ok(mut all) = store.lock() {
                                 all.push((signature, body.to_vec()));
                             }
-                            let _ = socket
-                                .write_all(
-                                    b"HTTP/1.1 200 OK\r\ncontent-length: 0\r\nconnection: close\r\n\r\n",
-                                )
-                                .await;
+                            let code = answer.load(std::sync::atomic::Ordering::SeqCst);
+                            let head = format!(
+                                "HTTP/1.1 {code} Status\r\ncontent-length: 0\r\nconnection: close\r\n\r\n"
+                            );
+                            let _ = socket.write_all(head.as_bytes()).await;
                             return;
                         }
                     }
                 });
             }
         });
-        Ok(WebhookSink { url, received })
+        Ok(WebhookSink { url, received, status })
+    }
+
+    /// Answers every later request with `status` (e.g. `503` while the endpoint is "down").
+    pub fn answer_with(&self, status: u16) {
+        self.status.store(status, std::sync::atomic::Ordering::SeqCst);
     }
 
     /// The events received so far, as JSON, oldest first.
