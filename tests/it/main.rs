@@ -15,6 +15,7 @@ mod faults;
 mod gateways;
 mod merchant;
 mod refunds;
+mod scan;
 mod secrets;
 mod terminal;
 
@@ -51,6 +52,8 @@ where
     let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build().expect("tokio runtime");
     let result = runtime.block_on(scenario(stack.clone()));
     drop(runtime);
+    // Whatever the scenario did, nothing it typed or configured leaked into a log or a webhook.
+    let result = result.and_then(|()| scan::no_leak_in_logs_or_webhooks(&stack));
     if let Err(e) = result {
         panic!("{e:#}\n\n{}", stack.logs());
     }

@@ -374,6 +374,18 @@ impl Stack {
     }
 
     /// Recent output of every service, for failure messages.
+    /// Everything the edge (before and after a restart) and the demo shop printed, in full,
+    /// from their log files: the sandbox, which plays the gateways, is left out.
+    pub fn our_full_logs(&self) -> Vec<(String, String)> {
+        ["edge", "edge-restarted", "demo"]
+            .iter()
+            .filter_map(|name| {
+                let text = fs::read_to_string(self.state_dir.join(format!("{name}.log"))).ok()?;
+                Some(((*name).to_owned(), text))
+            })
+            .collect()
+    }
+
     pub fn logs(&self) -> String {
         format!(
             "--- sandbox ---\n{}\n--- edge ---\n{}\n--- demo ---\n{}",
@@ -520,6 +532,15 @@ pub struct WebhookSink {
 /// Each request's `Checkout-Signature` header and raw body, shared with the accepting task.
 type Received = std::sync::Arc<std::sync::Mutex<Vec<(String, Vec<u8>)>>>;
 
+/// Every webhook body any `WebhookSink` of this process received since the last
+/// `take_every_webhook`: the whole run's scan reads them.
+static EVERY_WEBHOOK: Mutex<Vec<Vec<u8>>> = Mutex::new(Vec::new());
+
+/// The webhook bodies received by every endpoint since the last call, oldest first.
+pub fn take_every_webhook() -> Vec<Vec<u8>> {
+    EVERY_WEBHOOK.lock().map(|mut all| std::mem::take(&mut *all)).unwrap_or_default()
+}
+
 impl WebhookSink {
     /// Starts accepting on the current tokio runtime.
     pub async fn start() -> Result<WebhookSink> {
@@ -556,6 +577,9 @@ impl WebhookSink {
                             let signature = header(&headers, "checkout-signature").unwrap_or_default();
                             if let Ok(mut all) = store.lock() {
                                 all.push((signature, body.to_vec()));
+                            }
+                            if let Ok(mut every) = EVERY_WEBHOOK.lock() {
+                                every.push(body.to_vec());
                             }
                             let code = answer.load(std::sync::atomic::Ordering::SeqCst);
                             let head = format!(
