@@ -152,13 +152,8 @@ fn a_declared_payment_reports_its_customs_declaration() {
         let session = crate::gateways::create_with(&stack, request, Some(&sink)).await?;
         crate::api::request_qr(&stack, &session.client_secret, "alipay").await?;
         // The order Payzero got declares, with the payer.
-        let sent: serde_json::Value = http()
-            .get(format!("{}/__admin/requests?path=/payzero/order/createAndQrCode", stack.sandbox_url))
-            .send()
-            .await?
-            .json()
-            .await?;
-        let text = sent.to_string();
+        let sent = crate::gateways::sandbox_requests(&stack, "/payzero/order/createAndQrCode").await?;
+        let text = serde_json::Value::from(sent).to_string();
         ensure!(text.contains("needDeclare") && text.contains("HG022"), "{text}");
         admin(&stack, &format!("/payzero/orders/{}_0/pay", session.id), json!({})).await?;
         crate::gateways::wait_until(

@@ -224,13 +224,8 @@ fn expired_codes_credit_cards_and_bad_input() {
         // A credit card: CVV2 and expiry reach Payzero, and nothing else keeps them.
         let v = ok(&stack, cs, "card/signup", signup_form("13800138002", true)).await?;
         ensure!(v.step == CardStep::SignupCodeSent, "{v:?}");
-        let requests: Value = http()
-            .get(format!("{}/__admin/requests?path=/payzero/sdbc/agreeApply", stack.sandbox_url))
-            .send()
-            .await?
-            .json()
-            .await?;
-        let sent = requests.to_string();
+        let sent = Value::from(crate::gateways::sandbox_requests(&stack, "/payzero/sdbc/agreeApply").await?);
+        let sent = sent.to_string();
         ensure!(sent.contains(CVV2) && sent.contains(EXPIRY), "CVV2/expiry not forwarded: {sent}");
         ok(&stack, cs, "card/signup/confirm", json!({"code": "123456"})).await?;
         // The payment code expires unused: refused here, with no call.

@@ -152,9 +152,8 @@ fn cashier_sees_an_unpaid_ezr_code_canceled_then_one_that_pays() {
             "not told it was canceled: {text}"
         );
         save_screenshot(client, "ezr-canceled").await?;
-        let r = reqwest::get(format!("{}/__admin/requests?path=/ezr/upay/cancel", stack.sandbox_url)).await?;
-        let cancels: Value = r.json().await?;
-        ensure!(cancels.as_array().is_some_and(|c| c.len() == 1), "one EZR cancel expected: {cancels}");
+        let cancels = crate::gateways::sandbox_requests(&stack, "/ezr/upay/cancel").await?;
+        ensure!(cancels.len() == 1, "one EZR cancel expected: {cancels:?}");
         // The field is ready for the next code, which pays.
         let input = wait_for(client, "input[data-testid=\"barcode-input\"]", Duration::from_secs(5)).await?;
         input.clear().await?;

@@ -60,6 +60,23 @@ pub(crate) async fn barcode(stack: &Stack, cs: &str, method: &str, code: &str) -
     Ok(r.json().await?)
 }
 
+/// Every request the sandbox recorded to `path`, oldest first (its `/__admin/requests` log).
+pub(crate) async fn sandbox_requests(stack: &Stack, path: &str) -> Result<Vec<Value>> {
+    let log: Value = http()
+        .get(format!("{}/__admin/requests?path={path}", stack.sandbox_url))
+        .send()
+        .await?
+        .json()
+        .await?;
+    Ok(log.as_array().cloned().unwrap_or_default())
+}
+
+/// How many requests to `path` carry `needle` (an order number) in their body.
+pub(crate) async fn requests_to(stack: &Stack, path: &str, needle: &str) -> Result<usize> {
+    let log = sandbox_requests(stack, path).await?;
+    Ok(log.iter().filter(|r| r["body"].as_str().is_some_and(|b| b.contains(needle))).count())
+}
+
 pub(crate) async fn admin(stack: &Stack, path: &str, body: Value) -> Result<Value> {
     let r = http().post(format!("{}/__admin{path}", stack.sandbox_url)).json(&body).send().await?;
     let (code, text) = (r.status(), r.text().await?);
@@ -198,17 +215,7 @@ fn shouqianba_barcode_success_progress_deadline_and_decline() {
         let order = sqb_order(&stack, &format!("{}_0", s4.id)).await?;
         ensure!(order["order_status"] == "CANCELED", "not canceled upstream: {order}");
         // The edge polled every 5 s meanwhile, not faster.
-        let log: Value = http()
-            .get(format!("{}/__admin/requests?path=/shouqianba/upay/v2/query", stack.sandbox_url))
-            .send()
-            .await?
-            .json()
-            .await?;
-        let queries = log.as_array().map_or(0, |l| {
-            l.iter()
-                .filter(|r| r["body"].as_str().is_some_and(|b| b.contains(&format!("{}_0", s4.id))))
-                .count()
-        });
+        let queries = requests_to(&stack, "/shouqianba/upay/v2/query", &format!("{}_0", s4.id)).await?;
         ensure!((4..=8).contains(&queries), "{queries} queries in 30 s");
         Ok(())
     });
@@ -226,13 +233,8 @@ fn ezr_barcode_success_and_notpay_canceled() {
         let s2 = create(&stack, "EZR-2", &methods, None).await?;
         let view = barcode(&stack, &s2.client_secret, "ezr_barcode", "284567890123453001").await?;
         ensure!(view.state == BarcodeState::Canceled, "NOTPAY must be canceled at once: {view:?}");
-        let log: Value = http()
-            .get(format!("{}/__admin/requests?path=/ezr/upay/cancel", stack.sandbox_url))
-            .send()
-            .await?
-            .json()
-            .await?;
-        ensure!(log.as_array().is_some_and(|l| l.len() == 1), "one cancel expected: {log}");
+        let log = sandbox_requests(&stack, "/ezr/upay/cancel").await?;
+        ensure!(log.len() == 1, "one cancel expected: {log:?}");
         Ok(())
     });
 }
@@ -342,16 +344,8 @@ fn a_revoked_payzero_token_is_replaced_without_the_shopper_noticing() {
         admin(&stack, "/payzero/tokens/revoke", json!({})).await?;
         let code = qr(&stack, cs, "payzero_qr", "alipay").await?;
         ensure!(code.qr_content.starts_with("https://qr.alipay.com/"), "{code:?}");
-        let log: Value = http()
-            .get(format!("{}/__admin/requests?path=/payzero/auth/login", stack.sandbox_url))
-            .send()
-            .await?
-            .json()
-            .await?;
-        ensure!(
-            log.as_array().is_some_and(|l| l.len() == 2),
-            "one login, then one more after the 401: {log}"
-        );
+        let log = sandbox_requests(&stack, "/payzero/auth/login").await?;
+        ensure!(log.len() == 2, "one login, then one more after the 401: {log:?}");
         Ok(())
     });
 }

@@ -21,13 +21,7 @@ async fn check_in(stack: &Stack) -> Result<(CheckInInfo, String)> {
 
 /// The `Authorization` header of every recorded call to `path` on the sandbox.
 async fn signatures(stack: &Stack, path: &str) -> Result<Vec<String>> {
-    let log: Value = http()
-        .get(format!("{}/__admin/requests?path={path}", stack.sandbox_url))
-        .send()
-        .await?
-        .json()
-        .await?;
-    let calls = log.as_array().context("the request log is not a list")?;
+    let calls = crate::gateways::sandbox_requests(stack, path).await?;
     Ok(calls.iter().filter_map(|c| c["headers"]["authorization"].as_str().map(str::to_owned)).collect())
 }
 

@@ -25,6 +25,11 @@ pub const MAX_WRONG_CODES: u32 = 3;
 /// often as it drags on (Payzero also notifies), never less than once a minute.
 pub const CARD_POLL_MS: u64 = 5_000;
 const CARD_POLL_MAX_MS: u64 = 60_000;
+/// A card payment whose code was taken is asked about this long for Payzero's decision, which
+/// takes seconds; still undecided (the session open or waiting for review), it is
+/// the merchant's to review — a Payzero order cannot be withdrawn — and a later paid notice
+/// is still taken. Without it, such a payment would be asked about once a minute forever.
+pub(crate) const CARD_DECISION_MS: u64 = 10 * 60 * 1000;
 
 /// When a card payment still being completed at `now_ms`, started at `started_ms`, is asked
 /// about next: a sixth of its age, within `CARD_POLL_MS..=CARD_POLL_MAX_MS`.
@@ -705,6 +710,8 @@ impl Session {
         let Some(a) = self.attempt_mut(index) else { return };
         a.state = AttemptState::Polling;
         a.next_poll_ms = None;
+        // Set once: a step that comes back to processing does not move it.
+        a.deadline_ms.get_or_insert(now_ms.saturating_add(CARD_DECISION_MS));
         // Ask at once: a paid status counts only from queryOrder.
         let op = super::query_op(a);
         if !self.has_call(index) {
@@ -716,6 +723,19 @@ impl Session {
             flow.problem = None;
         }
         self.changed();
+    }
+
+    /// The card payment `index` is still undecided at its deadline: the merchant reviews it. The
+    /// shopper's page keeps saying it is being processed (the money may still move).
+    pub(super) fn card_undecided(&mut self, index: u32, now_ms: u64) {
+        let Some(a) = self.attempt_mut(index) else { return };
+        a.state = AttemptState::NeedsReview;
+        let reason = format!(
+            "Payzero card order {} is still undecided {} minutes after its code was taken",
+            a.order_no,
+            CARD_DECISION_MS / 60_000
+        );
+        self.require_attention(reason, now_ms);
     }
 
     fn card_failed(&mut self, problem: CardProblem, gateway_code: Option<String>) {

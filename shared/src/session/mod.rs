@@ -470,7 +470,10 @@ impl Session {
             (Method::ShouqianbaQr, AttemptState::Open) if self.status == Status::Open => {
                 Some(a.last_query_ms.unwrap_or(a.started_ms).saturating_add(SHOUQIANBA_QR_POLL_MS))
             }
-            (Method::PayzeroCard, AttemptState::Polling) => Some(a.next_poll_ms.unwrap_or(0)),
+            (Method::PayzeroCard, AttemptState::Polling) => {
+                let deadline = a.deadline_ms.unwrap_or(u64::MAX);
+                Some(a.next_poll_ms.unwrap_or(0).min(deadline.saturating_add(1)))
+            }
             _ => None,
         }
     }
@@ -485,14 +488,23 @@ impl Session {
                 }
                 query_op(a)
             }
-            (Method::ShouqianbaQr, AttemptState::Open) | (Method::PayzeroCard, AttemptState::Polling) => {
+            (Method::PayzeroCard, AttemptState::Polling) => {
+                if a.deadline_ms.is_some_and(|deadline| now_ms > deadline) {
+                    self.card_undecided(index, now_ms);
+                    return;
+                }
                 query_op(a)
             }
+            (Method::ShouqianbaQr, AttemptState::Open) => query_op(a),
             _ => return,
         };
         if let Some(a) = self.attempt_mut(index) {
             a.last_query_ms = Some(now_ms);
             a.next_poll_ms = None;
+            if a.method == Method::PayzeroCard {
+                // A card payment stored before deadlines existed gets one now.
+                a.deadline_ms.get_or_insert(now_ms.saturating_add(card::CARD_DECISION_MS));
+            }
         }
         self.queue(Some(index), op, Purpose::Normal, now_ms);
     }

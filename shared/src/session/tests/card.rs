@@ -6,12 +6,13 @@ use super::*;
 use crate::api::{CardProblem, CardSignupRequest, CardStep, CardType, CardView};
 use crate::customer::CustomerRequest;
 use crate::mask::{CardNumber, IdNumber, PhoneNumber, Redacted};
+use crate::session::card::CARD_DECISION_MS;
 
-const CARD: &str = "6217920151050000";
-const ID: &str = "310113198010101232";
-const PHONE: &str = "13800138000";
-const CVV2: &str = "789";
-const EXPIRY: &str = "2812";
+pub(super) const CARD: &str = "6217920151050000";
+pub(super) const ID: &str = "310113198010101232";
+pub(super) const PHONE: &str = "13800138000";
+pub(super) const CVV2: &str = "789";
+pub(super) const EXPIRY: &str = "2812";
 
 pub(super) fn pz_agreement(request_id: &str, agreeid: Option<&str>) -> Answer {
     pz_ok(serde_json::json!({
@@ -27,11 +28,11 @@ pub(super) fn pz_quickpay(order_no: &str, status: &str) -> Answer {
     }))
 }
 
-fn pz_refused(code: &str) -> Answer {
+pub(super) fn pz_refused(code: &str) -> Answer {
     http(serde_json::json!({"success": false, "errorMsg": "refused", "errorCode": code, "data": null}))
 }
 
-fn form(card_type: CardType) -> Box<CardSignupRequest> {
+pub(super) fn form(card_type: CardType) -> Box<CardSignupRequest> {
     let credit = card_type == CardType::Credit;
     Box::new(CardSignupRequest {
         account_name: "张三".into(),
@@ -554,6 +555,50 @@ fn an_unfinished_card_payment_is_asked_about_when_the_session_closes() {
     .unwrap();
     drive(&mut s, end + 1000, gateway);
     assert_eq!(s.status, Status::Paid);
+}
+
+#[test]
+fn a_card_payment_undecided_past_its_deadline_is_the_merchants_to_review() {
+    let mut s = card_session();
+    signed(&mut s);
+    let start = NOW_MS + 30_000;
+    code(&mut s, pay_code, "654321", start).unwrap();
+    // Payzero took the code but never decides: asked about, less and less often, until the
+    // deadline; then no more.
+    let undecided = |op: &Op| match op {
+        Op::PayzeroQuery { order_no } => pz_order(order_no, "PAY_SMS_CONFIRMED", 1234),
+        other => gateway(other),
+    };
+    let mut now = start;
+    let mut queries = drive(&mut s, now, undecided).len();
+    while let Some(at) = s.poll_timeout() {
+        if at > start + CARD_DECISION_MS + 120_000 {
+            break;
+        }
+        now = at.max(now);
+        s.handle(Input::Timer, now).unwrap();
+        queries +=
+            drive(&mut s, now, undecided).iter().filter(|op| op.name() == "payzero queryOrder").count();
+    }
+    assert!((10..=40).contains(&queries), "{queries} queries in ten minutes");
+    assert_eq!(s.attempts[0].state, AttemptState::NeedsReview);
+    assert_eq!(s.status, Status::RequiresAttention);
+    assert!(s.attention.as_deref().is_some_and(|a| a.contains("undecided")), "{:?}", s.attention);
+    assert!(webhook_kinds(&s).contains(&"checkout.session.requires_attention"), "{:?}", webhook_kinds(&s));
+    // A paid notice after all is still taken: the attempt is paid (the session stays for the
+    // merchant to review, as every session that required attention does).
+    let order: crate::payzero::OrderResult = serde_json::from_value(serde_json::json!({
+        "mchtOrderNo": s.attempts[0].order_no, "paymentAmount": 1234, "payStatus": "PAY_SUCCEED"}))
+    .unwrap();
+    let notice = Input::Notice {
+        digest: "late".into(),
+        msg_type: crate::payzero::MsgType::PayStatusNotify,
+        order: Box::new(order),
+    };
+    s.handle(notice, now).unwrap();
+    drive(&mut s, now, gateway);
+    assert_eq!(s.attempts[0].state, AttemptState::Paid);
+    assert_eq!(s.paid_attempt, Some(0));
 }
 
 #[test]

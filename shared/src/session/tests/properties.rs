@@ -1,12 +1,19 @@
 //! Properties of the session under random interleavings: shopper actions (QR codes, switches,
-//! cashier codes), the merchant's cancel and refunds, gateway answers of every kind (paid with
-//! the right or a wrong amount, in progress, 5xx, garbage, lost), the clock, and evictions
-//! (serialise → restore) at any point. Whatever the order, money is never claimed without a
-//! confirmed fact of the right amount, `paid` is said once, refunds never pass what was paid,
-//! no merchant event is lost, and a cashier payment is decided once its deadline has passed.
+//! cashier codes, the card flow's sign-up, codes, payment and resends), the merchant's cancel and
+//! refunds, Payzero notices (for its orders or others, claiming paid or failed, for the right
+//! amount or not, replayed), gateway answers of every kind (paid with the right or a wrong
+//! amount, in progress, refused, 5xx, garbage, lost), the clock, and evictions (serialise →
+//! restore) at any point. Whatever the order, money is never claimed without a confirmed fact of
+//! the right amount (a notice or a card step saying "paid" is not one), `paid` is said once,
+//! refunds never pass what was paid, no merchant event is lost, a cashier payment is decided once
+//! its deadline has passed, and what is stored never holds the card's number, ID, phone, CVV2 or
+//! expiry.
 
+use super::card::{CARD, CVV2, EXPIRY, ID, PHONE, form, pz_refused};
 use super::*;
-use crate::api::RefundRequest;
+use crate::api::{CardType, RefundRequest};
+use crate::payzero::{MsgType, OrderResult};
+use crate::session::card::CardInput;
 use proptest::prelude::*;
 
 /// What a gateway says to one call.
@@ -18,6 +25,8 @@ enum Reply {
     Paid,
     /// Paid, but for another amount: never the session's payment.
     WrongAmount,
+    /// A card step refused (Payzero's wrong-code error); other calls answer as healthy.
+    Refused,
     ServerError,
     Garbage,
     Lost,
@@ -34,6 +43,22 @@ enum Step {
     },
     Wait,
     Cancel,
+    /// A verified Payzero notice. `order`: an attempt of the session (by index, wrapping) or,
+    /// `None`, an order of another session; `digest` from a small set, so notices repeat.
+    Notice {
+        order: Option<usize>,
+        paid: bool,
+        right_amount: bool,
+        digest: u8,
+    },
+    CardSignup {
+        credit: bool,
+    },
+    /// A card code: the sign-up's or the payment's, whichever step the card is at.
+    CardCode,
+    /// Pay with the card the session signed (if any).
+    CardPay,
+    CardResend,
     Refund(Option<u64>),
     /// Answer every call now due with these replies, in turn.
     Answer(Vec<Reply>),
@@ -47,6 +72,7 @@ fn reply() -> impl Strategy<Value = Reply> {
         4 => Just(Reply::Healthy),
         2 => Just(Reply::Paid),
         1 => Just(Reply::WrongAmount),
+        1 => Just(Reply::Refused),
         1 => Just(Reply::ServerError),
         1 => Just(Reply::Garbage),
         1 => Just(Reply::Lost),
@@ -65,6 +91,12 @@ fn step() -> impl Strategy<Value = Step> {
         2 => barcode.prop_map(|method| Step::Barcode { method }),
         1 => Just(Step::Wait),
         1 => Just(Step::Cancel),
+        2 => (prop::option::of(0usize..4), any::<bool>(), any::<bool>(), 0u8..3)
+            .prop_map(|(order, paid, right_amount, digest)| Step::Notice { order, paid, right_amount, digest }),
+        1 => any::<bool>().prop_map(|credit| Step::CardSignup { credit }),
+        2 => Just(Step::CardCode),
+        1 => Just(Step::CardPay),
+        1 => Just(Step::CardResend),
         1 => prop::option::of(1u64..1500).prop_map(Step::Refund),
         6 => prop::collection::vec(reply(), 1..6).prop_map(Step::Answer),
         3 => (0u64..90_000).prop_map(Step::Advance),
@@ -72,8 +104,9 @@ fn step() -> impl Strategy<Value = Step> {
     ]
 }
 
-/// The answer `reply` stands for, to `op`.
-fn answer(op: &Op, reply: Reply) -> Answer {
+/// The answer `reply` stands for, to `op`, and whether it is a fact of the session's payment
+/// (a query or a pay answer saying paid for the right amount and order).
+fn answer(op: &Op, reply: Reply) -> (Answer, bool) {
     let paid = |amount: u64| match op {
         Op::PayzeroQuery { order_no }
         | Op::PayzeroCreateQr { order_no, .. }
@@ -92,13 +125,44 @@ fn answer(op: &Op, reply: Reply) -> Answer {
             "TradeNo": "WP9", "OutTradeNo": order_no, "TotalAmount": amount, "OrderState": "SUCCESS"}))),
         _ => None,
     };
+    let card_step = matches!(
+        op,
+        Op::PayzeroAgreeApply { .. }
+            | Op::PayzeroAgreeConfirm { .. }
+            | Op::PayzeroQuickpay { .. }
+            | Op::PayzeroQuickpayConfirm { .. }
+            | Op::PayzeroQuickpayRedo { .. }
+    );
     match reply {
-        Reply::Healthy => healthy(op),
-        Reply::Paid => paid(1234).unwrap_or_else(|| healthy(op)),
-        Reply::WrongAmount => paid(1).unwrap_or_else(|| healthy(op)),
-        Reply::ServerError => Answer::Http { status: 500, body: b"oops".to_vec() },
-        Reply::Garbage => Answer::Http { status: 200, body: b"{\"not json".to_vec() },
-        Reply::Lost => Answer::Lost("no answer within 10 s".into()),
+        Reply::Healthy => (healthy(op), false),
+        Reply::Paid => match (paid(1234), op) {
+            (Some(answer), _) => (answer, true),
+            // A card step's own "paid" is only a claim: queryOrder must confirm it.
+            (None, Op::PayzeroQuickpay { order_no, .. } | Op::PayzeroQuickpayConfirm { order_no, .. }) => {
+                (card::pz_quickpay(order_no, "PAY_SUCCEED"), false)
+            }
+            (None, _) => (healthy(op), false),
+        },
+        Reply::WrongAmount => (paid(1).unwrap_or_else(|| healthy(op)), false),
+        Reply::Refused if card_step => (pz_refused("50061"), false),
+        Reply::Refused => (healthy(op), false),
+        Reply::ServerError => (Answer::Http { status: 500, body: b"oops".to_vec() }, false),
+        Reply::Garbage => (Answer::Http { status: 200, body: b"{\"not json".to_vec() }, false),
+        Reply::Lost => (Answer::Lost("no answer within 10 s".into()), false),
+    }
+}
+
+/// A Payzero notice, as the edge hands it over once its signature is verified.
+fn notice(order_no: &str, paid: bool, amount: u64, digest: u8) -> Input {
+    let status = if paid { "PAY_SUCCEED" } else { "PAY_FAILED" };
+    let order: OrderResult = serde_json::from_value(
+        serde_json::json!({"mchtOrderNo": order_no, "paymentAmount": amount, "payStatus": status}),
+    )
+    .unwrap_or_else(|e| panic!("a notice's order: {e}"));
+    Input::Notice {
+        digest: format!("digest-{digest}"),
+        msg_type: MsgType::PayStatusNotify,
+        order: Box::new(order),
     }
 }
 
@@ -133,11 +197,25 @@ fn check(s: &Session, facts: &mut Facts) -> Result<(), TestCaseError> {
     let now: Vec<String> = s.outbox.iter().map(|w| w.event.id.clone()).collect();
     prop_assert!(now.starts_with(&facts.events), "events lost: had {:?}, now {:?}", facts.events, now);
     facts.events = now;
+    // What storage gets never holds the card's personal data, in any form it was typed in.
+    let stored = serde_json::to_string(s).unwrap_or_default();
+    for value in [CARD, "6217 9201 5105 0000", ID, PHONE] {
+        prop_assert!(!stored.contains(value), "{value} is stored");
+    }
+    for value in [CVV2, EXPIRY] {
+        prop_assert!(!stored.contains(&format!("\"{value}\"")), "{value} is stored");
+    }
     Ok(())
 }
 
 fn run(steps: Vec<Step>) -> Result<(), TestCaseError> {
-    let mut s = all_methods();
+    let mut s = session_with(&[
+        PaymentMethod::PayzeroQr,
+        PaymentMethod::ShouqianbaQr,
+        PaymentMethod::ShouqianbaBarcode,
+        PaymentMethod::EzrBarcode,
+        PaymentMethod::PayzeroCard,
+    ]);
     let mut now = NOW_MS;
     let mut facts = Facts::default();
     let mut replies = Vec::new();
@@ -154,6 +232,41 @@ fn run(steps: Vec<Step>) -> Result<(), TestCaseError> {
                 s.handle(Input::Barcode { method, code: code.into() }, now).map(drop)
             }
             Step::Wait => s.handle(Input::Wait, now).map(drop),
+            Step::Notice { order, paid, right_amount, digest } => {
+                let order_no = match order {
+                    Some(i) if !s.attempts.is_empty() => s.attempts[i % s.attempts.len()].order_no.clone(),
+                    _ => "sess_elsewhere_0".to_owned(),
+                };
+                let amount = if right_amount { 1234 } else { 1 };
+                s.handle(notice(&order_no, paid, amount, digest), now).map(drop)
+            }
+            Step::CardSignup { credit } => {
+                let card_type = if credit { CardType::Credit } else { CardType::Debit };
+                let signup = CardInput::Signup {
+                    form: form(card_type),
+                    phone_tag: "ph1".into(),
+                    client_tag: "ip1".into(),
+                };
+                s.handle(Input::Card(signup), now).map(drop)
+            }
+            Step::CardCode => {
+                let code = "123456".to_owned();
+                let input = match s.card.as_ref().map(|c| &c.step) {
+                    Some(crate::api::CardStep::SignupCodeSent) => {
+                        CardInput::SignupCode { code, client_tag: "ip1".into() }
+                    }
+                    _ => CardInput::PayCode { code },
+                };
+                s.handle(Input::Card(input), now).map(drop)
+            }
+            Step::CardPay => {
+                let card_id = s.agreements.first().map(|a| a.card.id.clone()).unwrap_or_default();
+                s.handle(Input::Card(CardInput::Pay { card_id, saved: None, client_tag: "ip1".into() }), now)
+                    .map(drop)
+            }
+            Step::CardResend => {
+                s.handle(Input::Card(CardInput::Resend { client_tag: "ip1".into() }), now).map(drop)
+            }
             Step::Cancel => s.handle(Input::Cancel, now).map(drop),
             Step::Refund(amount) => s
                 .handle(Input::Refund(RefundRequest { amount: amount.map(Fen), reason: None }), now)
@@ -175,10 +288,9 @@ fn run(steps: Vec<Step>) -> Result<(), TestCaseError> {
         while let Some(call) = s.poll_call(now) {
             let reply = replies.get(turn % replies.len().max(1)).copied().unwrap_or(Reply::Healthy);
             turn += 1;
-            if matches!(reply, Reply::Paid) && answer(&call.op, reply) != healthy(&call.op) {
-                facts.right_payment = true;
-            }
-            let handled = s.handle(Input::Answer { call: call.id, answer: answer(&call.op, reply) }, now);
+            let (answer, fact) = answer(&call.op, reply);
+            facts.right_payment |= fact;
+            let handled = s.handle(Input::Answer { call: call.id, answer }, now);
             prop_assert!(handled.is_ok(), "an answer was refused: {:?}", handled);
             check(&s, &mut facts)?;
             if turn > 60 {
