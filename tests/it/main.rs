@@ -53,7 +53,7 @@ where
     let result = runtime.block_on(scenario(stack.clone()));
     drop(runtime);
     // Whatever the scenario did, nothing it typed or configured leaked into a log or a webhook.
-    let result = result.and_then(|()| scan::no_leak_in_logs_or_webhooks(&stack));
+    let result = result.and_then(|()| scan::no_leak_in_logs_webhooks_or_browsers(&stack));
     if let Err(e) = result {
         panic!("{e:#}\n\n{}", stack.logs());
     }

@@ -1,20 +1,40 @@
-//! The whole run's leak scan: after every scenario, each line the edge and the demo shop printed
-//! and each webhook the test endpoints received is searched for the stack's credentials and for
+//! The whole run's leak scan: after every scenario, each line the edge and the demo shop printed,
+//! each webhook the test endpoints received and every answer a browser received (through the
+//! harness's recording proxy: pages, scripts, the wasm, API answers, framed pages, whatever the
+//! origin) is searched for the stack's credentials and for
 //! the personal data the suite types in. That data is found as the literals of the suite's own
 //! sources (card, ID and phone numbers), so a test that types a new number is covered without
 //! a list to keep. The sandbox plays the gateways, which are meant to receive it, and is left out.
 
 use anyhow::{Result, bail};
-use checkout_tests::{Stack, root, take_every_webhook};
+use checkout_tests::{Stack, root, take_every_browser_answer, take_every_webhook, take_recorders_started};
 use std::sync::OnceLock;
 
-/// Checks the stack's logs and the webhooks received since the last scan.
-pub(crate) fn no_leak_in_logs_or_webhooks(stack: &Stack) -> Result<()> {
+/// Checks the stack's logs, the webhooks received and the browsers' answers since the last scan.
+/// What the shopper types goes from the browser, never back to it: only answers are scanned.
+pub(crate) fn no_leak_in_logs_webhooks_or_browsers(stack: &Stack) -> Result<()> {
     let personal = personal_data_in_sources();
     let secrets: Vec<&str> = stack.creds.secrets().into_iter().filter(|s| s.len() >= 8).collect();
     let mut places: Vec<(String, String)> = stack.our_full_logs();
     for (n, body) in take_every_webhook().iter().enumerate() {
         places.push((format!("webhook #{n}"), String::from_utf8_lossy(body).into_owned()));
+    }
+    let answers = take_every_browser_answer();
+    let browsers = take_recorders_started();
+    if browsers > 0 && answers.is_empty() {
+        bail!("{browsers} browser(s) ran but the recording proxy kept no answer: the scan would see nothing");
+    }
+    let bytes: usize = answers.iter().map(|(_, answer)| answer.len()).sum();
+    eprintln!(
+        "leak scan: {} logs and webhooks, {} browser answers ({bytes} bytes)",
+        places.len(),
+        answers.len()
+    );
+    for (request, answer) in answers {
+        places.push((
+            format!("the browser's answer to {request:?}"),
+            String::from_utf8_lossy(&answer).into_owned(),
+        ));
     }
     for (place, text) in &places {
         if let Some(found) = leak_in(text, personal, &secrets) {

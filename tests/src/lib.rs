@@ -13,6 +13,9 @@ use std::process::{Child, Command, Stdio};
 use std::sync::{Arc, Mutex, mpsc};
 use std::time::{Duration, Instant};
 
+mod recorder;
+pub use recorder::{take_every_browser_answer, take_recorders_started};
+
 /// The workspace root.
 pub fn root() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).parent().map(Path::to_path_buf).unwrap_or_default()
@@ -426,7 +429,9 @@ pub fn native_binary(name: &str) -> Result<PathBuf> {
     Ok(path)
 }
 
-/// Headless Chromium behind chromedriver, driven with fantoccini.
+/// Headless Chromium behind chromedriver, driven with fantoccini. Unless started `direct`, it
+/// reaches every address (loopback included) through a recording proxy, so the whole run's leak
+/// scan sees every answer it received (`take_every_browser_answer`).
 pub struct Browser {
     pub client: fantoccini::Client,
     pub driver_url: String,
@@ -436,6 +441,16 @@ pub struct Browser {
 
 impl Browser {
     pub async fn start(log_dir: &Path, width: u32, height: u32) -> Result<Browser> {
+        let proxy = recorder::start().await?;
+        Browser::launch(log_dir, width, height, Some(proxy)).await
+    }
+
+    /// Without the recording proxy: the benchmark times what a shopper's browser gets.
+    pub async fn direct(log_dir: &Path, width: u32, height: u32) -> Result<Browser> {
+        Browser::launch(log_dir, width, height, None).await
+    }
+
+    async fn launch(log_dir: &Path, width: u32, height: u32, proxy: Option<String>) -> Result<Browser> {
         for bin in ["/usr/bin/chromium", "/usr/bin/chromedriver"] {
             if !Path::new(bin).exists() {
                 bail!("{bin} is missing: `cargo xtask setup --browser` installs it");
@@ -449,18 +464,34 @@ impl Browser {
         )?;
         driver.wait_for("started successfully", Duration::from_secs(20))?;
         let profile = std::env::temp_dir().join(format!("checkout-chromium-{}", random_hex(6)?));
+        let mut args: Vec<String> = [
+            "--headless",
+            "--no-sandbox",
+            "--disable-gpu",
+            "--disable-dev-shm-usage",
+            "--disable-quic",
+            "--no-first-run",
+            "--disable-background-networking",
+            "--disable-component-update",
+            "--disable-sync",
+            "--hide-scrollbars",
+            "--force-device-scale-factor=1",
+        ]
+        .map(String::from)
+        .into();
+        args.push(format!("--window-size={width},{height}"));
+        args.push(format!("--user-data-dir={}", profile.display()));
+        if let Some(proxy) = proxy {
+            // `<-loopback>` removes Chromium's implicit bypass for loopback addresses.
+            args.push(format!("--proxy-server=http://{proxy}"));
+            args.push("--proxy-bypass-list=<-loopback>".into());
+        }
         let caps = serde_json::json!({
             "browserName": "chrome",
             "goog:loggingPrefs": {"browser": "ALL"},
             "goog:chromeOptions": {
                 "binary": "/usr/bin/chromium",
-                "args": [
-                    "--headless", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--disable-quic",
-                    "--no-first-run", "--disable-background-networking", "--disable-component-update",
-                    "--disable-sync", "--hide-scrollbars", "--force-device-scale-factor=1",
-                    format!("--window-size={width},{height}"),
-                    format!("--user-data-dir={}", profile.display()),
-                ]
+                "args": args,
             }
         });
         let serde_json::Value::Object(caps) = caps else { bail!("capabilities") };

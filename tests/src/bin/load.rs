@@ -2,7 +2,9 @@
 //! figures, never asserting a timing:
 //!
 //! 1. session creations: `--sessions N` creates by `--concurrency C` workers through the merchant
-//!    API; throughput, p50/p99 latency and errors;
+//!    API; throughput, p50/p99 latency and errors; first, as many requests of three lighter
+//!    kinds (the worker alone, one Durable Object call, a creation without an idempotency key)
+//!    to show where a creation's time goes;
 //! 2. status waits: `--waits W` long-polls held at once (four per session, under the per-session
 //!    cap), then every session is canceled by the merchant; each wait must answer with the change
 //!    (`canceled`, a newer version): a wait that times out with the old state, fails or answers
@@ -71,8 +73,8 @@ async fn run(stack: &Stack, options: &Options) -> Result<()> {
     // No retries: an error is an error, not a slower success.
     let client = stack.client()?.with_max_retries(0);
     // Warm-up: workerd compiles the worker on its first request.
-    client.create_session(&request("WARM-0")).await?;
-    creations(&client, options).await?;
+    let warm = client.create_session(&request("WARM-0")).await?;
+    creations(stack, &client, &warm, options).await?;
     waits(stack, &client, options.waits).await
 }
 
@@ -80,30 +82,98 @@ fn request(order_no: &str) -> CreateSessionRequest {
     CreateSessionRequest::new(Fen(100), "load", order_no)
 }
 
-/// Phase 1: `sessions` creations by `concurrency` workers.
-async fn creations(client: &Client, options: &Options) -> Result<()> {
+/// Phase 1: `sessions` creations by `concurrency` workers, and, for the breakdown, the same
+/// number of requests that do less: the worker alone (routing and the merchant key, no Durable
+/// Object), one Durable Object call, and a creation without an `Idempotency-Key` (which skips
+/// the idempotency record's two calls).
+async fn creations(stack: &Stack, client: &Client, warm: &SessionCreated, options: &Options) -> Result<()> {
+    let http = reqwest::Client::builder().no_proxy().build()?;
+    let key = stack.creds.merchant_key.clone();
+    let edge = stack.edge_url.clone();
+    let (n, c) = (options.sessions, options.concurrency);
+    println!("breakdown, {n} requests each by {c} concurrent clients:");
+    phase("  the worker alone: GET /v1/sessions/<malformed id> → 404, no Durable Object", n, c, {
+        let (http, key, edge) = (http.clone(), key.clone(), edge.clone());
+        move |_| {
+            let request = http.get(format!("{edge}/v1/sessions/not-a-session")).bearer_auth(&key);
+            async move { expect(request, 404).await }
+        }
+    })
+    .await?;
+    phase("  one Durable Object call: GET /v1/sessions/{id} → 200", n, c, {
+        let (http, key, edge, id) = (http.clone(), key.clone(), edge.clone(), warm.id.clone());
+        move |_| {
+            let request = http.get(format!("{edge}/v1/sessions/{id}")).bearer_auth(&key);
+            async move { expect(request, 200).await }
+        }
+    })
+    .await?;
+    phase("  creation without an Idempotency-Key (order index + session object)", n, c, {
+        let (http, key, edge) = (http.clone(), key.clone(), edge.clone());
+        move |n| {
+            let request = http
+                .post(format!("{edge}/v1/sessions"))
+                .bearer_auth(&key)
+                .json(&request(&format!("LOAD-B{n}")));
+            async move { expect(request, 201).await }
+        }
+    })
+    .await?;
     println!(
-        "session creations: {} by {} concurrent clients (POST /v1/sessions, merchant API)",
-        options.sessions, options.concurrency
+        "session creations: {n} by {c} concurrent clients (POST /v1/sessions through checkout-client, with an Idempotency-Key)"
     );
-    let gate = Arc::new(Semaphore::new(options.concurrency));
-    let started = Instant::now();
-    let mut tasks = Vec::with_capacity(options.sessions);
-    for n in 0..options.sessions {
-        let permit = gate.clone().acquire_owned().await?;
+    phase("", n, c, {
         let client = client.clone();
+        move |n| {
+            let client = client.clone();
+            async move {
+                client
+                    .create_session(&request(&format!("LOAD-{n}")))
+                    .await
+                    .map(|_| ())
+                    .map_err(|e| e.to_string())
+            }
+        }
+    })
+    .await
+}
+
+/// Sends a request and counts anything but `status` as an error.
+async fn expect(request: reqwest::RequestBuilder, status: u16) -> Result<(), String> {
+    let answer = request.send().await.map_err(|e| e.to_string())?;
+    let got = answer.status().as_u16();
+    answer.bytes().await.map_err(|e| e.to_string())?;
+    if got == status { Ok(()) } else { Err(format!("answered {got}, expected {status}")) }
+}
+
+/// Runs `count` requests made by `make(n)`, at most `concurrency` at once, and prints the rate,
+/// p50/p99 latency and errors under `label` (nothing when it is empty).
+async fn phase<F, Fut>(label: &str, count: usize, concurrency: usize, make: F) -> Result<()>
+where
+    F: Fn(usize) -> Fut,
+    Fut: Future<Output = Result<(), String>> + Send + 'static,
+{
+    if !label.is_empty() {
+        println!("{label}");
+    }
+    let gate = Arc::new(Semaphore::new(concurrency));
+    let started = Instant::now();
+    let mut tasks = Vec::with_capacity(count);
+    for n in 0..count {
+        let permit = gate.clone().acquire_owned().await?;
+        let work = make(n);
         tasks.push(tokio::spawn(async move {
             let t = Instant::now();
-            let result = client.create_session(&request(&format!("LOAD-{n}"))).await;
+            let result = work.await;
             drop(permit);
-            (t.elapsed(), result.map(|_| ()).map_err(|e| e.to_string()))
+            (t.elapsed(), result)
         }));
     }
     let mut latencies = Vec::with_capacity(tasks.len());
     let mut errors = Vec::new();
     for task in tasks {
         let (took, result) =
-            tokio::time::timeout(PHASE_DEADLINE, task).await.context("creations overran")??;
+            tokio::time::timeout(PHASE_DEADLINE, task).await.context("a phase overran")??;
         latencies.push(took);
         if let Err(e) = result {
             errors.push(e);

@@ -2,7 +2,9 @@
 //! (`?channel=wechat_pay`, the edge issues the QR before it answers) and the wallet picked on the
 //! page (a click). For each run, a fresh session, a fresh page load, and the time from
 //! `navigationStart` to the widget's `checkout:qr-visible` performance mark. Prints each run, the median, and the median of each
-//! step on the way (navigation and resource timing, the widget's own marks).
+//! step on the way (navigation and resource timing, the widget's own marks). On the pages opened
+//! for a wallet the QR is then paid in the sandbox, and the bench times the sandbox's signed
+//! notification (sent to the edge on loopback) until the widget's paid screen is in the page.
 
 use anyhow::{Context, Result, bail, ensure};
 use checkout_shared::Fen;
@@ -49,6 +51,21 @@ return {
   drawn: mark('checkout:qr-visible'),
 };";
 
+/// Set up before the payment, outside any timed span: records the wall-clock time (ms since the
+/// epoch, as the sandbox's notification times are) at which the paid screen enters the page.
+const WATCH_PAID: &str = "
+window.__cePaidAt = null;
+const seen = () => {
+  if (window.__cePaidAt === null && document.querySelector('[data-testid=\"paid\"]')) {
+    window.__cePaidAt = performance.timeOrigin + performance.now();
+  }
+  return window.__cePaidAt !== null;
+};
+if (!seen()) {
+  const watcher = new MutationObserver(() => { if (seen()) watcher.disconnect(); });
+  watcher.observe(document.body, { childList: true, subtree: true });
+}";
+
 fn main() -> Result<()> {
     let mut runs: usize = 15;
     let mut args = std::env::args().skip(1);
@@ -79,7 +96,7 @@ enum Way {
 
 async fn measure(stack: &Stack, runs: usize) -> Result<()> {
     let http = reqwest::Client::new();
-    let browser = Browser::start(&stack.state_dir, 420, 900).await?;
+    let browser = Browser::direct(&stack.state_dir, 420, 900).await?;
     for way in [Way::OpenedForWallet, Way::Picked] {
         series(stack, &http, &browser, way, runs).await?;
     }
@@ -175,6 +192,7 @@ async fn series(
     };
     println!("{name}:");
     let mut times = Vec::with_capacity(runs);
+    let mut to_paid = Vec::with_capacity(runs);
     let mut breakdown: Vec<Vec<f64>> = vec![Vec::new(); STEPS.len()];
     // One warm-up load so the first measured run is not paying for workerd's first compile.
     for run in 0..=runs {
@@ -214,7 +232,12 @@ async fn series(
         let Some(drawn) = figures.get("drawn").and_then(|v| v.as_f64()) else {
             bail!("the widget set no checkout:qr-visible mark")
         };
+        let paid = match way {
+            Way::OpenedForWallet => Some(notification_to_paid(stack, http, browser, &session.id).await?),
+            Way::Picked => None,
+        };
         if run > 0 {
+            to_paid.extend(paid);
             let steps: Vec<Option<f64>> =
                 STEPS.iter().map(|(key, _)| figures.get(*key).and_then(|v| v.as_f64())).collect();
             let line: Vec<String> = STEPS
@@ -222,7 +245,8 @@ async fn series(
                 .zip(&steps)
                 .map(|((_, label), ms)| format!("{label} {}", ms.map_or("-".into(), |ms| format!("{ms:.0}"))))
                 .collect();
-            println!("run {run:>3}: {drawn:.0} ms ({})", line.join(", "));
+            let paid = paid.map_or(String::new(), |ms| format!("; notification → paid {ms:.0} ms"));
+            println!("run {run:>3}: {drawn:.0} ms ({}){paid}", line.join(", "));
             times.push(drawn);
             for (column, ms) in breakdown.iter_mut().zip(steps) {
                 column.extend(ms);
@@ -245,5 +269,55 @@ async fn series(
             None => println!("  {label:<24}      -"),
         }
     }
+    if !to_paid.is_empty() {
+        let n = to_paid.len();
+        to_paid.sort_by(f64::total_cmp);
+        println!(
+            "notification sent to the edge → paid screen in the page: median {:.0} ms, min {:.0} ms, max {:.0} ms over {n} runs",
+            to_paid[n / 2],
+            to_paid[0],
+            to_paid[n - 1]
+        );
+    }
     Ok(())
+}
+
+/// Pays the session's first Payzero order in the sandbox and returns the milliseconds from the
+/// sandbox sending its signed notification to the edge (its delivery's due time, taken when the
+/// payment is made; the attempt is spawned at once, on loopback) to the widget's paid screen
+/// entering the page (a `MutationObserver` installed beforehand). The widget hears of the
+/// payment only through its status long-poll, so this is the edge verifying the notice,
+/// changing the session, answering the waiting long-poll, and the widget drawing the screen.
+async fn notification_to_paid(
+    stack: &Stack,
+    http: &reqwest::Client,
+    browser: &Browser,
+    session_id: &str,
+) -> Result<f64> {
+    let client = &browser.client;
+    client.execute(WATCH_PAID, vec![]).await?;
+    let order_no = format!("{session_id}_0");
+    let paid =
+        http.post(format!("{}/__admin/payzero/orders/{order_no}/pay", stack.sandbox_url)).send().await?;
+    ensure!(paid.status().is_success(), "the sandbox's pay control answered {}", paid.status());
+    client
+        .wait()
+        .at_most(Duration::from_secs(15))
+        .for_element(Locator::Css("[data-testid=\"paid\"]"))
+        .await
+        .context("no paid screen after the sandbox's notification")?;
+    let seen = client.execute("return window.__cePaidAt;", vec![]).await?;
+    let seen = seen.as_f64().context("the paid screen's time was not recorded")?;
+    let attempts: Value = http
+        .get(format!("{}/__admin/notifications?subject={order_no}", stack.sandbox_url))
+        .send()
+        .await?
+        .json()
+        .await?;
+    let sent = attempts
+        .as_array()
+        .and_then(|list| list.first())
+        .and_then(|a| a["at_ms"].as_f64())
+        .context("the sandbox recorded no notification for the order")?;
+    Ok(seen - sent)
 }
