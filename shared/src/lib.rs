@@ -15,7 +15,11 @@ pub mod json;
 pub mod jwt;
 pub mod mask;
 pub mod money;
+#[cfg(feature = "qr")]
+pub mod page;
 pub mod payzero;
+#[cfg(feature = "qr")]
+pub mod qr;
 pub mod session;
 pub mod shouqianba;
 pub mod sign;

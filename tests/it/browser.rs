@@ -69,8 +69,40 @@ fn a_page_opened_for_a_wallet_arrives_with_its_qr() {
         ensure!(html.contains(&issued), "the served page does not carry the issued QR");
         ensure!(!html.contains(&stack.creds.merchant_key), "the page holds the merchant key");
 
+        // The stylesheet comes inside the page, allowed by its hash: no file before the first paint.
+        ensure!(
+            html.contains("<style>") && !html.contains(r#"href="/pkg/checkout.css""#),
+            "the page links its stylesheet instead of carrying it"
+        );
+        // The QR is drawn into the page by the edge (the widget's own markup, `qr::markup`), so
+        // it is on screen at the first paint: shown here without the widget, it scans.
+        let drawn = checkout_shared::qr::encode(&issued).context("the issued code does not encode")?;
+        ensure!(
+            html.contains(&drawn.markup("付款二维码 Payment QR code")),
+            "the page does not draw the QR: {html}"
+        );
         let browser = Browser::start(&stack.state_dir, 420, 900).await?;
         let client = &browser.client;
+        let without_widget = html.replace(r#"<script type="module" src="/pay.js"></script>"#, "");
+        ensure!(!without_widget.contains("pay.js"), "the page's script was not taken out");
+        // Written into a page of the edge's origin, so its stylesheet loads as it would.
+        client.goto(&format!("{}/health", stack.edge_url)).await?;
+        client
+            .execute(
+                "document.open(); document.write(arguments[0]); document.close();",
+                vec![without_widget.into()],
+            )
+            .await?;
+        let first_paint =
+            wait_for(client, "[data-testid=\"qr-first-paint\"] svg", Duration::from_secs(5)).await?;
+        let decoded = decode_qr(&first_paint.screenshot().await?)?;
+        ensure!(decoded == vec![issued.clone()], "the first paint's QR decodes to {decoded:?}, not {issued}");
+        save_screenshot(client, "hosted-qr-first-paint").await?;
+        // Opening `/health` as a page made Chromium look for `/favicon.ico`; nothing else may fail.
+        let problems: Vec<String> =
+            browser.console_problems().await?.into_iter().filter(|p| !p.contains("/favicon.ico ")).collect();
+        ensure!(problems.is_empty(), "the first paint alone has console problems: {problems:#?}");
+
         // No click: the QR is on screen as soon as the widget starts, and it is the same code
         // (a reload of a page opened for a wallet shows the QR already issued, not a new one).
         client.goto(&page_url).await?;

@@ -9,7 +9,6 @@ use crate::app::use_checkout;
 use crate::env::{InApp, safe_link};
 use crate::host;
 use crate::i18n::{self, Lang, Msg, t};
-use crate::qr;
 use crate::state::card::{FORM_FIELDS, china_month};
 use crate::state::{
     Action, BarcodeAction, BarcodeNotice, BarcodePanel, BarcodeStep, CardAction, CardFailure, CardPanel,
@@ -21,6 +20,7 @@ use checkout_shared::api::{
     SavedCard, SessionStatus,
 };
 use checkout_shared::card::BANKS;
+use checkout_shared::qr;
 use wasm_bindgen::JsCast;
 use web_sys::{HtmlInputElement, HtmlSelectElement};
 use yew::prelude::*;
@@ -336,18 +336,8 @@ pub fn QrImage(props: &QrImageProps) -> Html {
         }
     });
     match &*svg {
-        Some(svg) => {
-            let view_box = format!("0 0 {0} {0}", svg.side);
-            let pixels = svg.pixels.to_string();
-            html! {
-                <svg class="ce-qr-svg" xmlns="http://www.w3.org/2000/svg" viewBox={view_box}
-                    width={pixels.clone()} height={pixels} shape-rendering="crispEdges"
-                    role="img" aria-label={props.label.clone()}>
-                    <rect width="100%" height="100%" fill="#fff" />
-                    <path d={svg.path.clone()} fill="#000" />
-                </svg>
-            }
-        }
+        // The same markup the edge draws into the hosted page's first paint.
+        Some(svg) => Html::from_html_unchecked(svg.markup(&props.label).into()),
         None => {
             html! { <p class="ce-qr-error" role="alert">{ i18n::error_text(props.lang, &UiError::QrEncode) }</p> }
         }

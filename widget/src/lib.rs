@@ -90,7 +90,6 @@ pub mod env;
 pub mod host;
 pub mod i18n;
 pub mod json;
-pub mod qr;
 pub mod state;
 
 use wasm_bindgen::prelude::*;

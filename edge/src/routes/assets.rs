@@ -6,7 +6,7 @@ use crate::error::{self, EdgeError};
 use crate::session_do::{self, SessionCall};
 use checkout_shared::api::{Channel, CheckoutView, PaymentMethod};
 use checkout_shared::json::decode;
-use checkout_shared::session;
+use checkout_shared::{page, session};
 use worker::{Env, Request, Response, RouteContext};
 
 const ASSETS: &str = "ASSETS";
@@ -16,11 +16,8 @@ pub(crate) async fn health(_req: Request, _ctx: RouteContext<()>) -> worker::Res
     error::handle(error::json(&serde_json::json!({"status": "ok"}), 200))
 }
 
-/// Where `pay.html` takes the session's view: the widget reads it from there instead of asking
-/// for it, which saves its first round trip to the edge.
-const VIEW_SLOT: &str = "<!--ce-view-->";
-
-/// `GET /pay/{client_secret}`: `pay.html` with the session's view in it, never cached and never
+/// `GET /pay/{client_secret}`: `pay.html` with the session's view in it (the widget reads it from
+/// there instead of asking for it) and any QR of it drawn, never cached and never
 /// leaking its URL (which holds the secret) as a referrer.
 pub(crate) async fn pay_page(req: Request, ctx: RouteContext<()>) -> worker::Result<Response> {
     error::handle(
@@ -29,20 +26,21 @@ pub(crate) async fn pay_page(req: Request, ctx: RouteContext<()>) -> worker::Res
             // The page and the view are fetched side by side: neither waits for the other.
             let secret = ctx.param("secret").map(|s| s.to_owned()).unwrap_or_default();
             let wallet = wanted_qr(&base);
-            let (page, view) =
-                futures_util::join!(page_html(&ctx.env, &base), view_json(&ctx.env, secret, wallet));
+            let (page, css, view) = futures_util::join!(
+                page_html(&ctx.env, &base),
+                stylesheet(&ctx.env, &base),
+                view_json(&ctx.env, secret, wallet)
+            );
             let page =
                 String::from_utf8(page?).map_err(|_| EdgeError::Internal("pay.html is not UTF-8".into()))?;
-            let body = match view {
-                Some(view) => page.replacen(VIEW_SLOT, &view_script(&view), 1),
-                None => page,
-            };
-            let mut response = Response::from_bytes(body.into_bytes())?;
+            let filled = page::fill(&page, view.as_deref(), css.as_deref());
+            let mut response = Response::from_bytes(filled.html.into_bytes())?;
             let headers = response.headers_mut();
             headers.set("Content-Type", "text/html; charset=utf-8")?;
             headers.set("Cache-Control", "no-store")?;
             headers.set("Referrer-Policy", "no-referrer")?;
-            headers.set("Content-Security-Policy", &pay_page_csp(&ctx.env))?;
+            headers
+                .set("Content-Security-Policy", &pay_page_csp(&ctx.env, filled.style_source.as_deref()))?;
             headers.set("X-Content-Type-Options", "nosniff")?;
             Ok(response)
         }
@@ -64,6 +62,17 @@ async fn page_html(env: &Env, base: &worker::Url) -> Result<Vec<u8>, EdgeError> 
         return Err(EdgeError::Internal(format!("pay.html answered HTTP {}", page.status_code())));
     }
     Ok(page.bytes().await?)
+}
+
+/// The minified stylesheet's text, which the page carries instead of linking it (one file less
+/// before the first paint); `None` (the page then links it) if the assets do not answer it.
+async fn stylesheet(env: &Env, base: &worker::Url) -> Option<String> {
+    let url = base.join("/pkg/checkout.css").ok()?;
+    let mut answer = env.assets(ASSETS).ok()?.fetch(url.to_string(), None).await.ok()?;
+    if answer.status_code() != 200 {
+        return None;
+    }
+    answer.text().await.ok()
 }
 
 /// `?channel=` (and `?method=`) of a page opened for one wallet.
@@ -105,19 +114,14 @@ async fn read_view(env: &Env, id: &str, secret: &str) -> Option<String> {
     answer.text().await.ok()
 }
 
-/// The view as a data block the browser never runs (`type="application/json"`, so the page's
-/// `script-src` does not apply). `<` is written as `\u003c`, the same JSON, so no text inside the
-/// view (a subject, say) can close the element.
-fn view_script(view: &str) -> String {
-    format!(r#"<script type="application/json" id="ce-view">{}</script>"#, view.replace('<', "\\u003c"))
-}
-
-/// The hosted page's policy: only our own scripts, styles and API, wasm allowed to compile, and
-/// framing only by us and the merchant origins in `ALLOWED_ORIGINS` (the loader's iframe).
-fn pay_page_csp(env: &worker::Env) -> String {
+/// The hosted page's policy: only our own scripts, styles (and the stylesheet the page carries,
+/// by its hash) and API, wasm allowed to compile, and framing only by us and the merchant
+/// origins in `ALLOWED_ORIGINS` (the loader's iframe).
+fn pay_page_csp(env: &worker::Env, style_source: Option<&str>) -> String {
     let framers: String = crate::config::allowed_origins(env).iter().map(|o| format!(" {o}")).collect();
+    let inline_style = style_source.map(|s| format!(" {s}")).unwrap_or_default();
     format!(
-        "default-src 'none'; script-src 'self' 'wasm-unsafe-eval'; style-src 'self'; connect-src 'self'; \
+        "default-src 'none'; script-src 'self' 'wasm-unsafe-eval'; style-src 'self'{inline_style}; connect-src 'self'; \
          img-src 'self' data:; base-uri 'none'; form-action 'none'; frame-ancestors 'self'{framers}"
     )
 }

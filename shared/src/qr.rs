@@ -1,6 +1,7 @@
 //! Draws a QR code locally (the payment URL never leaves the page) as one SVG path: dark modules
 //! black on white, a 4-module quiet zone, and a pixel size that is a whole multiple of the module
-//! count so every module is the same number of screen pixels and scanners see crisp edges.
+//! count so every module is the same number of screen pixels and scanners see crisp edges. The
+//! widget draws it, and the edge draws the same markup into the hosted page's first paint.
 
 use qrcode::{Color, QrCode};
 
@@ -19,6 +20,34 @@ pub struct QrSvg {
     pub pixels: usize,
     /// The dark modules as one path, one run of modules per subpath.
     pub path: String,
+}
+
+impl QrSvg {
+    /// The `<svg>` element: the same markup wherever it is drawn. `label` is its accessible name
+    /// (escaped here).
+    pub fn markup(&self, label: &str) -> String {
+        let (side, pixels, path) = (self.side, self.pixels, &self.path);
+        let label = escape(label);
+        format!(
+            r##"<svg class="ce-qr-svg" xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {side} {side}" width="{pixels}" height="{pixels}" shape-rendering="crispEdges" role="img" aria-label="{label}"><rect width="100%" height="100%" fill="#fff"/><path d="{path}" fill="#000"/></svg>"##
+        )
+    }
+}
+
+/// `text` safe inside an HTML element or a double-quoted attribute.
+pub fn escape(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&#39;"),
+            c => out.push(c),
+        }
+    }
+    out
 }
 
 /// Encodes `content`; `None` when it is too long for any QR version.
@@ -76,6 +105,20 @@ mod tests {
             .map(|s| s.split('h').nth(1).and_then(|n| n.split('v').next()).unwrap().parse::<usize>().unwrap())
             .sum();
         assert_eq!(drawn, dark);
+    }
+
+    #[test]
+    fn the_markup_is_one_svg_with_its_label_escaped() {
+        let svg = encode("weixin://wxpay/bizpayurl?pr=AbCdEf123").unwrap();
+        let markup = svg.markup("QR <\"WeChat\"> & co");
+        assert!(
+            markup.starts_with(
+                r#"<svg class="ce-qr-svg" xmlns="http://www.w3.org/2000/svg" viewBox="0 0 37 37""#
+            )
+        );
+        assert!(markup.contains(r#"aria-label="QR &lt;&quot;WeChat&quot;&gt; &amp; co""#));
+        assert!(markup.contains(&format!(r##"<path d="{}" fill="#000"/>"##, svg.path)));
+        assert!(markup.ends_with("</svg>"));
     }
 
     #[test]
