@@ -36,12 +36,12 @@ pub fn fill(page: &str, view: Option<&str>, css: Option<&str>) -> Filled {
     let mut out = page.to_owned();
     let mut style_source = None;
     // `</` cannot occur in our stylesheet; were it to, the link stays rather than a broken page.
-    if let Some(css) = css.filter(|css| !css.contains("</")) {
-        if out.contains(STYLESHEET_LINK) {
-            out = out.replacen(STYLESHEET_LINK, &format!("<style>{css}</style>"), 1);
-            let digest = Sha256::digest(css.as_bytes());
-            style_source = Some(format!("'sha256-{}'", STANDARD.encode(digest)));
-        }
+    if let Some(css) = css.filter(|css| !css.contains("</"))
+        && out.contains(STYLESHEET_LINK)
+    {
+        out = out.replacen(STYLESHEET_LINK, &format!("<style>{css}</style>"), 1);
+        let digest = Sha256::digest(css.as_bytes());
+        style_source = Some(format!("'sha256-{}'", STANDARD.encode(digest)));
     }
     let Some(view) = view else { return Filled { html: out, style_source } };
     out = out.replacen(VIEW_SLOT, &view_script(view), 1);

@@ -82,8 +82,8 @@ fn request(order_no: &str) -> CreateSessionRequest {
     CreateSessionRequest::new(Fen(100), "load", order_no)
 }
 
-/// Phase 1: `sessions` creations by `concurrency` workers, and, for the breakdown, the same
-/// number of requests that do less: the worker alone (routing and the merchant key, no Durable
+/// Phase 1: `sessions` creations by `concurrency` workers on the fresh stack, then, for the
+/// breakdown, as many requests that do less: the worker alone (routing and the merchant key, no Durable
 /// Object), one Durable Object call, and a creation without an `Idempotency-Key` (which skips
 /// the idempotency record's two calls).
 async fn creations(stack: &Stack, client: &Client, warm: &SessionCreated, options: &Options) -> Result<()> {
@@ -91,6 +91,23 @@ async fn creations(stack: &Stack, client: &Client, warm: &SessionCreated, option
     let key = stack.creds.merchant_key.clone();
     let edge = stack.edge_url.clone();
     let (n, c) = (options.sessions, options.concurrency);
+    println!(
+        "session creations: {n} by {c} concurrent clients (POST /v1/sessions through checkout-client, with an Idempotency-Key)"
+    );
+    phase("", n, c, {
+        let client = client.clone();
+        move |n| {
+            let client = client.clone();
+            async move {
+                client
+                    .create_session(&request(&format!("LOAD-{n}")))
+                    .await
+                    .map(|_| ())
+                    .map_err(|e| e.to_string())
+            }
+        }
+    })
+    .await?;
     println!("breakdown, {n} requests each by {c} concurrent clients:");
     phase("  the worker alone: GET /v1/sessions/<malformed id> → 404, no Durable Object", n, c, {
         let (http, key, edge) = (http.clone(), key.clone(), edge.clone());
@@ -116,23 +133,6 @@ async fn creations(stack: &Stack, client: &Client, warm: &SessionCreated, option
                 .bearer_auth(&key)
                 .json(&request(&format!("LOAD-B{n}")));
             async move { expect(request, 201).await }
-        }
-    })
-    .await?;
-    println!(
-        "session creations: {n} by {c} concurrent clients (POST /v1/sessions through checkout-client, with an Idempotency-Key)"
-    );
-    phase("", n, c, {
-        let client = client.clone();
-        move |n| {
-            let client = client.clone();
-            async move {
-                client
-                    .create_session(&request(&format!("LOAD-{n}")))
-                    .await
-                    .map(|_| ())
-                    .map_err(|e| e.to_string())
-            }
         }
     })
     .await

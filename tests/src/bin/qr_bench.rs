@@ -19,6 +19,7 @@ use std::time::{Duration, Instant};
 /// The steps of one load, in order: (key in `TIMELINE`'s answer, label).
 const STEPS: &[(&str, &str)] = &[
     ("first_byte", "HTML first byte"),
+    ("html_end", "HTML last byte"),
     ("paint", "first contentful paint"),
     ("dom_ready", "DOMContentLoaded"),
     ("js", "widget.js fetched"),
@@ -44,6 +45,7 @@ const mark = (name) => {
 const paint = performance.getEntriesByName('first-contentful-paint');
 return {
   first_byte: nav ? nav.responseStart : null,
+  html_end: nav ? nav.responseEnd : null,
   paint: paint.length ? paint[0].startTime : null,
   dom_ready: nav ? nav.domContentLoadedEventEnd : null,
   js: file('/pkg/widget.js'),
@@ -133,7 +135,8 @@ async fn edge_overhead(stack: &Stack, http: &reqwest::Client, runs: usize) -> Re
         .or_else(|| login["data"].as_str())
         .context("no token in the sandbox's login answer")?
         .to_owned();
-    let (mut direct, mut through) = (Vec::new(), Vec::new());
+    let (mut direct, mut through, mut floor, mut one_object) =
+        (Vec::new(), Vec::new(), Vec::new(), Vec::new());
     // One untimed round of each first, as the browser series had its warm-up.
     for run in 0..=runs {
         let order = Order::new(format!("BENCHDIRECT{run}"), Fen(1), "bench")
@@ -168,9 +171,26 @@ async fn edge_overhead(stack: &Stack, http: &reqwest::Client, runs: usize) -> Re
         ensure!(answer.status() == 200, "the edge answered {}", answer.status());
         answer.bytes().await?;
         let through_ms = started.elapsed().as_secs_f64() * 1000.0;
+
+        // Where the edge's time goes: a request the worker answers alone (`/health`), and one
+        // that asks the session object and nothing upstream (the checkout view).
+        let started = Instant::now();
+        http.get(format!("{}/health", stack.edge_url)).send().await?.bytes().await?;
+        let floor_ms = started.elapsed().as_secs_f64() * 1000.0;
+        let started = Instant::now();
+        let view = http
+            .get(format!("{}/v1/checkout", stack.edge_url))
+            .bearer_auth(&session.client_secret)
+            .send()
+            .await?;
+        ensure!(view.status() == 200, "the view answered {}", view.status());
+        view.bytes().await?;
+        let one_object_ms = started.elapsed().as_secs_f64() * 1000.0;
         if run > 0 {
             direct.push(direct_ms);
             through.push(through_ms);
+            floor.push(floor_ms);
+            one_object.push(one_object_ms);
         }
     }
     let n = direct.len();
@@ -178,6 +198,11 @@ async fn edge_overhead(stack: &Stack, http: &reqwest::Client, runs: usize) -> Re
     println!(
         "a Payzero QR order, {n} of each: sandbox directly median {direct:.1} ms, through the edge median {through:.1} ms; the edge adds {:.1} ms",
         through - direct
+    );
+    println!(
+        "  under wrangler dev, same run: a request the worker answers alone (GET /health) median {:.1} ms; one session-object call (GET /v1/checkout) median {:.1} ms",
+        median(floor),
+        median(one_object)
     );
     Ok(())
 }
