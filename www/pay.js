@@ -1,6 +1,9 @@
 // The hosted checkout page (/pay/{client_secret}): mounts the widget into #checkout.
 // A separate file rather than an inline script, so the page works under a strict CSP.
-import init, { mount } from "/pkg/widget.js";
+// The widget is loaded from where the page preloads it: the edge names the built version's
+// directory there (/pkg/v/{hash}/widget.js, kept by browsers for a year).
+const preloaded = document.querySelector('link[rel="modulepreload"]');
+const widgetUrl = preloaded ? preloaded.href : "/pkg/widget.js";
 
 const root = document.getElementById("checkout");
 const match = location.pathname.match(/^\/pay\/([^/]+)\/?$/);
@@ -18,6 +21,7 @@ if (!match) {
   fail("支付链接无效。This payment link is not valid.");
 } else {
   try {
+    const { default: init, mount } = await import(widgetUrl);
     await init();
     mount("checkout", decodeURIComponent(match[1]));
   } catch (_) {

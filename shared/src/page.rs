@@ -3,7 +3,8 @@
 //! into the page itself, so it is on screen at the first paint, before the widget has loaded.
 //! The widget replaces it with its own screen (the same QR) when it mounts. The stylesheet comes
 //! inside the page too (allowed by its hash in the page's policy), so the first paint waits for
-//! no other file.
+//! no other file, and the widget is loaded from its content-named directory (`/pkg/v/{hash}/`),
+//! which browsers keep without asking again.
 
 use crate::api::CheckoutView;
 use crate::json::decode;
@@ -21,6 +22,23 @@ pub const FIRST_PAINT_END: &str = "<!--/ce-first-paint-->";
 /// `pay.html`'s link to the stylesheet, which `fill` replaces with the stylesheet itself.
 pub const STYLESHEET_LINK: &str = r#"<link rel="stylesheet" href="/pkg/checkout.css">"#;
 
+/// The widget's files as `pay.html` names them; `fill` points them at the built version's
+/// directory.
+const WIDGET_FILES: [&str; 2] = ["/pkg/widget.js", "/pkg/widget_bg.wasm"];
+
+/// What the edge read beside `pay.html`: the minified stylesheet and the widget's version (the
+/// hash `cargo xtask build` names its directory by), each `None` if the assets did not answer it.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct Assets<'a> {
+    pub css: Option<&'a str>,
+    pub version: Option<&'a str>,
+}
+
+/// A version as `cargo xtask build` writes it: 16 lowercase hex digits.
+pub fn is_version(text: &str) -> bool {
+    text.len() == 16 && text.bytes().all(|b| matches!(b, b'0'..=b'9' | b'a'..=b'f'))
+}
+
 /// The page to send, and the `style-src` source its policy must allow for the stylesheet it
 /// carries (`'sha256-…'`), if it carries one.
 #[derive(Debug, PartialEq)]
@@ -29,11 +47,19 @@ pub struct Filled {
     pub style_source: Option<String>,
 }
 
-/// `page` (`pay.html`) with `css` (the minified stylesheet) in place of its link, and filled with
-/// `view` (the session's checkout view as JSON); without a view the widget asks for it itself
-/// and shows what that gets, without the stylesheet's text the page links it.
-pub fn fill(page: &str, view: Option<&str>, css: Option<&str>) -> Filled {
+/// `page` (`pay.html`) with the stylesheet in place of its link, the widget's files named by
+/// their version, and filled with `view` (the session's checkout view as JSON); without a view
+/// the widget asks for it itself and shows what that gets, without the stylesheet's text the page
+/// links it, without a version it loads the widget's unversioned files.
+pub fn fill(page: &str, view: Option<&str>, assets: Assets<'_>) -> Filled {
     let mut out = page.to_owned();
+    if let Some(version) = assets.version.filter(|v| is_version(v)) {
+        for file in WIDGET_FILES {
+            let versioned = file.replacen("/pkg/", &format!("/pkg/v/{version}/"), 1);
+            out = out.replace(&format!("\"{file}\""), &format!("\"{versioned}\""));
+        }
+    }
+    let css = assets.css;
     let mut style_source = None;
     // `</` cannot occur in our stylesheet; were it to, the link stays rather than a broken page.
     if let Some(css) = css.filter(|css| !css.contains("</"))
@@ -87,6 +113,19 @@ mod tests {
 
     const PAGE: &str = "<head><link rel=\"stylesheet\" href=\"/pkg/checkout.css\"></head><body><!--ce-view--><main id=\"checkout\"><!--ce-first-paint--><p class=\"ce-boot\">Loading…</p><!--/ce-first-paint--></main></body>";
 
+    #[test]
+    fn the_widget_is_loaded_from_its_versioned_directory() {
+        let page = r#"<link rel="modulepreload" href="/pkg/widget.js"><link rel="preload" href="/pkg/widget_bg.wasm">"#;
+        let filled = fill(page, None, Assets { css: None, version: Some("0123456789abcdef") });
+        assert_eq!(
+            filled.html,
+            r#"<link rel="modulepreload" href="/pkg/v/0123456789abcdef/widget.js"><link rel="preload" href="/pkg/v/0123456789abcdef/widget_bg.wasm">"#
+        );
+        for odd in ["0123456789ABCDEF", "0123456789abcde", "../../etc/passwd", "0123456789abcdef\n"] {
+            assert_eq!(fill(page, None, Assets { css: None, version: Some(odd) }).html, page, "{odd:?}");
+        }
+    }
+
     fn view(qr: Option<QrView>, status: SessionStatus) -> CheckoutView {
         let mut view: CheckoutView = decode(
             br#"{"amount":1234,"currency":"CNY","subject":"Tea <b>&</b>","methods":["payzero_qr"],"status":"open","locale":"zh-CN","expires_at":2000,"test_mode":true,"version":2,"now":1000}"#,
@@ -108,7 +147,7 @@ mod tests {
     }
 
     fn filled(view: &CheckoutView) -> String {
-        fill(PAGE, Some(&serde_json::to_string(view).unwrap()), None).html
+        fill(PAGE, Some(&serde_json::to_string(view).unwrap()), Assets::default()).html
     }
 
     #[test]
@@ -137,19 +176,19 @@ mod tests {
             assert!(page.contains("<p class=\"ce-boot\">Loading…</p>") && !page.contains("<svg"), "{page}");
             assert!(page.contains("id=\"ce-view\""));
         }
-        assert_eq!(fill(PAGE, None, None), Filled { html: PAGE.into(), style_source: None });
+        assert_eq!(fill(PAGE, None, Assets::default()), Filled { html: PAGE.into(), style_source: None });
     }
 
     #[test]
     fn the_stylesheet_comes_inside_the_page_with_its_hash_for_the_policy() {
-        let filled = fill(PAGE, None, Some(".ce{color:red}"));
+        let filled = fill(PAGE, None, Assets { css: Some(".ce{color:red}"), version: None });
         assert!(filled.html.starts_with("<head><style>.ce{color:red}</style></head>"), "{}", filled.html);
         // echo -n '.ce{color:red}' | openssl dgst -sha256 -binary | base64
         assert_eq!(
             filled.style_source.as_deref(),
             Some("'sha256-DbKtC0txgAJWOenmWmy0ObAoRuMqhlq8CmGwYOKqRCc='")
         );
-        let closing = fill(PAGE, None, Some("a{}</style><script>"));
+        let closing = fill(PAGE, None, Assets { css: Some("a{}</style><script>"), version: None });
         assert_eq!((closing.html.as_str(), closing.style_source), (PAGE, None));
     }
 }

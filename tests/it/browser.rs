@@ -74,6 +74,24 @@ fn a_page_opened_for_a_wallet_arrives_with_its_qr() {
             html.contains("<style>") && !html.contains(r#"href="/pkg/checkout.css""#),
             "the page links its stylesheet instead of carrying it"
         );
+        // The widget comes from its content-named directory, which browsers keep for a year; the
+        // unversioned files (for pages that mount the widget themselves) are revalidated.
+        let version = std::fs::read_to_string(checkout_tests::root().join("www/pkg/version"))?;
+        let versioned = format!("/pkg/v/{}/", version.trim());
+        ensure!(
+            html.contains(&format!(r#"<link rel="modulepreload" href="{versioned}widget.js">"#))
+                && html.contains(&format!(r#"href="{versioned}widget_bg.wasm""#)),
+            "the page does not load the widget from {versioned}: {html}"
+        );
+        for (path, kept) in
+            [(format!("{versioned}widget_bg.wasm"), true), ("/pkg/widget_bg.wasm".into(), false)]
+        {
+            let answer = http().get(format!("{}{path}", stack.edge_url)).send().await?;
+            let caching =
+                answer.headers().get("cache-control").and_then(|v| v.to_str().ok()).unwrap_or("").to_owned();
+            ensure!(answer.status() == 200, "{path} answered {}", answer.status());
+            ensure!(caching.contains("immutable") == kept, "{path} is served with Cache-Control {caching:?}");
+        }
         // The QR is drawn into the page by the edge (the widget's own markup, `qr::markup`), so
         // it is on screen at the first paint: shown here without the widget, it scans.
         let drawn = checkout_shared::qr::encode(&issued).context("the issued code does not encode")?;

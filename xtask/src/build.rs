@@ -1,5 +1,6 @@
 //! Builds the browser and edge artifacts: the widget (`www/pkg/widget.js` + `widget_bg.wasm`,
-//! import names shortened, size-optimised with wasm-opt) and the worker (`edge/build/`, via
+//! import names shortened, size-optimised with wasm-opt, and the same two files under
+//! `www/pkg/v/{hash}/`, named by their content, for the hosted page) and the worker (`edge/build/`, via
 //! worker-build with our own wasm-bindgen and wasm-opt so nothing is fetched from GitHub).
 
 use crate::proc::{check, home_cargo_bin, tools_path};
@@ -15,8 +16,37 @@ pub(crate) fn all() -> Result<()> {
 }
 
 pub(crate) fn widget() -> Result<()> {
-    let root = root();
-    widget_into(&root.join("www/pkg"), false)
+    let out = root().join("www/pkg");
+    widget_into(&out, false)?;
+    versioned(&out)
+}
+
+/// Copies the built widget into `pkg/v/{hash}/` (the first 16 hex digits of the SHA-256 of its
+/// glue and module) and writes the hash to `pkg/version`. The hosted page loads the widget from
+/// there, so the edge can let browsers keep those files for a year without asking again: a new
+/// build is a new directory. The glue finds its module next to itself (`import.meta.url`), so
+/// the copies need no change. Only the current version is kept: the hosted page is never cached,
+/// so nothing refers to an older one. `pkg/widget.js` stays for pages that mount the widget
+/// themselves.
+fn versioned(out: &Path) -> Result<()> {
+    use sha2::{Digest, Sha256};
+    let files = ["widget.js", "widget_bg.wasm"];
+    let mut digest = Sha256::new();
+    for file in files {
+        digest.update(std::fs::read(out.join(file))?);
+    }
+    let hash = hex::encode(digest.finalize())[..16].to_owned();
+    let versions = out.join("v");
+    if versions.exists() {
+        std::fs::remove_dir_all(&versions)?;
+    }
+    let dir = versions.join(&hash);
+    std::fs::create_dir_all(&dir)?;
+    for file in files {
+        std::fs::copy(out.join(file), dir.join(file))?;
+    }
+    std::fs::write(out.join("version"), &hash)?;
+    Ok(())
 }
 
 /// The widget as shipped, into `out`. With `names`, the function names stay in the module (for

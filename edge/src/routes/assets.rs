@@ -26,14 +26,16 @@ pub(crate) async fn pay_page(req: Request, ctx: RouteContext<()>) -> worker::Res
             // The page and the view are fetched side by side: neither waits for the other.
             let secret = ctx.param("secret").map(|s| s.to_owned()).unwrap_or_default();
             let wallet = wanted_qr(&base);
-            let (page, css, view) = futures_util::join!(
+            let (page, css, version, view) = futures_util::join!(
                 page_html(&ctx.env, &base),
-                stylesheet(&ctx.env, &base),
+                asset_text(&ctx.env, &base, "/pkg/checkout.css"),
+                asset_text(&ctx.env, &base, "/pkg/version"),
                 view_json(&ctx.env, secret, wallet)
             );
             let page =
                 String::from_utf8(page?).map_err(|_| EdgeError::Internal("pay.html is not UTF-8".into()))?;
-            let filled = page::fill(&page, view.as_deref(), css.as_deref());
+            let assets = page::Assets { css: css.as_deref(), version: version.as_deref().map(str::trim) };
+            let filled = page::fill(&page, view.as_deref(), assets);
             let mut response = Response::from_bytes(filled.html.into_bytes())?;
             let headers = response.headers_mut();
             headers.set("Content-Type", "text/html; charset=utf-8")?;
@@ -64,10 +66,11 @@ async fn page_html(env: &Env, base: &worker::Url) -> Result<Vec<u8>, EdgeError> 
     Ok(page.bytes().await?)
 }
 
-/// The minified stylesheet's text, which the page carries instead of linking it (one file less
-/// before the first paint); `None` (the page then links it) if the assets do not answer it.
-async fn stylesheet(env: &Env, base: &worker::Url) -> Option<String> {
-    let url = base.join("/pkg/checkout.css").ok()?;
+/// A built file's text for the page: the minified stylesheet, which the page carries instead of
+/// linking it (one file less before the first paint), or the widget's version; `None` (the page
+/// then links the stylesheet, loads the unversioned widget) if the assets do not answer it.
+async fn asset_text(env: &Env, base: &worker::Url, path: &str) -> Option<String> {
+    let url = base.join(path).ok()?;
     let mut answer = env.assets(ASSETS).ok()?.fetch(url.to_string(), None).await.ok()?;
     if answer.status_code() != 200 {
         return None;
@@ -126,16 +129,29 @@ fn pay_page_csp(env: &worker::Env, style_source: Option<&str>) -> String {
     )
 }
 
-/// Anything not routed: JSON 404 under `/v1/`, otherwise the static file.
+/// Where `cargo xtask build` puts the widget's files named by their content.
+const VERSIONED: &str = "/pkg/v/";
+
+/// Anything not routed: JSON 404 under `/v1/`, otherwise the static file; a file of a versioned
+/// widget directory is kept by browsers for a year without asking again (a new build is a new
+/// directory), everything else is revalidated as the assets answer it.
 pub(crate) async fn fallback(req: Request, ctx: RouteContext<()>) -> worker::Result<Response> {
-    if req.path().starts_with("/v1/") {
+    let path = req.path();
+    if path.starts_with("/v1/") {
         return Ok(error::respond(EdgeError::NoRoute));
     }
-    match ctx.env.assets(ASSETS) {
-        Ok(assets) => match assets.fetch_request(req).await {
-            Ok(answer) => Ok(answer),
-            Err(e) => Ok(error::respond(EdgeError::Worker(e))),
-        },
+    let answer = match ctx.env.assets(ASSETS) {
+        Ok(assets) => assets.fetch_request(req).await,
+        Err(e) => Err(e),
+    };
+    match answer {
+        Ok(answer) if path.starts_with(VERSIONED) && answer.status_code() == 200 => {
+            // A fetched answer's headers cannot be changed: the answer is sent with a copy.
+            let headers = answer.headers().clone();
+            headers.set("Cache-Control", "public, max-age=31536000, immutable")?;
+            Ok(answer.with_headers(headers))
+        }
+        Ok(answer) => Ok(answer),
         Err(e) => Ok(error::respond(EdgeError::Worker(e))),
     }
 }
