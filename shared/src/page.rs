@@ -91,7 +91,8 @@ fn view_script(view: &str) -> String {
 /// The QR screen's first paint, laid out as the widget's QR screen lays it out (the test-mode
 /// banner, amount and subject, a heading line, the code) so nothing moves when the widget takes over: only for an
 /// open session with a code still valid. Hidden from assistive technology: the widget's screen,
-/// a moment later, is the one with words and controls.
+/// a moment later, is the one with words and controls. Inside WeChat or Alipay the widget then
+/// shows how to pay from there instead (it reads the user agent; the page does not).
 fn first_paint(view: &CheckoutView) -> Option<String> {
     let code = view.qr.as_ref().filter(|qr| !view.status.is_final() && qr.expires_at > view.now)?;
     let svg = qr::encode(&code.qr_content)?;
