@@ -22,6 +22,10 @@ pub const FIRST_PAINT_END: &str = "<!--/ce-first-paint-->";
 /// `pay.html`'s link to the stylesheet, which `fill` replaces with the stylesheet itself.
 pub const STYLESHEET_LINK: &str = r#"<link rel="stylesheet" href="/pkg/checkout.css">"#;
 
+/// Where `cargo xtask build` puts the widget's files named by their content, one directory per
+/// version: browsers may keep what is under it for good.
+pub const VERSIONED_DIR: &str = "/pkg/v/";
+
 /// The widget's files as `pay.html` names them; `fill` points them at the built version's
 /// directory.
 const WIDGET_FILES: [&str; 2] = ["/pkg/widget.js", "/pkg/widget_bg.wasm"];
@@ -55,7 +59,7 @@ pub fn fill(page: &str, view: Option<&str>, assets: Assets<'_>) -> Filled {
     let mut out = page.to_owned();
     if let Some(version) = assets.version.filter(|v| is_version(v)) {
         for file in WIDGET_FILES {
-            let versioned = file.replacen("/pkg/", &format!("/pkg/v/{version}/"), 1);
+            let versioned = file.replacen("/pkg/", &format!("{VERSIONED_DIR}{version}/"), 1);
             out = out.replace(&format!("\"{file}\""), &format!("\"{versioned}\""));
         }
     }

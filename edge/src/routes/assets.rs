@@ -129,9 +129,6 @@ fn pay_page_csp(env: &worker::Env, style_source: Option<&str>) -> String {
     )
 }
 
-/// Where `cargo xtask build` puts the widget's files named by their content.
-const VERSIONED: &str = "/pkg/v/";
-
 /// Anything not routed: JSON 404 under `/v1/`, otherwise the static file; a file of a versioned
 /// widget directory is kept by browsers for a year without asking again (a new build is a new
 /// directory), everything else is revalidated as the assets answer it.
@@ -145,7 +142,7 @@ pub(crate) async fn fallback(req: Request, ctx: RouteContext<()>) -> worker::Res
         Err(e) => Err(e),
     };
     match answer {
-        Ok(answer) if path.starts_with(VERSIONED) && answer.status_code() == 200 => {
+        Ok(answer) if path.starts_with(page::VERSIONED_DIR) && answer.status_code() == 200 => {
             // A fetched answer's headers cannot be changed: the answer is sent with a copy.
             let headers = answer.headers().clone();
             headers.set("Cache-Control", "public, max-age=31536000, immutable")?;
