@@ -3,6 +3,7 @@
 //! and reset. Every answer is JSON; refusals are `{"error": "…"}` with a 4xx status.
 
 use crate::faults::FaultSpec;
+use crate::payzero::wire::{DeclareStatus, PayStatus};
 use crate::payzero::{AdminError, Merchant};
 use crate::state::Shared;
 use crate::timefmt;
@@ -12,7 +13,6 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use axum::routing::{delete, get, post};
 use axum::{Json, Router};
-use checkout_shared::payzero::DeclareStatus;
 use serde::Deserialize;
 use serde::de::DeserializeOwned;
 use serde_json::{Value, json};
@@ -38,6 +38,7 @@ pub(crate) fn router(shared: Arc<Shared>) -> Router {
         .route("/payzero/orders/{no}/pay", post(payzero_pay))
         .route("/payzero/orders/{no}/fail", post(payzero_fail))
         .route("/payzero/orders/{no}/declare", post(payzero_declare))
+        .route("/payzero/orders/{no}/status", post(payzero_status))
         .route("/payzero/refunds/{no}/succeed", post(payzero_refund_succeed))
         .route("/payzero/refunds/{no}/fail", post(payzero_refund_fail))
         .route("/payzero/merchant", get(payzero_merchant).post(set_payzero_merchant))
@@ -48,6 +49,7 @@ pub(crate) fn router(shared: Arc<Shared>) -> Router {
         .route("/ezr/orders/{id}/pay", post(ezr_pay))
         .route("/ezr/orders/{id}/fail", post(ezr_fail))
         .route("/ezr/refunds/{no}/approve", post(ezr_approve_refund))
+        .route("/ezr/refunds/{no}/reject", post(ezr_reject_refund))
         .fallback(|| async { error(StatusCode::NOT_FOUND, "no such admin endpoint") })
         .with_state(shared)
 }
@@ -110,6 +112,7 @@ async fn advance(State(shared): Shd, bytes: Bytes) -> Response {
     // Attempts already on their way finish first, so their retries are scheduled before the jump.
     shared.wait_for_attempts().await;
     shared.state.lock().await.clock.advance(seconds);
+    shared.changed();
     shared.run_due().await;
     clock(State(shared)).await
 }
@@ -185,7 +188,7 @@ async fn notifications(State(shared): Shd, Query(q): Query<HashMap<String, Strin
         .attempts()
         .iter()
         .filter(|a| q.get("subject").is_none_or(|s| &a.subject == s))
-        .filter(|a| q.get("gateway").is_none_or(|g| a.gateway == g))
+        .filter(|a| q.get("gateway").is_none_or(|g| &a.gateway == g))
         .collect();
     Json(to_json(&list)).into_response()
 }
@@ -209,6 +212,7 @@ async fn state(State(shared): Shd) -> Response {
 async fn reset(State(shared): Shd) -> Response {
     shared.wait_for_attempts().await;
     shared.state.lock().await.reset(&shared.config);
+    shared.changed();
     StatusCode::NO_CONTENT.into_response()
 }
 
@@ -253,6 +257,30 @@ async fn payzero_declare(State(shared): Shd, Path(no): Path<String>, bytes: Byte
     result.map_or_else(admin_error, |r| Json(r).into_response())
 }
 
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+struct PayStatusChange {
+    pay_status: String,
+    #[serde(default)]
+    notify: bool,
+}
+
+async fn payzero_status(State(shared): Shd, Path(no): Path<String>, bytes: Bytes) -> Response {
+    let change: PayStatusChange = match json_body(&bytes) {
+        Ok(c) => c,
+        Err(r) => return r,
+    };
+    if change.pay_status.trim().is_empty() {
+        return error(StatusCode::BAD_REQUEST, "payStatus must not be empty");
+    }
+    let status: PayStatus = match change.pay_status.parse() {
+        Ok(s) => s,
+        Err(never) => match never {},
+    };
+    let result = shared.with_state(|st, _| st.payzero.set_pay_status(&no, status, change.notify)).await;
+    result.map_or_else(admin_error, |r| Json(r).into_response())
+}
+
 async fn payzero_refund_succeed(State(shared): Shd, Path(no): Path<String>) -> Response {
     let result = shared.with_state(|st, _| st.payzero.finish_refund(&no, true)).await;
     result.map_or_else(admin_error, |r| Json(r).into_response())
@@ -274,6 +302,7 @@ async fn set_payzero_merchant(State(shared): Shd, bytes: Bytes) -> Response {
     };
     let mut st = shared.state.lock().await;
     st.payzero.merchant = merchant;
+    shared.changed();
     Json(to_json(&st.payzero.merchant)).into_response()
 }
 
@@ -289,6 +318,7 @@ async fn set_payzero_notify_url(State(shared): Shd, bytes: Bytes) -> Response {
         Err(r) => return r,
     };
     shared.state.lock().await.payzero_notify_url = url.clone();
+    shared.changed();
     Json(json!({ "url": url })).into_response()
 }
 
@@ -296,6 +326,7 @@ async fn revoke_tokens(State(shared): Shd) -> Response {
     let mut st = shared.state.lock().await;
     let st = &mut *st;
     st.payzero.revoke_tokens(&mut st.rng);
+    shared.changed();
     StatusCode::NO_CONTENT.into_response()
 }
 
@@ -323,7 +354,7 @@ async fn sqb_pay(State(shared): Shd, Path(id): Path<String>, bytes: Bytes) -> Re
     let result = shared
         .with_state(|st, now| {
             let st = &mut *st;
-            st.sqb.shopper_pay(&id, now, &mut st.rng, options.amount.map(checkout_shared::Fen))
+            st.sqb.shopper_pay(&id, now, &mut st.rng, options.amount.map(crate::money::Fen))
         })
         .await;
     result.map_or_else(admin_error, |r| Json(r).into_response())
@@ -349,6 +380,23 @@ async fn ezr_pay(State(shared): Shd, Path(id): Path<String>) -> Response {
 
 async fn ezr_fail(State(shared): Shd, Path(id): Path<String>) -> Response {
     let result = shared.with_state(|st, now| st.ezr.shopper_fail(&id, now)).await;
+    result.map_or_else(admin_error, |r| Json(r).into_response())
+}
+
+#[derive(Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+struct RejectRefund {
+    #[serde(default)]
+    state: Option<String>,
+}
+
+async fn ezr_reject_refund(State(shared): Shd, Path(no): Path<String>, bytes: Bytes) -> Response {
+    let body: RejectRefund = match json_body(&bytes) {
+        Ok(b) => b,
+        Err(r) => return r,
+    };
+    let state = body.state.unwrap_or_else(|| crate::ezr::REJECTED_STATE.to_owned());
+    let result = shared.with_state(|st, _| st.ezr.reject_refund(&no, &state)).await;
     result.map_or_else(admin_error, |r| Json(r).into_response())
 }
 

@@ -24,6 +24,11 @@ impl Clock {
         self.offset_ms
     }
 
+    /// The offset read back from the state file: the clock goes on where it was.
+    pub(crate) fn set_offset_ms(&mut self, offset_ms: u64) {
+        self.offset_ms = offset_ms;
+    }
+
     /// Moves the clock forward; it never goes back, so nothing that expired comes back to life.
     pub(crate) fn advance(&mut self, seconds: u64) {
         self.offset_ms = self.offset_ms.saturating_add(seconds.saturating_mul(1000));

@@ -1,7 +1,7 @@
 //! Sandbox configuration from environment variables, with local defaults so it runs with no
 //! setup. Secrets are wrapped in `Secret` the moment they are read.
 
-use checkout_shared::sign::Secret;
+use crate::secret::Secret;
 
 /// Everything the sandbox needs to play the three gateways. `Default` is the local set-up the
 /// edge's `.dev.vars.example` matches.
@@ -22,6 +22,8 @@ pub struct Config {
     pub admin_forced: bool,
     /// Seeds the random generator so identifiers repeat from run to run (`SANDBOX_SEED`).
     pub seed: Option<u64>,
+    /// Where the gateways' state is kept between runs (`--state-dir`); `None` keeps it in memory.
+    pub state_dir: Option<std::path::PathBuf>,
 }
 
 impl Default for Config {
@@ -38,6 +40,7 @@ impl Default for Config {
             ezr_token: Secret::new("sandbox-ezr-token"),
             admin_forced: false,
             seed: None,
+            state_dir: None,
         }
     }
 }
@@ -66,12 +69,19 @@ impl Config {
             ezr_token: get("SANDBOX_EZR_TOKEN").map(Secret::new).unwrap_or(d.ezr_token),
             admin_forced: get("SANDBOX_ADMIN").as_deref() == Some("1"),
             seed: get("SANDBOX_SEED").and_then(|s| s.parse().ok()),
+            state_dir: None,
         }
     }
 
     /// Sets the merchant-level Payzero notification URL.
     pub fn with_payzero_notify_url(mut self, url: impl Into<String>) -> Self {
         self.payzero_notify_url = Some(url.into());
+        self
+    }
+
+    /// Keeps the state in `dir` (read at start, written as it changes).
+    pub fn with_state_dir(mut self, dir: impl Into<std::path::PathBuf>) -> Self {
+        self.state_dir = Some(dir.into());
         self
     }
 

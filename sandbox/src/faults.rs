@@ -21,6 +21,9 @@ pub(crate) enum FaultKind {
     DropNotification,
     /// Send a notification attempt twice.
     DuplicateNotification,
+    /// Answer with the gateway's own refusal carrying `code` and `message` (and, for
+    /// Shouqianba, `result`): codes the specs never define, as a real gateway may send them.
+    Refuse,
 }
 
 impl FaultKind {
@@ -58,6 +61,17 @@ pub(crate) struct FaultSpec {
     /// learns it (the case idempotency and polling exist for).
     #[serde(default)]
     pub(crate) processed: bool,
+    /// For `refuse`: the gateway's error code (Payzero `errorCode`, Shouqianba `error_code`, EZR
+    /// `BusinessCode`).
+    #[serde(default)]
+    pub(crate) code: Option<String>,
+    /// For `refuse`: the gateway's error text (`errorMsg`, `error_message`, `Msg`).
+    #[serde(default)]
+    pub(crate) message: Option<String>,
+    /// For a Shouqianba `refuse`: `"400"`/`"500"` refuse in the communication layer
+    /// (`result_code`); anything else is the business `biz_response.result_code` (default `FAIL`).
+    #[serde(default)]
+    pub(crate) result: Option<String>,
 }
 
 /// A rule in force.
@@ -80,6 +94,9 @@ pub(crate) struct Hit {
     pub(crate) ms: Option<u64>,
     pub(crate) status: Option<u16>,
     pub(crate) processed: bool,
+    pub(crate) code: Option<String>,
+    pub(crate) message: Option<String>,
+    pub(crate) result: Option<String>,
 }
 
 #[derive(Debug, thiserror::Error, PartialEq, Eq)]
@@ -90,6 +107,8 @@ pub(crate) enum FaultError {
     NeedsMs(&'static str),
     #[error("`times` must be at least 1 (use `always` for a permanent fault)")]
     Times,
+    #[error("`refuse` needs `code` or `result`")]
+    NeedsCode,
 }
 
 #[derive(Debug, Default)]
@@ -108,6 +127,9 @@ impl Faults {
         }
         if spec.times == Some(0) {
             return Err(FaultError::Times);
+        }
+        if spec.kind == FaultKind::Refuse && spec.code.is_none() && spec.result.is_none() {
+            return Err(FaultError::NeedsCode);
         }
         self.next_id += 1;
         let remaining = if spec.always { None } else { Some(spec.times.unwrap_or(1)) };
@@ -160,6 +182,9 @@ impl Faults {
                 ms: rule.spec.ms,
                 status: rule.spec.status,
                 processed: rule.spec.processed,
+                code: rule.spec.code.clone(),
+                message: rule.spec.message.clone(),
+                result: rule.spec.result.clone(),
             });
             break;
         }
@@ -192,6 +217,9 @@ mod tests {
             ms: None,
             status: None,
             processed: false,
+            code: None,
+            message: None,
+            result: None,
         }
     }
 
@@ -239,5 +267,6 @@ mod tests {
         s.status = Some(404);
         assert_eq!(f.add(s), Err(FaultError::Status));
         assert_eq!(f.add(spec("/x", FaultKind::LatencyMs)), Err(FaultError::NeedsMs("latency_ms")));
+        assert_eq!(f.add(spec("/x", FaultKind::Refuse)), Err(FaultError::NeedsCode));
     }
 }

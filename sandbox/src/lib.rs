@@ -4,19 +4,29 @@
 //! clock and read what the edge sent. `start` runs it in-process; `main.rs` runs it as a binary.
 
 mod admin;
+mod app;
 mod clock;
 mod config;
 mod ezr;
 mod faults;
 mod ids;
+mod json;
+mod jwt;
 mod middleware;
+mod money;
 mod notify;
 mod payzero;
+mod persist;
+mod personal;
+mod secret;
 mod shouqianba;
+mod sign;
 mod state;
-use checkout_shared::china_time as timefmt;
+mod textenum;
+mod timefmt;
 
 pub use config::Config;
+pub use secret::Secret;
 
 use anyhow::Context;
 use std::net::SocketAddr;
@@ -32,6 +42,8 @@ pub struct Sandbox {
     shutdown: watch::Sender<bool>,
     server: JoinHandle<std::io::Result<()>>,
     ticker: JoinHandle<()>,
+    saver: JoinHandle<()>,
+    shared: Arc<state::Shared>,
 }
 
 impl Sandbox {
@@ -61,11 +73,15 @@ impl Sandbox {
     }
 
     /// Stops accepting connections, lets requests in flight finish (held `timeout` faults are
-    /// released), and waits for the server and its ticker to end.
+    /// released), waits for the server and its ticker to end, and writes the state file one
+    /// last time (with `--state-dir`).
     pub async fn stop(self) -> anyhow::Result<()> {
         let _ = self.shutdown.send(true);
         self.server.await.context("the server task failed")?.context("the server failed")?;
         self.ticker.await.context("the ticker task failed")?;
+        self.saver.await.context("the saver task failed")?;
+        self.shared.changed();
+        self.shared.save().await;
         Ok(())
     }
 }
@@ -77,8 +93,9 @@ pub async fn start(config: Config, addr: SocketAddr) -> anyhow::Result<Sandbox> 
     let admin = config.admin_forced || addr.ip().is_loopback();
     let (shutdown, stop_rx) = watch::channel(false);
     let shared = Arc::new(state::Shared::new(config, stop_rx.clone())?);
-    let app = state::router(shared.clone(), admin);
-    let ticker = tokio::spawn(state::ticker(shared, stop_rx.clone()));
+    let app = app::router(shared.clone(), admin);
+    let ticker = tokio::spawn(state::ticker(shared.clone(), stop_rx.clone()));
+    let saver = tokio::spawn(state::saver(shared.clone(), stop_rx.clone()));
     let mut stop = stop_rx;
     let server = tokio::spawn(async move {
         axum::serve(listener, app)
@@ -87,5 +104,5 @@ pub async fn start(config: Config, addr: SocketAddr) -> anyhow::Result<Sandbox> 
             })
             .await
     });
-    Ok(Sandbox { addr, shutdown, server, ticker })
+    Ok(Sandbox { addr, shutdown, server, ticker, saver, shared })
 }

@@ -1,4 +1,5 @@
-//! `checkout-sandbox [--port N] [--host H]`: serves the gateway sandbox until SIGINT/SIGTERM.
+//! `checkout-sandbox [--port N] [--host H] [--state-dir DIR]`: serves the gateway sandbox until
+//! SIGINT/SIGTERM, keeping its state in `DIR` when given.
 //! When ready it prints exactly one line, `sandbox listening on http://HOST:PORT`, so the dev
 //! command and test harnesses can wait for it.
 
@@ -6,12 +7,19 @@ use anyhow::{Context, bail};
 use checkout_sandbox::{Config, start};
 use std::io::Write;
 use std::net::{IpAddr, SocketAddr};
+use std::path::PathBuf;
 
-const USAGE: &str =
-    "usage: checkout-sandbox [--port N (default 8790; 0 = any free port)] [--host ADDR (default 127.0.0.1)]";
+const USAGE: &str = "usage: checkout-sandbox [--port N (default 8790; 0 = any free port)] \
+     [--host ADDR (default 127.0.0.1)] [--state-dir DIR (keep the state there across restarts)]";
 
-fn parse_args(args: impl Iterator<Item = String>) -> anyhow::Result<SocketAddr> {
+struct Args {
+    addr: SocketAddr,
+    state_dir: Option<PathBuf>,
+}
+
+fn parse_args(args: impl Iterator<Item = String>) -> anyhow::Result<Args> {
     let mut port: u16 = 8790;
+    let mut state_dir = None;
     let mut host: IpAddr = IpAddr::from([127, 0, 0, 1]);
     let mut args = args;
     while let Some(arg) = args.next() {
@@ -28,6 +36,13 @@ fn parse_args(args: impl Iterator<Item = String>) -> anyhow::Result<SocketAddr> 
                     v.parse().with_context(|| format!("bad host {v:?}"))?
                 };
             }
+            "--state-dir" => {
+                let v = args.next().context("--state-dir needs a directory")?;
+                if v.is_empty() {
+                    bail!("--state-dir needs a directory");
+                }
+                state_dir = Some(PathBuf::from(v));
+            }
             "-h" | "--help" => {
                 println!("{USAGE}");
                 std::process::exit(0);
@@ -35,40 +50,45 @@ fn parse_args(args: impl Iterator<Item = String>) -> anyhow::Result<SocketAddr> 
             other => bail!("unknown argument {other:?}\n{USAGE}"),
         }
     }
-    Ok(SocketAddr::new(host, port))
+    Ok(Args { addr: SocketAddr::new(host, port), state_dir })
 }
 
-async fn shutdown_signal() {
-    #[cfg(unix)]
-    {
-        use tokio::signal::unix::{SignalKind, signal};
-        match signal(SignalKind::terminate()) {
-            Ok(mut term) => {
-                tokio::select! {
-                    _ = tokio::signal::ctrl_c() => {}
-                    _ = term.recv() => {}
-                }
-            }
-            Err(_) => {
-                let _ = tokio::signal::ctrl_c().await;
-            }
+/// Resolves on SIGINT or SIGTERM. The listeners are registered when this is called, so a signal
+/// sent right after the ready line is never the default "terminate at once".
+#[cfg(unix)]
+fn shutdown_signal() -> anyhow::Result<impl std::future::Future<Output = ()>> {
+    use tokio::signal::unix::{SignalKind, signal};
+    let mut term = signal(SignalKind::terminate())?;
+    let mut int = signal(SignalKind::interrupt())?;
+    Ok(async move {
+        tokio::select! {
+            _ = term.recv() => {}
+            _ = int.recv() => {}
         }
-    }
-    #[cfg(not(unix))]
-    {
+    })
+}
+
+#[cfg(not(unix))]
+fn shutdown_signal() -> anyhow::Result<impl std::future::Future<Output = ()>> {
+    Ok(async {
         let _ = tokio::signal::ctrl_c().await;
-    }
+    })
 }
 
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
-    let addr = parse_args(std::env::args().skip(1))?;
-    let sandbox = start(Config::from_env(), addr).await?;
+    let args = parse_args(std::env::args().skip(1))?;
+    let mut config = Config::from_env();
+    if let Some(dir) = args.state_dir {
+        config = config.with_state_dir(dir);
+    }
+    let sandbox = start(config, args.addr).await?;
+    let stop = shutdown_signal()?;
     {
         let mut out = std::io::stdout().lock();
         writeln!(out, "sandbox listening on {}", sandbox.url())?;
         out.flush()?;
     }
-    shutdown_signal().await;
+    stop.await;
     sandbox.stop().await
 }

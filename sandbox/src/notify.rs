@@ -2,7 +2,7 @@
 //! 5m, 10m, 1h and 6h after its first send (sandbox clock) until the receiver answers `OK`, and
 //! the HTTP sender. The queue is plain data; `send` is the only IO.
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use std::time::Duration;
 
 /// Retry offsets after the first send (spec 3.3): five retries, six attempts in all.
@@ -14,7 +14,12 @@ const SEND_TIMEOUT: Duration = Duration::from_secs(5);
 /// The most answer text kept per attempt.
 const ANSWER_CAP: usize = 2048;
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+/// How many attempt records are kept; older ones are dropped first.
+const ATTEMPT_CAP: usize = 5000;
+/// How many notifications are kept; the oldest finished ones are dropped first.
+const DELIVERY_CAP: usize = 5000;
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub(crate) enum DeliveryState {
     /// Waiting for its next attempt.
@@ -30,10 +35,10 @@ pub(crate) enum DeliveryState {
 }
 
 /// One notification and its delivery progress.
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Serialize, Deserialize)]
 pub(crate) struct Delivery {
     pub(crate) id: u64,
-    pub(crate) gateway: &'static str,
+    pub(crate) gateway: String,
     pub(crate) url: Option<String>,
     pub(crate) msg_type: String,
     /// The order (or other object) it is about, for filtering.
@@ -48,7 +53,7 @@ pub(crate) struct Delivery {
 }
 
 /// What became of one attempt.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "outcome", rename_all = "snake_case")]
 pub(crate) enum Outcome {
     /// An HTTP answer (delivered when it is 2xx with the body exactly `OK`).
@@ -68,10 +73,10 @@ impl Outcome {
 }
 
 /// A record of one attempt, as `GET /__admin/notifications` shows it.
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Serialize, Deserialize)]
 pub(crate) struct Attempt {
     pub(crate) delivery_id: u64,
-    pub(crate) gateway: &'static str,
+    pub(crate) gateway: String,
     pub(crate) msg_type: String,
     pub(crate) subject: String,
     pub(crate) url: Option<String>,
@@ -97,7 +102,8 @@ pub(crate) struct Job {
     pub(crate) body: String,
 }
 
-#[derive(Debug, Default)]
+/// The queue is kept on disk with the rest of the state, so retries survive a restart.
+#[derive(Debug, Default, Serialize, Deserialize)]
 pub(crate) struct Queue {
     deliveries: Vec<Delivery>,
     attempts: Vec<Attempt>,
@@ -120,7 +126,7 @@ impl Queue {
         let id = self.next_id;
         let mut d = Delivery {
             id,
-            gateway,
+            gateway: gateway.to_owned(),
             url,
             msg_type: msg_type.to_owned(),
             subject: subject.to_owned(),
@@ -137,7 +143,39 @@ impl Queue {
             self.attempts.push(attempt_of(&d, 1, now_ms, false, Outcome::NoUrl));
         }
         self.deliveries.push(d);
+        self.bound();
         id
+    }
+
+    /// Drops the oldest finished notifications and attempt records beyond their caps, so memory
+    /// and the state file stay bounded however long the sandbox runs.
+    fn bound(&mut self) {
+        while self.deliveries.len() > DELIVERY_CAP {
+            let finished = self
+                .deliveries
+                .iter()
+                .position(|d| !matches!(d.state, DeliveryState::Pending | DeliveryState::InFlight));
+            match finished {
+                Some(i) => {
+                    self.deliveries.remove(i);
+                }
+                None => break,
+            }
+        }
+        if self.attempts.len() > ATTEMPT_CAP {
+            let excess = self.attempts.len() - ATTEMPT_CAP;
+            self.attempts.drain(..excess);
+        }
+    }
+
+    /// After a restart nothing is on its way: an attempt that was in flight when the state was
+    /// saved is due again.
+    pub(crate) fn resume(&mut self) {
+        for d in &mut self.deliveries {
+            if d.state == DeliveryState::InFlight {
+                d.state = DeliveryState::Pending;
+            }
+        }
     }
 
     /// Takes the attempts due at `now_ms`, marking them in flight so no one else sends them.
@@ -169,6 +207,10 @@ impl Queue {
         for (i, outcome) in outcomes.into_iter().enumerate() {
             self.attempts.push(attempt_of(d, d.attempts, sent_ms, i > 0, outcome));
         }
+        if self.attempts.len() > ATTEMPT_CAP {
+            let excess = self.attempts.len() - ATTEMPT_CAP;
+            self.attempts.drain(..excess);
+        }
         let retry_index = usize::try_from(d.attempts).unwrap_or(usize::MAX).saturating_sub(1);
         if delivered {
             d.state = DeliveryState::Delivered;
@@ -194,7 +236,7 @@ impl Queue {
 fn attempt_of(d: &Delivery, attempt: u32, at_ms: u64, duplicate: bool, outcome: Outcome) -> Attempt {
     Attempt {
         delivery_id: d.id,
-        gateway: d.gateway,
+        gateway: d.gateway.clone(),
         msg_type: d.msg_type.clone(),
         subject: d.subject.clone(),
         url: d.url.clone(),

@@ -1,21 +1,20 @@
 //! The sandbox's one shared state (every gateway, the clock, faults, recorded requests and the
-//! notification queue) behind a tokio mutex, the router that puts the gateways under their path
-//! prefixes, and the loop that runs what falls due on the sandbox clock.
+//! notification queue) behind a tokio mutex, the loop that runs what falls due on the sandbox
+//! clock, and the one that keeps the state file (`persist`) up to date.
 
 use crate::clock::Clock;
 use crate::config::Config;
 use crate::faults::{FaultKind, Faults};
-use crate::middleware::{self, RecordedRequest};
+use crate::middleware::RecordedRequest;
 use crate::notify::{self, Job, Outcome};
-use crate::{admin, ezr, payzero, shouqianba};
-use axum::Router;
-use checkout_shared::flex::NumOrStr;
-use checkout_shared::payzero::Notification;
-use checkout_shared::sign::payzero_notification_signature;
+use crate::payzero::wire::Notification;
+use crate::persist::Store;
+use crate::{ezr, payzero, shouqianba};
 use rand::SeedableRng;
 use rand::rngs::StdRng;
 use std::collections::VecDeque;
 use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 use tokio::sync::{Mutex, Notify, watch};
 
@@ -72,13 +71,9 @@ impl State {
             let msg_body = serde_json::to_string(&out.result).unwrap_or_default();
             let timestamp = now.to_string();
             let sign =
-                payzero_notification_signature(config.payzero_sign_token.expose(), &timestamp, &msg_body);
-            let notification = Notification {
-                timestamp: NumOrStr::number(now),
-                msg_type: out.msg_type.clone(),
-                msg_body,
-                sign: Some(sign),
-            };
+                crate::sign::payzero_notification(config.payzero_sign_token.expose(), &timestamp, &msg_body);
+            let notification =
+                Notification { timestamp: now, msg_type: out.msg_type.clone(), msg_body, sign };
             let body = serde_json::to_string(&notification).unwrap_or_default();
             let url = out.notify_url.or_else(|| self.payzero_notify_url.clone());
             self.notifications.push(
@@ -113,13 +108,77 @@ pub(crate) struct Shared {
     pub(crate) stop: watch::Receiver<bool>,
     /// Woken whenever a notification attempt finishes.
     attempt_done: Notify,
+    /// Where the state is kept between runs (`--state-dir`); `None` keeps it in memory only.
+    store: Option<Store>,
+    /// Counts changes to the state; the saver writes when it moved since the last write.
+    generation: AtomicU64,
+    saved_generation: AtomicU64,
+    /// A hash of the bytes last written: an unchanged state is not written again.
+    saved_hash: AtomicU64,
 }
 
 impl Shared {
+    /// The state, read back from the state directory when there is one.
     pub(crate) fn new(config: Config, stop: watch::Receiver<bool>) -> anyhow::Result<Self> {
         // Loopback only, never through a proxy from the environment.
         let http = reqwest::Client::builder().no_proxy().build()?;
-        Ok(Shared { state: Mutex::new(State::new(&config)), config, http, stop, attempt_done: Notify::new() })
+        let mut state = State::new(&config);
+        let store = match &config.state_dir {
+            Some(dir) => {
+                let store = Store::open(dir)?;
+                store.load_into(&mut state)?;
+                Some(store)
+            }
+            None => None,
+        };
+        Ok(Shared {
+            state: Mutex::new(state),
+            config,
+            http,
+            stop,
+            attempt_done: Notify::new(),
+            store,
+            generation: AtomicU64::new(0),
+            saved_generation: AtomicU64::new(0),
+            saved_hash: AtomicU64::new(0),
+        })
+    }
+
+    /// Notes that the state changed, so the saver writes it.
+    pub(crate) fn changed(&self) {
+        self.generation.fetch_add(1, Ordering::Relaxed);
+    }
+
+    /// Writes the state file if the state changed since the last write. Errors are not fatal
+    /// (the sandbox keeps serving from memory) and are tried again on the next change.
+    pub(crate) async fn save(&self) {
+        let Some(store) = &self.store else {
+            return;
+        };
+        let generation = self.generation.load(Ordering::Relaxed);
+        if generation == self.saved_generation.load(Ordering::Relaxed) {
+            return;
+        }
+        let bytes = Store::encode(&mut *self.state.lock().await);
+        let Some(bytes) = bytes else {
+            return;
+        };
+        let hash = {
+            use std::hash::{Hash, Hasher};
+            let mut h = std::collections::hash_map::DefaultHasher::new();
+            bytes.hash(&mut h);
+            h.finish()
+        };
+        if hash == self.saved_hash.load(Ordering::Relaxed) {
+            self.saved_generation.store(generation, Ordering::Relaxed);
+            return;
+        }
+        let store = store.clone();
+        let written = tokio::task::spawn_blocking(move || store.write(&bytes)).await;
+        if matches!(written, Ok(Ok(()))) {
+            self.saved_generation.store(generation, Ordering::Relaxed);
+            self.saved_hash.store(hash, Ordering::Relaxed);
+        }
     }
 
     /// Runs `f` on the state at the current sandbox time (after running what fell due), then
@@ -133,6 +192,7 @@ impl Shared {
             st.settle(&self.config);
             (result, st.due_attempts())
         };
+        self.changed();
         for attempt in attempts {
             let shared = self.clone();
             tokio::spawn(async move { shared.attempt(attempt).await });
@@ -152,6 +212,7 @@ impl Shared {
             _ => vec![notify::send(&self.http, &job.url, &job.body).await],
         };
         self.state.lock().await.notifications.complete(job.id, job.due_ms, outcomes);
+        self.changed();
         self.attempt_done.notify_waiters();
     }
 
@@ -207,17 +268,14 @@ pub(crate) async fn ticker(shared: Arc<Shared>, mut stop: watch::Receiver<bool>)
     }
 }
 
-/// The whole sandbox: each gateway under its prefix, the admin API when enabled, and the
-/// recording/fault layer in front of the gateways.
-pub(crate) fn router(shared: Arc<Shared>, admin_enabled: bool) -> Router {
-    let gateways = Router::new()
-        .nest("/payzero", payzero::routes::router(shared.clone()))
-        .nest("/shouqianba", shouqianba::routes::router(shared.clone()))
-        .nest("/ezr", ezr::routes::router(shared.clone()))
-        .layer(axum::middleware::from_fn_with_state(shared.clone(), middleware::record_and_fault));
-    let mut app = gateways;
-    if admin_enabled {
-        app = app.nest("/__admin", admin::router(shared.clone()));
+/// Keeps the state file current: a write at most every 200 ms while things change, and a last
+/// one when the sandbox stops (after the server has finished its requests).
+pub(crate) async fn saver(shared: Arc<Shared>, mut stop: watch::Receiver<bool>) {
+    let mut interval = tokio::time::interval(Duration::from_millis(200));
+    loop {
+        tokio::select! {
+            _ = interval.tick() => shared.save().await,
+            _ = stopped(&mut stop) => return,
+        }
     }
-    app
 }

@@ -15,6 +15,7 @@ mod faults;
 mod gateways;
 mod merchant;
 mod refunds;
+mod restarts;
 mod scan;
 mod secrets;
 mod terminal;

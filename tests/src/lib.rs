@@ -209,6 +209,9 @@ pub struct Stack {
     pub sandbox: Process,
     /// How `edge` was started: the same command starts it again on the same port and state.
     edge_command: Command,
+    /// How `sandbox` was started, now on the port it got: the same command starts it again on
+    /// the same port and state directory.
+    sandbox_command: Command,
 }
 
 impl Stack {
@@ -233,21 +236,25 @@ impl Stack {
         fs::create_dir_all(&state_dir)?;
         let creds = Credentials::random()?;
 
-        let sandbox = Process::spawn(
-            "sandbox",
-            Command::new(&sandbox_bin)
-                .args(["--port", "0"])
+        // The sandbox keeps its state beside the edge's, as under `cargo xtask dev`.
+        let sandbox_command = |port: &str| {
+            let mut cmd = Command::new(&sandbox_bin);
+            cmd.args(["--port", port, "--state-dir"])
+                .arg(state_dir.join("sandbox"))
                 .env("SANDBOX_PAYZERO_APP_ID", &creds.payzero_app_id)
                 .env("SANDBOX_PAYZERO_APP_KEY", &creds.payzero_app_key)
                 .env("SANDBOX_PAYZERO_SIGN_TOKEN", &creds.payzero_sign_token)
                 .env("SANDBOX_SQB_VENDOR_SN", &creds.sqb_vendor_sn)
                 .env("SANDBOX_SQB_VENDOR_KEY", &creds.sqb_vendor_key)
                 .env("SANDBOX_SQB_ACTIVATION_CODE", &creds.sqb_activation_code)
-                .env("SANDBOX_EZR_TOKEN", &creds.ezr_token),
-            &state_dir,
-        )?;
+                .env("SANDBOX_EZR_TOKEN", &creds.ezr_token);
+            cmd
+        };
+        let sandbox = Process::spawn("sandbox", &mut sandbox_command("0"), &state_dir)?;
         let line = sandbox.wait_for("sandbox listening on", Duration::from_secs(30))?;
         let sandbox_url = url_in(&line).context("sandbox address")?;
+        let sandbox_port = sandbox_url.rsplit(':').next().context("sandbox port")?.to_owned();
+        let sandbox_command = sandbox_command(&sandbox_port);
 
         let edge_port = free_port()?;
         let edge_url = format!("http://127.0.0.1:{edge_port}");
@@ -357,7 +364,19 @@ impl Stack {
             edge,
             sandbox,
             edge_command: wrangler,
+            sandbox_command,
         })
+    }
+
+    /// Stops the sandbox and starts it again on the same port with the same state directory,
+    /// as a developer's restart of `cargo xtask dev` does: it remembers its terminals, orders
+    /// and tokens.
+    pub fn restart_sandbox(&mut self) -> Result<()> {
+        self.sandbox.stop();
+        let sandbox = Process::spawn("sandbox-restarted", &mut self.sandbox_command, &self.state_dir)?;
+        sandbox.wait_for("sandbox listening on", Duration::from_secs(30))?;
+        self.sandbox = sandbox;
+        Ok(())
     }
 
     /// Stops `wrangler dev` (workerd and all) and starts it again on the same port with the same

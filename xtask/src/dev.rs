@@ -1,6 +1,7 @@
-//! `cargo xtask dev`: set up, build, then run the whole product locally – the gateway sandbox,
-//! the edge under `wrangler dev` (state persisted in `.state/`), and the demo shop – and print
-//! where to start. Ctrl-C stops everything (the services share our process group).
+//! `cargo xtask dev [--fresh]`: set up, build, then run the whole product locally – the gateway
+//! sandbox and the edge under `wrangler dev` (both keep their state in `.state/`, so they
+//! survive a restart together; `--fresh` starts both clean), and the demo shop – and print where
+//! to start. Ctrl-C stops everything (the services share our process group).
 
 use crate::proc::{Service, wrangler_env};
 use crate::{build, root, setup, step};
@@ -15,8 +16,13 @@ pub(crate) const SANDBOX_PORT: u16 = 8790;
 pub(crate) const EDGE_PORT: u16 = 8787;
 pub(crate) const DEMO_PORT: u16 = 8788;
 
-pub(crate) fn run() -> Result<()> {
+pub(crate) fn run(args: &[String]) -> Result<()> {
     let root = root();
+    let fresh = match args {
+        [] => false,
+        [flag] if flag == "--fresh" => true,
+        other => bail!("unknown arguments {other:?}: `cargo xtask dev [--fresh]`"),
+    };
     for port in [SANDBOX_PORT, EDGE_PORT, DEMO_PORT] {
         if std::net::TcpListener::bind(("127.0.0.1", port)).is_err() {
             bail!("port {port} is in use – is another `cargo xtask dev` running? Stop it and try again");
@@ -31,6 +37,18 @@ pub(crate) fn run() -> Result<()> {
             .current_dir(&root),
     )?;
     let vars = dev_vars(&root)?;
+    // The edge and the sandbox remember each other (the edge its Shouqianba terminal, the
+    // sandbox that terminal): both are kept, or both start clean.
+    let state = root.join(".state");
+    if fresh {
+        for part in ["wrangler", "sandbox"] {
+            let dir = state.join(part);
+            if dir.exists() {
+                fs::remove_dir_all(&dir).with_context(|| format!("removing {}", dir.display()))?;
+            }
+        }
+        step("--fresh: removed .state/wrangler and .state/sandbox");
+    }
     let edge_url = format!("http://127.0.0.1:{EDGE_PORT}");
     let demo_url = format!("http://127.0.0.1:{DEMO_PORT}");
 
@@ -39,7 +57,8 @@ pub(crate) fn run() -> Result<()> {
     services.push(Service::start(
         "sandbox",
         Command::new(root.join("target/release/checkout-sandbox"))
-            .args(["--port", &SANDBOX_PORT.to_string()])
+            .args(["--port", &SANDBOX_PORT.to_string(), "--state-dir"])
+            .arg(state.join("sandbox"))
             .env("SANDBOX_PAYZERO_NOTIFY_URL", format!("{edge_url}/v1/notify/payzero")),
         "sandbox listening on",
         Duration::from_secs(30),
@@ -49,7 +68,7 @@ pub(crate) fn run() -> Result<()> {
     let mut wrangler = Command::new(root.join("tools/node_modules/.bin/wrangler"));
     wrangler
         .args(["dev", "--ip", "127.0.0.1", "--port", &EDGE_PORT.to_string(), "--persist-to"])
-        .arg(root.join(".state/wrangler"))
+        .arg(state.join("wrangler"))
         .args(["--log-level", "info", "--show-interactive-dev-session=false"])
         // The edge is live unless told: the local stack runs against the sandbox, in test mode.
         .args(["--var", "CHECKOUT_MODE:test"])

@@ -20,6 +20,7 @@ usage: cargo xtask <task>
 
 tasks:
   dev      set up, build, start the sandbox + edge (wrangler dev) + demo shop; print the demo URL
+           (both keep their state in .state/ across restarts; --fresh starts both clean)
   test     set up (incl. Chromium), fmt + clippy (native, wasm32), build, run every test:
            native, widget-in-browser, end-to-end
   bench    print widget/worker transfer sizes and the median navigation → visible QR time
@@ -53,7 +54,7 @@ fn run() -> Result<()> {
             setup::run(&setup::Needs { browser: false })?;
             build::all()
         }
-        "dev" => dev::run(),
+        "dev" => dev::run(rest),
         "test" => test::run(),
         "bench" => bench::run(rest),
         "size" => size::run(rest),

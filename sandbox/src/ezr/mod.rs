@@ -4,33 +4,34 @@
 //! `now_ms`; `routes` checks the SHA-1 signature and wraps answers in the envelope.
 
 pub(crate) mod routes;
+pub(crate) mod wire;
 
+use crate::money::{Fen, sum_fen};
 use crate::payzero::AdminError;
 use crate::{ids, timefmt};
-use checkout_shared::Fen;
-use checkout_shared::ezr::{
-    BusinessCode, CancelRequest, CancelResult, EzrAmount, Numeric, OrderState, PayRequest, PayResult,
-    PayType, QueryRequest, QueryResult, ReCall, RefundApplyRequest, RefundApplyResult, RefundInfo,
-    RefundRequest, RefundResult, RefundState, ReverseDesc, ReverseState,
-};
 use rand::Rng;
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
+use wire::{
+    CancelRequest, CancelResult, OrderState, PayRequest, PayResult, PayType, QueryRequest, QueryResult,
+    RefundApplyRequest, RefundApplyResult, RefundInfo, RefundRequest, RefundResult, RefundState, ReverseDesc,
+    ReverseState, Yuan,
+};
 
 /// A failure, answered with `Success: false` and its `BusinessCode` (500 business, 4001 params).
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub(crate) struct EzrError {
-    pub(crate) code: BusinessCode,
+    pub(crate) code: u32,
     pub(crate) msg: String,
 }
 
 impl EzrError {
     pub(crate) fn params(msg: impl Into<String>) -> Self {
-        EzrError { code: BusinessCode::InvalidParameter, msg: msg.into() }
+        EzrError { code: wire::INVALID_PARAMETER, msg: msg.into() }
     }
 
     pub(crate) fn business(msg: impl Into<String>) -> Self {
-        EzrError { code: BusinessCode::BusinessError, msg: msg.into() }
+        EzrError { code: wire::BUSINESS_ERROR, msg: msg.into() }
     }
 }
 
@@ -58,7 +59,11 @@ pub(crate) fn code_outcome(auth_code: &str) -> CodeOutcome {
     }
 }
 
-#[derive(Clone, Debug, Serialize)]
+/// The refund state the sandbox gives an application rejected in the EZR back office. The spec
+/// lists only SUCCESS and PROCESSING; what a rejection reads as is the sandbox's invention.
+pub(crate) const REJECTED_STATE: &str = "FAIL";
+
+#[derive(Clone, Debug, Serialize, Deserialize)]
 pub(crate) struct EzrRefund {
     pub(crate) refund_no: String,
     pub(crate) out_refund_no: Option<String>,
@@ -67,7 +72,7 @@ pub(crate) struct EzrRefund {
     pub(crate) created_ms: u64,
 }
 
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Serialize, Deserialize)]
 pub(crate) struct EzrOrder {
     pub(crate) trade_no: String,
     pub(crate) out_trade_no: String,
@@ -87,16 +92,21 @@ pub(crate) struct EzrOrder {
 }
 
 impl EzrOrder {
-    /// Refunds that hold money back (PROCESSING or SUCCESS).
+    /// Refunds that hold money back (PROCESSING or SUCCESS; not a rejected application).
     fn refunded(&self) -> Fen {
-        crate::payzero::sum_fen(self.refunds.iter().map(|r| r.amount))
+        sum_fen(
+            self.refunds
+                .iter()
+                .filter(|r| matches!(r.state, RefundState::Processing | RefundState::Success))
+                .map(|r| r.amount),
+        )
     }
 
     fn pay_result(&self) -> PayResult {
         // The spec's pay example writes amounts as yuan decimals (0.01); so does the sandbox.
-        let yuan = EzrAmount::from_yuan(self.total);
+        let yuan = Yuan(self.total);
         PayResult {
-            pay_type: Some(Numeric::new(self.pay_type.clone())),
+            pay_type: self.pay_type.number(),
             payer_id: self.payer_id.clone(),
             payer_logon_id: (self.pay_type == PayType::Alipay && self.payer_id.is_some())
                 .then(|| "159****5620".into()),
@@ -106,9 +116,9 @@ impl EzrOrder {
             trade_no: Some(self.trade_no.clone()),
             out_trade_no: self.out_trade_no.clone(),
             channel_trade_no: self.channel_trade_no.clone(),
-            total_amount: yuan.clone(),
-            total_merchant_contribute: Some(EzrAmount::from_fen(Fen::ZERO)),
-            total_other_contribute: Some(EzrAmount::from_fen(Fen::ZERO)),
+            total_amount: yuan,
+            total_merchant_contribute: Some(Fen::ZERO),
+            total_other_contribute: Some(Fen::ZERO),
             income_amount: Some(yuan),
             finish_time: self.finish_ms.map(timefmt::dashed),
             channel_finish_time: self.finish_ms.map(timefmt::dashed),
@@ -125,25 +135,24 @@ impl EzrOrder {
             .filter(|r| only.is_none_or(|nos| nos.contains(&r.refund_no.as_str())))
             .map(|r| RefundInfo {
                 refund_no: r.refund_no.clone(),
-                refund_amount: EzrAmount::from_fen(r.amount),
+                refund_amount: r.amount,
                 refund_state: r.state.clone(),
                 create_time: Some(timefmt::dashed(r.created_ms)),
             })
             .collect();
         let paid = self.state == OrderState::Success || self.reversed == Some(ReverseDesc::Refund);
-        let refunded_ok = crate::payzero::sum_fen(
-            self.refunds.iter().filter(|r| r.state == RefundState::Success).map(|r| r.amount),
-        );
+        let refunded_ok =
+            sum_fen(self.refunds.iter().filter(|r| r.state == RefundState::Success).map(|r| r.amount));
         QueryResult {
             trade_no: Some(self.trade_no.clone()),
             out_trade_no: Some(self.out_trade_no.clone()),
             channel_trade_no: self.channel_trade_no.clone(),
             user_code: self.user_code.clone(),
-            total_amount: EzrAmount::from_fen(self.total),
-            pay_amount: paid.then(|| EzrAmount::from_fen(self.total)),
-            refund_amount: Some(EzrAmount::from_fen(refunded_ok)),
+            total_amount: self.total,
+            pay_amount: paid.then_some(self.total),
+            refund_amount: Some(refunded_ok),
             order_state: self.state.clone(),
-            pay_type: Some(Numeric::new(self.pay_type.clone())),
+            pay_type: self.pay_type.number(),
             pay_time: if paid { self.finish_ms.map(timefmt::dashed) } else { None },
             terminal_id: self.terminal_id.clone(),
             payer_id: self.payer_id.clone(),
@@ -177,7 +186,7 @@ fn required(field: &str, value: &str) -> Result<(), EzrError> {
     if value.trim().is_empty() { Err(EzrError::params(format!("参数{field}不能为空"))) } else { Ok(()) }
 }
 
-#[derive(Debug, Default, Serialize)]
+#[derive(Debug, Default, Serialize, Deserialize)]
 pub(crate) struct Ezr {
     pub(crate) orders: BTreeMap<String, EzrOrder>,
     /// `OutTradeNo` → `TradeNo`.
@@ -185,6 +194,21 @@ pub(crate) struct Ezr {
 }
 
 impl Ezr {
+    /// Keeps the newest `max` orders (by creation), so a long-running sandbox stays bounded.
+    pub(crate) fn bound(&mut self, max: usize) {
+        if self.orders.len() <= max {
+            return;
+        }
+        let mut by_age: Vec<(u64, String)> =
+            self.orders.values().map(|o| (o.created_ms, o.trade_no.clone())).collect();
+        by_age.sort();
+        for (_, trade_no) in by_age.into_iter().take(self.orders.len() - max) {
+            if let Some(o) = self.orders.remove(&trade_no) {
+                self.by_out_trade_no.remove(&o.out_trade_no);
+            }
+        }
+    }
+
     /// 1. `POST /upay/pay`.
     pub(crate) fn pay(
         &mut self,
@@ -202,6 +226,11 @@ impl Ezr {
         }
         if req.discount_amount.is_some_and(|d| d > req.total_amount) {
             return Err(EzrError::params("参数DiscountAmount不能大于TotalAmount"));
+        }
+        let goods = req.goods_detail.iter().flatten();
+        let goods = goods.map(|g| (g.goods_id.as_str(), g.goods_name.as_str(), Some(g.quantity.as_str())));
+        if let Some(field) = wire::goods_fault("GoodsDetail", goods) {
+            return Err(EzrError::params(format!("参数{field}格式错误")));
         }
         if !req.auth_code.bytes().all(|b| b.is_ascii_digit()) || !(16..=24).contains(&req.auth_code.len()) {
             return Err(EzrError::business("付款码无效"));
@@ -292,7 +321,7 @@ impl Ezr {
         Ok(CancelResult {
             trade_no: Some(o.trade_no.clone()),
             out_trade_no: Some(o.out_trade_no.clone()),
-            re_call: Some(ReCall::No),
+            re_call: Some("N".into()),
             reverse_state: ReverseState::Success,
             reverse_desc: o.reversed.clone(),
             error_code: None,
@@ -321,6 +350,9 @@ impl Ezr {
         now_ms: u64,
         rng: &mut impl Rng,
     ) -> Result<RefundApplyResult, EzrError> {
+        if let Some(field) = wire::RefundGoods::fault(&req.refund_goods_info_list) {
+            return Err(EzrError::params(format!("参数{field}格式错误")));
+        }
         let o = self.find_mut(&req.trade_no)?;
         Self::check_refundable(o, req.refund_amount)?;
         let refund_no = format!("APR01{}", ids::digits(rng, 17));
@@ -351,6 +383,9 @@ impl Ezr {
         required("OutRefundNo", &req.out_refund_no)?;
         required("RefundReason", &req.refund_reason)?;
         required("TerminalId", &req.terminal_id)?;
+        if let Some(field) = wire::RefundGoods::fault(&req.refund_goods_info_list) {
+            return Err(EzrError::params(format!("参数{field}格式错误")));
+        }
         let o = self.find_mut(&req.trade_no)?;
         let existing =
             o.refunds.iter().find(|r| r.out_refund_no.as_deref() == Some(req.out_refund_no.as_str()));
@@ -377,9 +412,9 @@ impl Ezr {
             refund_no: refund.refund_no.clone(),
             out_refund_no: refund.out_refund_no.clone(),
             channel_refund_no: Some(format!("50{}", refund.refund_no.trim_start_matches("APR01"))),
-            refund_amount: EzrAmount::from_fen(refund.amount),
-            merchant_disct_amt: Some(EzrAmount::from_fen(Fen::ZERO)),
-            channel_disct_amt: Some(EzrAmount::from_fen(Fen::ZERO)),
+            refund_amount: refund.amount,
+            merchant_disct_amt: Some(Fen::ZERO),
+            channel_disct_amt: Some(Fen::ZERO),
             payer_id: o.payer_id.clone(),
             payer_logon_id: None,
             finish_time: Some(timefmt::dashed(refund.created_ms)),
@@ -427,6 +462,33 @@ impl Ezr {
         Ok(o.query_result(None))
     }
 
+    /// The merchant rejects an applied refund in the back office: PROCESSING → `state` (by
+    /// default `FAIL`, the sandbox's invention); the amount can be refunded again.
+    pub(crate) fn reject_refund(&mut self, refund_no: &str, state: &str) -> Result<QueryResult, AdminError> {
+        let o = self
+            .orders
+            .values_mut()
+            .find(|o| o.refunds.iter().any(|r| r.refund_no == refund_no))
+            .ok_or_else(|| AdminError::NotFound(refund_no.to_owned()))?;
+        let r = o
+            .refunds
+            .iter_mut()
+            .find(|r| r.refund_no == refund_no)
+            .ok_or_else(|| AdminError::NotFound(refund_no.to_owned()))?;
+        if r.state != RefundState::Processing {
+            return Err(AdminError::Conflict(format!("refund {refund_no} is {}", r.state)));
+        }
+        let new_state: RefundState = match state.parse() {
+            Ok(s) => s,
+            Err(never) => match never {},
+        };
+        if matches!(new_state, RefundState::Processing | RefundState::Success) || state.trim().is_empty() {
+            return Err(AdminError::Conflict(format!("a rejection cannot read {state:?}")));
+        }
+        r.state = new_state;
+        Ok(o.query_result(None))
+    }
+
     /// The merchant confirms an applied refund in the back office: PROCESSING → SUCCESS.
     pub(crate) fn approve_refund(&mut self, refund_no: &str) -> Result<QueryResult, AdminError> {
         let o = self
@@ -467,17 +529,33 @@ mod tests {
     fn applied_refunds_hold_the_amount_until_approved() {
         let mut rng = StdRng::seed_from_u64(5);
         let mut ezr = Ezr::default();
-        let pay = PayRequest::new("130115575166786427", "O1", "b", Fen(100), "127.0.0.1");
+        let pay = PayRequest {
+            auth_code: "130115575166786427".into(),
+            out_trade_no: "O1".into(),
+            body: "b".into(),
+            total_amount: Fen(100),
+            spbill_create_ip: "127.0.0.1".into(),
+            pay_type: None,
+            terminal_id: None,
+            goods_detail: None,
+            discount_amount: None,
+        };
         let trade_no = ezr.pay(pay, None, 0, &mut rng).unwrap().trade_no.unwrap();
-        let applied =
-            ezr.refund_apply(RefundApplyRequest::new(&trade_no, Fen(60), vec![]), 0, &mut rng).unwrap();
+        let apply = |amount: u64| RefundApplyRequest {
+            trade_no: trade_no.clone(),
+            refund_amount: Fen(amount),
+            refund_goods_info_list: vec![],
+        };
+        let applied = ezr.refund_apply(apply(60), 0, &mut rng).unwrap();
         assert_eq!(applied.refund_state, RefundState::Processing);
-        let more = ezr.refund_apply(RefundApplyRequest::new(&trade_no, Fen(41), vec![]), 0, &mut rng);
-        assert_eq!(more.unwrap_err().code, BusinessCode::BusinessError);
-        let q = ezr.query(&QueryRequest::by_trade_no(&trade_no)).unwrap();
-        assert_eq!(q.refund_amount.map(|a| a.fen()), Some(Fen(0)), "not yet refunded");
+        let more = ezr.refund_apply(apply(41), 0, &mut rng);
+        assert_eq!(more.unwrap_err().code, wire::BUSINESS_ERROR);
+        let by_trade_no =
+            QueryRequest { trade_no: Some(trade_no.clone()), out_trade_no: None, refund_no: None };
+        let q = ezr.query(&by_trade_no).unwrap();
+        assert_eq!(q.refund_amount, Some(Fen(0)), "not yet refunded");
         let q = ezr.approve_refund(&applied.refund_no).unwrap();
-        assert_eq!(q.refund_amount.map(|a| a.fen()), Some(Fen(60)));
+        assert_eq!(q.refund_amount, Some(Fen(60)));
         assert!(ezr.approve_refund(&applied.refund_no).is_err());
     }
 }

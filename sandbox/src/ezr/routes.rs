@@ -2,7 +2,9 @@
 //! SHA-1 signature checked on every call, JSON decoding into BusinessCode 4001, and the
 //! `{Success, Msg, Status, BusinessCode, ServerTime, Result}` envelope. HTTP status is always 200.
 
+use super::wire::{CancelRequest, PayRequest, QueryRequest, RefundApplyRequest, RefundRequest, SUCCESS};
 use super::{Ezr, EzrError};
+use crate::json::{decode, raw_members};
 use crate::state::{Shared, State as SandboxState};
 use crate::timefmt;
 use axum::body::Bytes;
@@ -10,16 +12,10 @@ use axum::extract::State;
 use axum::response::{IntoResponse, Response};
 use axum::routing::post;
 use axum::{Json, Router};
-use checkout_shared::ezr::{
-    BusinessCode, CancelRequest, Numeric, PayRequest, QueryRequest, RefundApplyRequest, RefundRequest,
-    Response as EzrResponse,
-};
-use checkout_shared::json::decode;
-use checkout_shared::sign::ezr_verify_body;
 use rand::rngs::StdRng;
 use serde::Serialize;
 use serde::de::DeserializeOwned;
-use serde_json::{Map, Value};
+use serde_json::{Map, Value, json};
 use std::sync::Arc;
 
 type Shd = State<Arc<Shared>>;
@@ -35,24 +31,16 @@ pub(crate) fn router(shared: Arc<Shared>) -> Router {
 }
 
 fn reply<T: Serialize>(result: Result<T, EzrError>, now_ms: u64) -> Response {
-    let server_time = Some(timefmt::dashed(now_ms));
+    let server_time = timefmt::dashed(now_ms);
     let body = match result {
-        Ok(r) => EzrResponse {
-            success: true,
-            msg: Some("操作成功".into()),
-            status: Some(200),
-            business_code: Numeric::new(BusinessCode::Success),
-            server_time,
-            result: Some(r),
-        },
-        Err(e) => EzrResponse {
-            success: false,
-            msg: Some(e.msg),
-            status: Some(200),
-            business_code: Numeric::new(e.code),
-            server_time,
-            result: None,
-        },
+        Ok(r) => json!({
+            "Success": true, "Msg": "操作成功", "Status": 200, "BusinessCode": SUCCESS,
+            "ServerTime": server_time, "Result": serde_json::to_value(r).unwrap_or_default(),
+        }),
+        Err(e) => json!({
+            "Success": false, "Msg": e.msg, "Status": 200, "BusinessCode": e.code,
+            "ServerTime": server_time, "Result": null,
+        }),
     };
     Json(body).into_response()
 }
@@ -80,17 +68,34 @@ fn authenticate(bytes: &[u8], app_id: &str, token: &str) -> Result<Option<String
     if text(&map, "ShopCode").is_none() {
         return Err(EzrError::params("参数ShopCode不能为空"));
     }
-    if !ezr_verify_body(&map, token) {
+    if !signature_ok(bytes, token) {
         return Err(EzrError::params("签名错误"));
     }
     Ok(text(&map, "UserCode").map(str::to_owned))
 }
 
+/// The spec's rule over the values as they were sent: strings as their text, numbers as written,
+/// lists and objects as their JSON text; `null`, `""`, `[]` and `{}` are empty values (空值不参与
+/// 签名). The signature must be the lowercase hex the spec asks for.
+fn signature_ok(bytes: &[u8], token: &str) -> bool {
+    let Some(members) = raw_members(bytes) else {
+        return false;
+    };
+    let sign = members.iter().find(|(k, _)| k == "Sign").map(|(_, v)| v.clone()).unwrap_or_default();
+    let params = members
+        .iter()
+        .filter(|(_, v)| !matches!(v.as_str(), "null" | "[]" | "{}"))
+        .map(|(k, v)| (k.as_str(), v.as_str()));
+    let expected = crate::sign::ezr(&crate::sign::ezr_string1(params, token));
+    crate::sign::same_text(&expected, &sign)
+}
+
 fn body<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, EzrError> {
     decode::<T>(bytes).map_err(|e| {
-        match e.message.strip_prefix("missing field `").and_then(|m| m.split('`').next()) {
-            Some(field) => EzrError::params(format!("参数{field}不能为空")),
-            None => EzrError::params(format!("参数{}格式错误", e.path)),
+        if e.is_missing() {
+            EzrError::params(format!("参数{}不能为空", e.field()))
+        } else {
+            EzrError::params(format!("参数{}格式错误", e.path))
         }
     })
 }

@@ -4,21 +4,21 @@
 //! and a random generator; `routes` does the HTTP.
 
 pub(crate) mod routes;
+pub(crate) mod wire;
 
+use crate::jwt::{self, Claims};
+use crate::money::{Fen, sum_fen};
 use crate::{ids, timefmt};
-use checkout_shared::Fen;
-use checkout_shared::flex::NumOrStr;
-use checkout_shared::jwt::{self, Claims, JwtError};
-use checkout_shared::payzero::{
-    AcctType, AgreeApplyRequest, AgreeConfirmRequest, AgreementResponse, BankCode, BatchSummary,
-    ConfirmQuickpayRequest, CreateAndPayResponse, DeclareRequest, DeclareStatus, ErrorCode, FeedbackPage,
-    MockpayResponse, MsgType, Order, OrderBatchResponse, OrderResult, PayStatus, Psp, QrCodeResponse,
-    QrCodeType, QuickpayResponse, RealPersonResponse, RealPersonResult, RedoQuickpayRequest, RefundRequest,
-    RefundResponse, RefundStatus,
-};
 use rand::Rng;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
+use wire::{
+    AcctType, AgreeApplyRequest, AgreeConfirmRequest, AgreementResponse, BankCode, BatchSummary,
+    ConfirmQuickpayRequest, CreateAndPayResponse, DeclareRequest, DeclareStatus, DeclaresByDefault,
+    FeedbackPage, MockpayResponse, MsgType, Order, OrderBatchResponse, OrderResult, PayStatus, Psp,
+    QrCodeResponse, QrCodeType, QuickpayResponse, RealPersonResponse, RealPersonResult, RedoQuickpayRequest,
+    RefundRequest, RefundResponse, RefundStatus, SpecError,
+};
 
 /// A QR code can be paid for 600 seconds after it was issued.
 pub(crate) const QR_TTL_MS: u64 = 600_000;
@@ -83,9 +83,8 @@ impl PzError {
         Self::new("30001", format!("参数 {field} 未正确设置。"))
     }
 
-    fn spec(code: ErrorCode) -> Self {
-        let msg = code.spec_message().unwrap_or("").to_owned();
-        PzError { code: code.as_str().to_owned(), msg }
+    fn spec(code: SpecError) -> Self {
+        PzError { code: code.code().to_owned(), msg: code.message().to_owned() }
     }
 
     fn duplicate(what: &str, value: &str) -> Self {
@@ -102,7 +101,7 @@ impl PzError {
 }
 
 /// How an order entered the system; it decides what can be done with it.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub(crate) enum Channel {
     Batch,
@@ -123,7 +122,7 @@ impl Channel {
     }
 }
 
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub(crate) struct QrState {
     pub(crate) qr_code_type: QrCodeType,
@@ -133,7 +132,7 @@ pub(crate) struct QrState {
     pub(crate) expires_ms: u64,
 }
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub(crate) enum SmsState {
     /// A code was sent and may be entered once.
@@ -144,7 +143,7 @@ pub(crate) enum SmsState {
     Used,
 }
 
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub(crate) struct QuickpayState {
     pub(crate) agreeid: String,
@@ -152,7 +151,7 @@ pub(crate) struct QuickpayState {
     pub(crate) sms_sent_ms: u64,
 }
 
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub(crate) struct PzOrder {
     pub(crate) order: Order,
@@ -174,12 +173,10 @@ pub(crate) struct PzOrder {
 }
 
 impl PzOrder {
-    fn new(order: Order, channel: Channel, now_ms: u64) -> Self {
-        let declare_status = if Order::needs_declare(&order) {
-            DeclareStatus::PendingDeclare
-        } else {
-            DeclareStatus::NotDeclared
-        };
+    /// `declares`: whether the order is declared to customs once paid.
+    fn new(order: Order, channel: Channel, now_ms: u64, declares: bool) -> Self {
+        let declare_status =
+            if declares { DeclareStatus::PendingDeclare } else { DeclareStatus::NotDeclared };
         PzOrder {
             order,
             channel,
@@ -216,18 +213,18 @@ impl PzOrder {
             mcht_order_no: self.order.mcht_order_no.clone(),
             payment_amount: self.order.payment_amount,
             payer_name: self.order.payer_name.clone(),
-            payer_number: self.order.payer_number.clone(),
-            payer_phone: self.order.payer_phone.clone(),
+            payer_number: self.order.payer_number.as_ref().map(|n| n.expose().to_owned()),
+            payer_phone: self.order.payer_phone.as_ref().map(|n| n.expose().to_owned()),
             subject: Some(self.order.subject.clone()),
             pay_status: self.pay_status.clone(),
             declare_status: Some(self.declare_status.clone()),
             declare_fail_reason: self.declare_fail_reason.clone(),
             payment_order_no: self.payment_order_no.clone(),
             ver_dept: ver_dept.map(str::to_owned),
-            pay_type: Some(NumOrStr::string(if self.channel == Channel::Qr { "3" } else { "2" })),
+            pay_type: Some(if self.channel == Channel::Qr { "3" } else { "2" }.to_owned()),
             init_request: None,
             init_response: None,
-            payment_datetime: self.payment_datetime.clone().map(NumOrStr::string),
+            payment_datetime: self.payment_datetime.clone(),
             customs_pay_company_name: company_name.map(str::to_owned),
             customs_pay_company_code: company_code.map(str::to_owned),
         }
@@ -238,7 +235,7 @@ impl PzOrder {
     }
 }
 
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub(crate) struct Batch {
     pub(crate) id: u64,
@@ -249,7 +246,7 @@ pub(crate) struct Batch {
     pub(crate) updated_ms: u64,
 }
 
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub(crate) struct Application {
     pub(crate) request: AgreeApplyRequest,
@@ -257,7 +254,7 @@ pub(crate) struct Application {
     pub(crate) agreeid: Option<String>,
 }
 
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub(crate) struct Refund {
     pub(crate) response: RefundResponse,
@@ -275,16 +272,29 @@ pub(crate) struct Merchant {
     pub(crate) card_signed: bool,
     /// The recorded card balance in fen; less than what is to be paid → 50056.
     pub(crate) card_balance: Fen,
+    /// Whether an order that leaves out `needDeclare` is declared (the onboarding business
+    /// form, spec §4.1): `when_customs_code` (default), `always` or `never`.
+    pub(crate) declares_by_default: DeclaresByDefault,
+    /// The merchant's cash account in fen (spec 9.1: refunds are taken from it, and a refund
+    /// it cannot cover fails). A refund above it is refused with the sandbox's `50072`
+    /// "现金账户余额不足"; each refund requested takes its amount, a failed one gives it back.
+    pub(crate) cash_balance: Fen,
 }
 
 impl Default for Merchant {
     fn default() -> Self {
-        Merchant { advance_mode_ok: true, card_signed: true, card_balance: Fen(10_000_000_000) }
+        Merchant {
+            advance_mode_ok: true,
+            card_signed: true,
+            card_balance: Fen(10_000_000_000),
+            cash_balance: Fen(10_000_000_000),
+            declares_by_default: DeclaresByDefault::WhenCustomsCode,
+        }
     }
 }
 
 /// Work the gateway does later, on the sandbox clock.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "job", rename_all = "snake_case")]
 pub(crate) enum Job {
     Settle { mcht_order_no: String },
@@ -309,7 +319,7 @@ pub(crate) enum AdminError {
     Conflict(String),
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub(crate) struct Payzero {
     pub(crate) orders: BTreeMap<String, PzOrder>,
@@ -357,16 +367,61 @@ impl Payzero {
             iat: now_s,
             exp: now_s + TOKEN_TTL_S,
         };
-        jwt::issue_hs256(&claims, &self.jwt_key)
+        jwt::issue(&claims, &self.jwt_key)
     }
 
-    pub(crate) fn check_token(&self, token: &str, now_s: u64) -> Result<Claims, JwtError> {
-        jwt::verify_hs256(token, &self.jwt_key, now_s)
+    pub(crate) fn check_token(&self, token: &str, now_s: u64) -> Result<Claims, jwt::Refused> {
+        jwt::verify(token, &self.jwt_key, now_s)
     }
 
     /// Keeps the signing key of `other`, so tokens it issued stay valid across a reset.
     pub(crate) fn adopt_jwt_key(&mut self, other: &Payzero) {
         self.jwt_key = other.jwt_key.clone();
+    }
+
+    /// The token signing key, for the state file (tokens stay valid across a restart).
+    pub(crate) fn jwt_key(&self) -> &[u8] {
+        &self.jwt_key
+    }
+
+    /// Takes the signing key read back from the state file.
+    pub(crate) fn restore_jwt_key(&mut self, key: Vec<u8>) {
+        if !key.is_empty() {
+            self.jwt_key = key;
+        }
+    }
+
+    /// Keeps the newest `max` orders (by arrival) and the refunds, batches and jobs that still
+    /// name one, so a long-running sandbox stays bounded.
+    pub(crate) fn bound(&mut self, max: usize) {
+        if self.arrival.len() <= max {
+            return;
+        }
+        let gone: Vec<String> = self.arrival.drain(..self.arrival.len() - max).collect();
+        for no in &gone {
+            self.orders.remove(no);
+        }
+        let orders = &self.orders;
+        self.refunds.retain(|_, r| orders.contains_key(&r.response.mcht_order_no));
+        self.batches.retain(|_, b| b.order_nos.iter().any(|n| orders.contains_key(n)));
+        self.jobs.retain(|(_, j)| match j {
+            Job::Settle { mcht_order_no } | Job::Declare { mcht_order_no } => {
+                orders.contains_key(mcht_order_no)
+            }
+            Job::Refund { mcht_refund_order_no } => self.refunds.contains_key(mcht_refund_order_no),
+        });
+        if self.applications.len() > max {
+            let excess = self.applications.len() - max;
+            let oldest: Vec<String> = {
+                let mut v: Vec<(u64, String)> =
+                    self.applications.iter().map(|(k, a)| (a.applied_ms, k.clone())).collect();
+                v.sort();
+                v.into_iter().take(excess).map(|(_, k)| k).collect()
+            };
+            for k in oldest {
+                self.applications.remove(&k);
+            }
+        }
     }
 
     /// Makes every token issued so far unknown (as after a Payzero restart or key rotation).
@@ -383,12 +438,26 @@ impl Payzero {
         self.orders.insert(no, order);
     }
 
-    fn check_new(&self, order: &Order) -> Result<(), PzError> {
-        validate_order(order)?;
+    /// Whether `order` is declared once paid, for this merchant.
+    fn declares(&self, order: &Order) -> bool {
+        order.declares(self.merchant.declares_by_default)
+    }
+
+    /// The spec's order rules (30001 naming the field), for this merchant.
+    fn validate(&self, order: &Order) -> Result<(), PzError> {
+        match order.fault(self.declares(order)) {
+            Some(field) => Err(PzError::param(&field)),
+            None => Ok(()),
+        }
+    }
+
+    /// A new order: valid, and a `mchtOrderNo` not seen before ("请确保商户订单不重复").
+    fn check_new(&self, order: &Order) -> Result<bool, PzError> {
+        self.validate(order)?;
         if self.orders.contains_key(&order.mcht_order_no) {
             return Err(PzError::duplicate("商户订单号", &order.mcht_order_no));
         }
-        Ok(())
+        Ok(self.declares(order))
     }
 
     fn order_mut(&mut self, no: &str) -> Result<&mut PzOrder, PzError> {
@@ -428,7 +497,7 @@ impl Payzero {
         if let Some(q) = o.quickpay.as_mut() {
             q.sms = SmsState::Used;
         }
-        let declare = Order::needs_declare(&o.order);
+        let declare = o.declare_status == DeclareStatus::PendingDeclare;
         if declare {
             o.declare_status = DeclareStatus::Declaring;
         }
@@ -451,13 +520,13 @@ impl Payzero {
 
     fn merchant_can_pay(&self, amount: Fen) -> Result<(), PzError> {
         if !self.merchant.advance_mode_ok {
-            return Err(PzError::spec(ErrorCode::NoSupportedCard));
+            return Err(PzError::spec(SpecError::NoSupportedCard));
         }
         if !self.merchant.card_signed {
-            return Err(PzError::spec(ErrorCode::NoSignedCard));
+            return Err(PzError::spec(SpecError::NoSignedCard));
         }
         if amount > self.merchant.card_balance {
-            return Err(PzError::spec(ErrorCode::InsufficientCardBalance));
+            return Err(PzError::spec(SpecError::InsufficientCardBalance));
         }
         Ok(())
     }
@@ -546,7 +615,7 @@ impl Payzero {
         }
         let mut seen = std::collections::BTreeSet::new();
         for (i, o) in orders.iter().enumerate() {
-            validate_order(o)
+            self.validate(o)
                 .map_err(|e| PzError { msg: format!("第{}笔订单: {}", i + 1, e.msg), ..e })?;
             if self.orders.contains_key(&o.mcht_order_no) || !seen.insert(o.mcht_order_no.as_str()) {
                 return Err(PzError::duplicate("商户订单号", &o.mcht_order_no));
@@ -556,7 +625,8 @@ impl Payzero {
         let total = sum_fen(orders.iter().map(|o| o.payment_amount));
         let order_nos: Vec<String> = orders.iter().map(|o| o.mcht_order_no.clone()).collect();
         for o in orders {
-            let mut rec = PzOrder::new(o, Channel::Batch, now_ms);
+            let declares = self.declares(&o);
+            let mut rec = PzOrder::new(o, Channel::Batch, now_ms, declares);
             rec.batch_id = Some(id);
             self.insert(rec);
         }
@@ -569,16 +639,16 @@ impl Payzero {
             updated_ms: now_ms,
         };
         let response = OrderBatchResponse {
-            order_batch_id: NumOrStr::number(id),
-            merchant_id: Some(NumOrStr::number(1)),
+            order_batch_id: id,
+            merchant_id: 1,
             disp_batch_num: batch.disp_batch_num.clone(),
-            is_reconed: Some(false),
+            is_reconed: false,
             fee_amount: None,
             order_total_amount: total,
             object_id: None,
             feedback_object_id: None,
-            created_time: Some(NumOrStr::number(now_ms)),
-            updated_time: Some(NumOrStr::number(now_ms)),
+            created_time: now_ms,
+            updated_time: now_ms,
         };
         self.batches.insert(id, batch);
         Ok(response)
@@ -605,13 +675,13 @@ impl Payzero {
             .map(|o| (o.order.mcht_order_no.clone(), o.order.payment_amount))
             .collect();
         if !self.merchant.advance_mode_ok {
-            return Err(PzError::spec(ErrorCode::NoSupportedCard));
+            return Err(PzError::spec(SpecError::NoSupportedCard));
         }
         if !self.merchant.card_signed {
-            return Err(PzError::spec(ErrorCode::NoSignedCard));
+            return Err(PzError::spec(SpecError::NoSignedCard));
         }
         if to_pay.is_empty() {
-            return Err(PzError::spec(ErrorCode::NothingToPay));
+            return Err(PzError::spec(SpecError::NothingToPay));
         }
         self.merchant_can_pay(sum_fen(to_pay.iter().map(|(_, a)| *a)))?;
         for (no, _) in &to_pay {
@@ -682,10 +752,10 @@ impl Payzero {
         order: Order,
         now_ms: u64,
     ) -> Result<CreateAndPayResponse, PzError> {
-        self.check_new(&order)?;
+        let declares = self.check_new(&order)?;
         self.merchant_can_pay(order.payment_amount)?;
         let no = order.mcht_order_no.clone();
-        self.insert(PzOrder::new(order, Channel::CreateAndPay, now_ms));
+        self.insert(PzOrder::new(order, Channel::CreateAndPay, now_ms, declares));
         self.arrange(&no, now_ms);
         Ok(CreateAndPayResponse { mcht_order_no: no })
     }
@@ -737,9 +807,9 @@ impl Payzero {
         rng: &mut impl Rng,
     ) -> Result<QrCodeResponse, PzError> {
         let qr_type = known_qr_type(order.qr_code_type.as_ref())?;
-        self.check_new(&order)?;
+        let declares = self.check_new(&order)?;
         let no = order.mcht_order_no.clone();
-        self.insert(PzOrder::new(order, Channel::Qr, now_ms));
+        self.insert(PzOrder::new(order, Channel::Qr, now_ms, declares));
         self.issue_qr(&no, qr_type, now_ms, rng).ok_or_else(|| PzError::not_found("订单", &no))
     }
 
@@ -837,10 +907,10 @@ impl Payzero {
     ) -> Result<QuickpayResponse, PzError> {
         let agreeid =
             order.agreeid.clone().filter(|a| !a.is_empty()).ok_or_else(|| PzError::param("agreeid"))?;
-        self.check_new(&order)?;
+        let declares = self.check_new(&order)?;
         let path = self.quickpay_path(&agreeid)?;
         let no = order.mcht_order_no.clone();
-        let mut rec = PzOrder::new(order, Channel::Quickpay, now_ms);
+        let mut rec = PzOrder::new(order, Channel::Quickpay, now_ms, declares);
         rec.psp = Some(Psp::Allinpay);
         self.insert(rec);
         Ok(self.start_quickpay(&no, &agreeid, path, now_ms, rng))
@@ -959,9 +1029,9 @@ impl Payzero {
         now_ms: u64,
         rng: &mut impl Rng,
     ) -> Result<MockpayResponse, PzError> {
-        self.check_new(&order)?;
+        let declares = self.check_new(&order)?;
         let no = order.mcht_order_no.clone();
-        self.insert(PzOrder::new(order, Channel::Mockpay, now_ms));
+        self.insert(PzOrder::new(order, Channel::Mockpay, now_ms, declares));
         self.succeed(&no, Psp::Lycheepay, now_ms, rng);
         Ok(mockpay_response(&no))
     }
@@ -1046,13 +1116,13 @@ impl Payzero {
             order.payer_name = Some(v);
         }
         if let Some(v) = req.payer_number {
-            order.payer_number = Some(v.expose().to_owned());
+            order.payer_number = Some(v);
         }
         if let Some(v) = req.payer_phone {
             order.payer_phone = Some(v);
         }
         if let Some(v) = req.customs_code {
-            order.customs_code = Some(v.as_str().to_owned());
+            order.customs_code = Some(v);
         }
         if let Some(v) = req.customs_area_code {
             order.customs_area_code = Some(v);
@@ -1064,7 +1134,9 @@ impl Payzero {
             order.customs_in_type = Some(v);
         }
         order.need_declare = Some(true);
-        validate_order(&order)?;
+        if let Some(field) = order.fault(true) {
+            return Err(PzError::param(&field));
+        }
         o.order = order;
         o.declare_status = DeclareStatus::Declaring;
         o.declare_fail_reason = None;
@@ -1098,7 +1170,12 @@ impl Payzero {
         let Some(after) = after else {
             return Err(PzError::new("50070", "退款额度超过订单可退金额"));
         };
+        let Some(cash_left) = self.merchant.cash_balance.checked_sub(req.refund_amount) else {
+            return Err(PzError::new("50072", "现金账户余额不足"));
+        };
+        let o = self.order_mut(&req.mcht_order_no)?;
         o.refunded = after;
+        self.merchant.cash_balance = cash_left;
         let response = RefundResponse {
             mcht_order_no: req.mcht_order_no,
             mcht_refund_order_no: req.mcht_refund_order_no.clone(),
@@ -1162,6 +1239,22 @@ impl Payzero {
         self.orders.get(no).map(PzOrder::result).ok_or_else(|| AdminError::NotFound(no.to_owned()))
     }
 
+    /// Puts an order in any pay status (A.1's `INIT_FEE_PENDING`, or one no table lists), as
+    /// the gateway's back office might; `notify` sends PAY_STATUS_NOTIFY with it.
+    pub(crate) fn set_pay_status(
+        &mut self,
+        no: &str,
+        status: PayStatus,
+        notify: bool,
+    ) -> Result<OrderResult, AdminError> {
+        let o = self.orders.get_mut(no).ok_or_else(|| AdminError::NotFound(no.to_owned()))?;
+        o.pay_status = status;
+        if notify {
+            self.notify(no, MsgType::PayStatusNotify);
+        }
+        self.orders.get(no).map(PzOrder::result).ok_or_else(|| AdminError::NotFound(no.to_owned()))
+    }
+
     /// Ends the declaration in progress now with the given outcome.
     pub(crate) fn admin_declare(
         &mut self,
@@ -1198,6 +1291,8 @@ impl Payzero {
         let response = r.response.clone();
         if !ok && let Some(o) = self.orders.get_mut(&response.mcht_order_no) {
             o.refunded = o.refunded.checked_sub(response.refund_amount).unwrap_or(Fen::ZERO);
+            self.merchant.cash_balance =
+                self.merchant.cash_balance.checked_add(response.refund_amount).unwrap_or(Fen(u64::MAX));
         }
         self.jobs.retain(
             |(_, j)| !matches!(j, Job::Refund { mcht_refund_order_no } if mcht_refund_order_no == refund_no),
@@ -1261,16 +1356,6 @@ fn known_qr_type(t: Option<&QrCodeType>) -> Result<QrCodeType, PzError> {
         Some(t @ (QrCodeType::Wechatpay | QrCodeType::Alipay | QrCodeType::Unionpay)) => Ok(t.clone()),
         _ => Err(PzError::param("qrCodeType")),
     }
-}
-
-/// Adds amounts without overflowing: hostile amounts near `u64::MAX` saturate instead of panicking.
-pub(crate) fn sum_fen(amounts: impl Iterator<Item = Fen>) -> Fen {
-    amounts.fold(Fen::ZERO, |acc, a| acc.checked_add(a).unwrap_or(Fen(u64::MAX)))
-}
-
-/// The order checks every create endpoint shares: the shared rule, as Payzero's 30001.
-pub(crate) fn validate_order(o: &Order) -> Result<(), PzError> {
-    o.check().map_err(|field| PzError::param(&field))
 }
 
 fn all_digits(s: &str) -> bool {

@@ -3,6 +3,12 @@
 //! and the answers of the state machine in `{success, errorCode, errorMsg, data}`.
 
 use super::PzError;
+use super::wire::{
+    AgreeApplyRequest, AgreeConfirmRequest, ConfirmQuickpayRequest, DeclareRequest, LoginRequest, Order,
+    QrCodeType, RedoMockpayRequest, RedoQuickpayRequest, RefundRequest,
+};
+use crate::json::decode;
+use crate::sign::same_text;
 use crate::state::Shared;
 use crate::timefmt;
 use axum::body::Bytes;
@@ -13,14 +19,9 @@ use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::{Json, Router};
-use checkout_shared::json::decode;
-use checkout_shared::payzero::{
-    AgreeApplyRequest, AgreeConfirmRequest, ConfirmQuickpayRequest, DeclareRequest, Envelope, LoginRequest,
-    LoginResponse, NoObject, Order, QrCodeType, RedoMockpayRequest, RedoQuickpayRequest, RefundRequest,
-};
-use checkout_shared::sign::bytes_eq;
 use serde::Serialize;
 use serde::de::DeserializeOwned;
+use serde_json::json;
 use std::collections::HashMap;
 use std::sync::Arc;
 
@@ -56,16 +57,32 @@ pub(crate) fn router(shared: Arc<Shared>) -> Router {
 // ---------------------------------------------------------------------------------------------
 // Answers
 
-fn ok<T: Serialize>(data: T) -> Response {
-    Json(Envelope::ok(data)).into_response()
+/// The envelope every answer comes in (返回格式说明): `success`, `errorMsg`, `errorCode`, `data`.
+fn envelope(
+    success: bool,
+    code: Option<&str>,
+    msg: Option<&str>,
+    data: serde_json::Value,
+) -> serde_json::Value {
+    json!({"success": success, "errorMsg": msg, "errorCode": code, "data": data})
 }
 
+fn ok<T: Serialize>(data: T) -> Response {
+    Json(envelope(true, None, None, serde_json::to_value(data).unwrap_or_default())).into_response()
+}
+
+/// `data` as a bare string, as §2.2, §2.7 and §8.1 answer.
 fn ok_text(text: String) -> Response {
-    Json(Envelope::<NoObject>::ok_text(text)).into_response()
+    Json(envelope(true, None, None, text.into())).into_response()
 }
 
 fn fail(err: PzError) -> Response {
-    Json(Envelope::<NoObject>::fail(err.code, err.msg)).into_response()
+    Json(envelope(false, Some(&err.code), Some(&err.msg), serde_json::Value::Null)).into_response()
+}
+
+/// A refusal with an HTTP status other than 200 (400 for a body that is not JSON, 401 login).
+fn fail_with(status: StatusCode, code: &str, msg: &str) -> Response {
+    (status, Json(envelope(false, Some(code), Some(msg), serde_json::Value::Null))).into_response()
 }
 
 fn answer<T: Serialize>(result: Result<T, PzError>) -> Response {
@@ -117,28 +134,15 @@ async fn json_call<T: DeserializeOwned, R: Serialize>(
 #[allow(clippy::result_large_err)]
 fn body<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, Response> {
     if serde_json::from_slice::<serde::de::IgnoredAny>(bytes).is_err() {
-        let env = Envelope::<NoObject>::fail("30001", "请求体不是合法的JSON");
-        return Err((StatusCode::BAD_REQUEST, Json(env)).into_response());
+        return Err(fail_with(StatusCode::BAD_REQUEST, "30001", "请求体不是合法的JSON"));
     }
-    decode::<T>(bytes).map_err(|e| {
-        let field = e
-            .message
-            .split('`')
-            .nth(1)
-            .filter(|_| e.message.starts_with("missing field"))
-            .map(str::to_owned)
-            .unwrap_or_else(|| e.path.clone());
-        fail(PzError::param(&field))
-    })
+    decode::<T>(bytes).map_err(|e| fail(PzError::param(&e.field())))
 }
 
 /// The query parameters, or the 400 envelope for a query that cannot be read.
 #[allow(clippy::result_large_err)]
 fn params(q: Params) -> Result<HashMap<String, String>, Response> {
-    q.map(|Query(m)| m).map_err(|_| {
-        let env = Envelope::<NoObject>::fail("30001", "请求参数格式错误");
-        (StatusCode::BAD_REQUEST, Json(env)).into_response()
-    })
+    q.map(|Query(m)| m).map_err(|_| fail_with(StatusCode::BAD_REQUEST, "30001", "请求参数格式错误"))
 }
 
 fn param<'a>(map: &'a HashMap<String, String>, name: &str) -> &'a str {
@@ -154,14 +158,13 @@ async fn login(State(shared): Shd, bytes: Bytes) -> Response {
         Err(resp) => return resp,
     };
     let config = &shared.config;
-    let good = bytes_eq(req.username.as_bytes(), config.payzero_app_id.as_bytes())
-        && bytes_eq(req.password.as_bytes(), config.payzero_app_key.expose().as_bytes());
+    let good = same_text(&req.username, &config.payzero_app_id)
+        & same_text(&req.password, config.payzero_app_key.expose());
     if !good {
-        let env = Envelope::<NoObject>::fail("40001", "用户名或密码错误");
-        return (StatusCode::UNAUTHORIZED, Json(env)).into_response();
+        return fail_with(StatusCode::UNAUTHORIZED, "40001", "用户名或密码错误");
     }
     let token = shared.with_state(|st, now| st.payzero.issue_token(&req.username, now / 1000)).await;
-    ok(LoginResponse { username: req.username, token })
+    ok(json!({"username": req.username, "token": token}))
 }
 
 /// The spec's status table (返回格式说明) gives 401 for an incorrect access_token and 403 for

@@ -2,11 +2,143 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+use super::wire::{CustomsCode, Item};
 use super::*;
-use checkout_shared::payzero::CustomsCode;
-use checkout_shared::payzero::{DeclareRequest, Item};
+use crate::personal::Personal;
 use rand::SeedableRng;
 use rand::rngs::StdRng;
+
+// Builders for the tests only: the wire types are plain data decoded from requests.
+
+impl Order {
+    fn new(no: &str, amount: Fen, subject: &str) -> Self {
+        Order {
+            qr_code_type: None,
+            agreeid: None,
+            need_declare: None,
+            currency: "CNY".into(),
+            customs_code: None,
+            customs_area_code: None,
+            customs_jy_org: None,
+            customs_in_type: None,
+            mcht_order_no: no.into(),
+            order_datetime: None,
+            payer_name: None,
+            payer_number: None,
+            payer_phone: None,
+            payment_amount: amount,
+            subject: subject.into(),
+            notify_url: None,
+            items: None,
+        }
+    }
+
+    fn with_items(mut self, items: Vec<Item>) -> Self {
+        self.items = Some(items);
+        self
+    }
+
+    fn with_agreeid(mut self, agreeid: &str) -> Self {
+        self.agreeid = Some(agreeid.into());
+        self
+    }
+
+    fn with_qr_code_type(mut self, t: QrCodeType) -> Self {
+        self.qr_code_type = Some(t);
+        self
+    }
+
+    fn with_customs_code(mut self, c: CustomsCode) -> Self {
+        self.customs_code = Some(c.as_str().into());
+        self
+    }
+
+    fn with_payer(mut self, name: &str, id: &str, phone: &str) -> Self {
+        self.payer_name = Some(name.into());
+        self.payer_number = Some(Personal::from(id));
+        self.payer_phone = Some(Personal::from(phone));
+        self
+    }
+}
+
+impl Item {
+    fn new(subject: &str, link: &str) -> Self {
+        Item { subject: subject.into(), item_link: link.into(), article_num: None }
+    }
+}
+
+impl AgreeApplyRequest {
+    fn debit(request_id: &str, name: &str, card: &str, bank: BankCode, idno: &str, mobile: &str) -> Self {
+        AgreeApplyRequest {
+            request_id: request_id.into(),
+            acctname: name.into(),
+            acctno: Personal::from(card),
+            accttype: AcctType::Debit,
+            bankcode: bank,
+            idno: Personal::from(idno),
+            mobile: Personal::from(mobile),
+            cvv2: None,
+            validdate: None,
+        }
+    }
+
+    fn with_credit_card(mut self, cvv2: &str, validdate: &str) -> Self {
+        self.accttype = AcctType::Credit;
+        self.cvv2 = Some(Personal::from(cvv2));
+        self.validdate = Some(Personal::from(validdate));
+        self
+    }
+}
+
+impl AgreeConfirmRequest {
+    fn new(request_id: &str, sms_code: &str) -> Self {
+        AgreeConfirmRequest { request_id: request_id.into(), sms_code: sms_code.into() }
+    }
+}
+
+impl ConfirmQuickpayRequest {
+    fn new(no: &str, agreeid: String, sms_code: &str) -> Self {
+        ConfirmQuickpayRequest { mcht_order_no: no.into(), agreeid, sms_code: sms_code.into() }
+    }
+}
+
+impl RedoQuickpayRequest {
+    fn new(no: &str, agreeid: String) -> Self {
+        RedoQuickpayRequest { mcht_order_no: no.into(), agreeid }
+    }
+}
+
+impl RefundRequest {
+    fn new(no: &str, refund_no: &str, amount: Fen) -> Self {
+        RefundRequest {
+            mcht_order_no: no.into(),
+            mcht_refund_order_no: refund_no.into(),
+            refund_amount: amount,
+        }
+    }
+}
+
+impl DeclareRequest {
+    fn new(no: &str) -> Self {
+        DeclareRequest {
+            mcht_order_no: no.into(),
+            payer_name: None,
+            payer_number: None,
+            payer_phone: None,
+            customs_code: None,
+            customs_area_code: None,
+            customs_jy_org: None,
+            customs_in_type: None,
+        }
+    }
+
+    fn with_payer(mut self, name: &str, id: &str, phone: &str) -> Self {
+        self.payer_name = Some(name.into());
+        self.payer_number = Some(Personal::from(id));
+        self.payer_phone = Some(Personal::from(phone));
+        self
+    }
+}
 
 const T0: u64 = 1_700_000_000_000;
 

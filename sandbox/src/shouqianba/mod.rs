@@ -4,18 +4,18 @@
 //! layers. Plain data over `now_ms`; `routes` does the HTTP and the signature header.
 
 pub(crate) mod routes;
+pub(crate) mod wire;
 
+use crate::money::Fen;
 use crate::{ids, timefmt};
-use checkout_shared::Fen;
-use checkout_shared::shouqianba::{
-    ActivateRequest, BizErrorCode, BizResponse, BizResultCode, CheckinRequest, CommErrorCode, CommResult,
-    OrderData, OrderRef, OrderStatus, PayRequest, Payway, PrecreateRequest, RefundRequest, SqbAmount,
+use rand::Rng;
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
+use wire::{
+    ActivateRequest, Amount, BizErrorCode, BizResponse, BizResultCode, CheckinRequest, CommErrorCode,
+    CommResult, OrderData, OrderRef, OrderStatus, PayRequest, Payway, PrecreateRequest, RefundRequest,
     SubPayway, TerminalKeys, TransactionStatus,
 };
-use checkout_shared::sign::shouqianba_verify;
-use rand::Rng;
-use serde::Serialize;
-use std::collections::BTreeMap;
 
 /// A precreate QR code can be paid for 600 seconds; then the order is cancelled.
 pub(crate) const QR_TTL_MS: u64 = 600_000;
@@ -57,7 +57,7 @@ fn biz_fail(result: BizResultCode, code: BizErrorCode, msg: &str, data: Option<O
 }
 
 /// An activated terminal and its current key.
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Serialize, Deserialize)]
 pub(crate) struct Terminal {
     pub(crate) terminal_sn: String,
     pub(crate) device_id: String,
@@ -68,7 +68,7 @@ pub(crate) struct Terminal {
     pub(crate) checkins: u32,
 }
 
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Serialize, Deserialize)]
 pub(crate) struct SqbOrder {
     pub(crate) sn: String,
     pub(crate) client_sn: String,
@@ -97,7 +97,7 @@ pub(crate) struct SqbOrder {
 
 impl SqbOrder {
     fn data(&self) -> OrderData {
-        let amount = |f: Fen| SqbAmount::new(f).ok();
+        let amount = |f: Fen| Some(Amount(f));
         OrderData {
             sn: self.sn.clone(),
             client_sn: self.client_sn.clone(),
@@ -189,7 +189,7 @@ fn payway_of_barcode(dynamic_id: &str) -> Option<Payway> {
     }
 }
 
-#[derive(Debug, Default, Serialize)]
+#[derive(Debug, Default, Serialize, Deserialize)]
 pub(crate) struct Shouqianba {
     pub(crate) terminals: BTreeMap<String, Terminal>,
     pub(crate) orders: BTreeMap<String, SqbOrder>,
@@ -200,6 +200,34 @@ pub(crate) struct Shouqianba {
 impl Shouqianba {
     // -----------------------------------------------------------------------------------------
     // Terminals
+
+    /// Every terminal's current key, for the state file (the admin view leaves keys out).
+    pub(crate) fn terminal_keys(&self) -> BTreeMap<String, String> {
+        self.terminals.iter().map(|(sn, t)| (sn.clone(), t.key.clone())).collect()
+    }
+
+    /// Gives the terminals read back from the state file their keys again.
+    pub(crate) fn restore_terminal_keys(&mut self, keys: &BTreeMap<String, String>) {
+        for (sn, t) in &mut self.terminals {
+            if let Some(key) = keys.get(sn) {
+                t.key.clone_from(key);
+            }
+        }
+    }
+
+    /// Keeps the newest `max` orders (by creation), so a long-running sandbox stays bounded.
+    pub(crate) fn bound(&mut self, max: usize) {
+        if self.orders.len() <= max {
+            return;
+        }
+        let mut by_age: Vec<(u64, String)> = self.orders.values().map(|o| (o.ctime, o.sn.clone())).collect();
+        by_age.sort();
+        for (_, sn) in by_age.into_iter().take(self.orders.len() - max) {
+            if let Some(o) = self.orders.remove(&sn) {
+                self.by_client_sn.remove(&o.client_sn);
+            }
+        }
+    }
 
     /// `POST /terminal/activate`, already checked against the vendor signature.
     pub(crate) fn activate(
@@ -245,7 +273,7 @@ impl Shouqianba {
             .terminals
             .get(sn)
             .ok_or_else(|| CommError::client(CommErrorCode::InvalidTerminal, "终端错误"))?;
-        if !shouqianba_verify(body, sign, &terminal.key) {
+        if !crate::sign::shouqianba_ok(body, sign, &terminal.key) {
             return Err(CommError::illegal_sign());
         }
         if !any_day && terminal.key_day != timefmt::china_day(now_ms) {
@@ -348,6 +376,8 @@ impl Shouqianba {
             reflect: req.reflect.as_deref(),
         };
         common.validate()?;
+        check_optional_len("device_id", req.device_id.as_deref(), 32)?;
+        check_optional_len("extended", req.extended.as_deref(), 256)?;
         check_len("dynamic_id", &req.dynamic_id, 32)?;
         check_location(req.longitude.as_deref(), req.latitude.as_deref())?;
         let code = &req.dynamic_id;
@@ -417,6 +447,8 @@ impl Shouqianba {
             reflect: req.reflect.as_deref(),
         };
         common.validate()?;
+        check_optional_len("device_id", req.device_id.as_deref(), 32)?;
+        check_optional_len("extended", req.extended.as_deref(), 256)?;
         check_location(req.longitude.as_deref(), req.latitude.as_deref())?;
         let qr_code = match req.payway {
             Payway::Alipay => format!("https://qr.alipay.com/bax0{}", ids::lower_alnum(rng, 20)),
@@ -431,8 +463,7 @@ impl Shouqianba {
                 None,
             ));
         }
-        let sub = req.sub_payway.clone().unwrap_or(SubPayway::Qrcode);
-        let mut order = self.new_order(common, req.payway, sub, now_ms, rng);
+        let mut order = self.new_order(common, req.payway, SubPayway::Qrcode, now_ms, rng);
         order.qr_code = Some(qr_code);
         order.qr_expires_ms = Some(now_ms + QR_TTL_MS);
         let response = biz(BizResultCode::PrecreateSuccess, order.data());
@@ -534,6 +565,25 @@ impl Shouqianba {
         Ok(biz(BizResultCode::RefundSuccess, o.data()))
     }
 
+    /// A refund the gateway could not finish and cannot tell the fate of (appendix 3
+    /// `REFUND_ERROR`): the order named in the refund body reads REFUND_ERROR from now on.
+    /// Driven by a `refuse` fault with `result: "REFUND_ERROR"`; answers the order's data.
+    pub(crate) fn mark_refund_error(&mut self, body: &[u8], now_ms: u64) -> Option<serde_json::Value> {
+        let v: serde_json::Value = serde_json::from_slice(body).ok()?;
+        let text = |k: &str| v.get(k).and_then(serde_json::Value::as_str).map(str::to_owned);
+        let r = OrderRef {
+            terminal_sn: text("terminal_sn").unwrap_or_default(),
+            sn: text("sn"),
+            client_sn: text("client_sn"),
+        };
+        let sn = self.find(&r)?.sn.clone();
+        let o = self.orders.get_mut(&sn)?;
+        o.order_status = OrderStatus::RefundError;
+        o.status = TransactionStatus::RefundError;
+        o.finish_time = Some(now_ms);
+        serde_json::to_value(o.data()).ok()
+    }
+
     /// Cancels precreate orders whose QR code expired unpaid.
     pub(crate) fn tick(&mut self, now_ms: u64) {
         for o in self.orders.values_mut() {
@@ -611,10 +661,10 @@ fn terminal_keys(terminal_sn: String, terminal_key: String) -> TerminalKeys {
     TerminalKeys {
         terminal_sn,
         terminal_key,
-        merchant_sn: Some("sandbox-merchant".into()),
-        merchant_name: Some("沙箱商户".into()),
-        store_sn: Some("sandbox-store".into()),
-        store_name: Some("沙箱门店".into()),
+        merchant_sn: "sandbox-merchant".into(),
+        merchant_name: "沙箱商户".into(),
+        store_sn: "sandbox-store".into(),
+        store_name: "沙箱门店".into(),
     }
 }
 
@@ -637,24 +687,35 @@ impl NewOrder<'_> {
         if self.total == Fen::ZERO {
             return Err(CommError::params("total_amount必须大于0"));
         }
-        if self.description.is_some_and(|d| d.chars().count() > 256) {
-            return Err(CommError::params("description不超过256字"));
+        if self.description.is_some_and(|d| d.len() > 256) {
+            return Err(CommError::params("description不超过256字节"));
         }
-        if self.reflect.is_some_and(|r| r.chars().count() > 64) {
-            return Err(CommError::params("reflect不超过64字"));
+        if self.reflect.is_some_and(|r| r.len() > 64) {
+            return Err(CommError::params("reflect不超过64字节"));
         }
         Ok(())
     }
 }
 
+/// A required `String(max)` field: not blank, at most `max` bytes of UTF-8. (The spec writes
+/// `String(n)` and, for `dynamic_id`, "不超过32字节": the sandbox reads every `n` as bytes, so
+/// 22 Chinese characters (66 bytes) overflow a `String(64)`.)
 fn check_len(field: &str, value: &str, max: usize) -> Result<(), CommError> {
     if value.trim().is_empty() {
         return Err(CommError::params(format!("{field}不可以为空")));
     }
-    if value.chars().count() > max {
-        return Err(CommError::params(format!("{field}不超过{max}位")));
+    if value.len() > max {
+        return Err(CommError::params(format!("{field}不超过{max}字节")));
     }
     Ok(())
+}
+
+/// An optional `String(max)` field: at most `max` bytes when given.
+fn check_optional_len(field: &str, value: Option<&str>, max: usize) -> Result<(), CommError> {
+    match value {
+        Some(v) if v.len() > max => Err(CommError::params(format!("{field}不超过{max}字节"))),
+        _ => Ok(()),
+    }
 }
 
 fn check_location(longitude: Option<&str>, latitude: Option<&str>) -> Result<(), CommError> {

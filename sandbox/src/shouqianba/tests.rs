@@ -25,9 +25,11 @@ fn barcodes_pick_their_outcome_by_the_last_four_digits() {
 fn a_key_signs_only_on_its_own_day_except_for_checkin() {
     let mut rng = StdRng::seed_from_u64(3);
     let mut sq = Shouqianba::default();
-    let keys = sq.activate(ActivateRequest::new("a", "code", "dev"), "code", T0, &mut rng).unwrap();
+    let activate =
+        |code: &str| ActivateRequest { app_id: "a".into(), code: code.into(), device_id: "dev".into() };
+    let keys = sq.activate(activate("code"), "code", T0, &mut rng).unwrap();
     let body = br#"{"terminal_sn":"x"}"#;
-    let sign = checkout_shared::sign::shouqianba_sign(body, &keys.terminal_key);
+    let sign = crate::sign::shouqianba(body, &keys.terminal_key);
     assert!(sq.authenticate(&keys.terminal_sn, &sign, body, T0, false).is_ok());
     let tomorrow = T0 + 86_400_000;
     assert_eq!(
@@ -43,7 +45,7 @@ fn a_key_signs_only_on_its_own_day_except_for_checkin() {
         sq.authenticate("nope", &sign, body, T0, false).unwrap_err().code,
         CommErrorCode::InvalidTerminal
     );
-    let wrong = sq.activate(ActivateRequest::new("a", "bad", "dev"), "code", T0, &mut rng);
+    let wrong = sq.activate(activate("bad"), "code", T0, &mut rng);
     assert_eq!(wrong.unwrap_err().code, CommErrorCode::InvalidParams);
 }
 
@@ -51,7 +53,20 @@ fn a_key_signs_only_on_its_own_day_except_for_checkin() {
 fn unpaid_precreate_orders_are_cancelled_when_the_qr_expires() {
     let mut rng = StdRng::seed_from_u64(4);
     let mut sq = Shouqianba::default();
-    let req = PrecreateRequest::new("t", "C1", SqbAmount::new(Fen(5)).unwrap(), Payway::Wechat, "s", "op");
+    let req = PrecreateRequest {
+        terminal_sn: "t".into(),
+        client_sn: "C1".into(),
+        total_amount: Amount(Fen(5)),
+        payway: Payway::Wechat,
+        subject: "s".into(),
+        operator: "op".into(),
+        description: None,
+        longitude: None,
+        latitude: None,
+        device_id: None,
+        extended: None,
+        reflect: None,
+    };
     sq.precreate(req, T0, &mut rng).unwrap();
     sq.tick(T0 + QR_TTL_MS - 1);
     assert_eq!(sq.orders.values().next().unwrap().order_status, OrderStatus::Created);

@@ -8,6 +8,7 @@ mod admin;
 mod binary;
 mod ezr;
 mod harness;
+mod outcomes;
 mod payzero_more;
 mod payzero_qr;
 mod shouqianba;
