@@ -514,8 +514,8 @@ impl Shouqianba {
     /// `POST /upay/v2/refund` (spec 3): partial refunds; the same `refund_request_no` again
     /// answers the same refund, a different amount under it is a conflict.
     pub(crate) fn refund(&mut self, req: RefundRequest, now_ms: u64) -> Result<Biz, CommError> {
-        if req.refund_request_no.is_empty() || req.refund_request_no.chars().count() > 32 {
-            return Err(CommError::params("refund_request_no不可以为空且不超过32位"));
+        if req.refund_request_no.is_empty() || req.refund_request_no.len() > 32 {
+            return Err(CommError::params("refund_request_no不可以为空且不超过32字节"));
         }
         check_len("operator", &req.operator, 64)?;
         if req.refund_amount.fen() == Fen::ZERO {

@@ -178,3 +178,115 @@ async fn ezr_refund_application_rejected_and_unknown_business_codes() {
         (Some(false), Some(4999), Some("新错误"))
     );
 }
+
+#[tokio::test]
+async fn needdeclare_left_out_follows_the_merchants_onboarding_form() {
+    let env = Env::start().await;
+    let token = env.pz_login().await;
+    let plain = |no: &str| json!({"qrCodeType": "WECHATPAY", "currency": "CNY", "mchtOrderNo": no, "paymentAmount": 100, "subject": "s"});
+    // A merchant onboarded to declare everything: an order that does not say is declared, and
+    // without a customs code it cannot be; an explicit false overrides the onboarding.
+    env.admin("/payzero/merchant", json!({"declaresByDefault": "always"})).await;
+    let v = env.pz_post(&token, "/order/createAndQrCode", &plain("D1")).await.json();
+    assert_eq!(
+        (v["errorCode"].as_str(), v["errorMsg"].as_str()),
+        (Some("30001"), Some("参数 customsCode 未正确设置。"))
+    );
+    let mut explicit = plain("D1");
+    explicit["needDeclare"] = json!(false);
+    env.pz_ok(&token, "/order/createAndQrCode", &explicit).await;
+    assert_eq!(
+        env.pz_get_ok(&token, "/order/queryOrder?mchtOrderNo=D1").await["declareStatus"],
+        "NOT_DECLARED"
+    );
+
+    // A merchant that never declares by itself: a customs code alone does not declare.
+    env.admin("/payzero/merchant", json!({"declaresByDefault": "never"})).await;
+    let mut with_customs = plain("D2");
+    with_customs["customsCode"] = json!("HG022");
+    env.pz_ok(&token, "/order/createAndQrCode", &with_customs).await;
+    assert_eq!(
+        env.pz_get_ok(&token, "/order/queryOrder?mchtOrderNo=D2").await["declareStatus"],
+        "NOT_DECLARED"
+    );
+    // The default: a customs code makes the order declare, and then the payer is needed.
+    env.admin("/payzero/merchant", json!({})).await;
+    let v = env
+        .pz_post(&token, "/order/createAndQrCode", &{
+            let mut o = with_customs.clone();
+            o["mchtOrderNo"] = json!("D3");
+            o
+        })
+        .await
+        .json();
+    assert_eq!(v["errorMsg"], "参数 payerName 未正确设置。");
+}
+
+#[tokio::test]
+async fn shouqianba_string_lengths_are_bytes_and_amounts_are_strings() {
+    let env = Env::start().await;
+    let t = env.sqb_activate().await;
+    // 21 Chinese characters are 63 bytes: a String(64) takes them; 22 (66 bytes) it does not.
+    let mut ok = sqb_pay(&t, "L1", "100", "130115575166786427");
+    ok["subject"] = json!("披".repeat(21));
+    assert_eq!(biz(&env.sqb(&t, "/upay/v2/pay", &ok).await)["result_code"], "PAY_SUCCESS");
+    let mut long = sqb_pay(&t, "L2", "100", "130115575166786427");
+    long["subject"] = json!("披".repeat(22));
+    let v = env.sqb(&t, "/upay/v2/pay", &long).await;
+    assert_eq!(
+        (v["result_code"].as_str(), v["error_code"].as_str()),
+        (Some("400"), Some("INVALID_PARAMS")),
+        "{v}"
+    );
+    let mut number = sqb_pay(&t, "L3", "100", "130115575166786427");
+    number["total_amount"] = json!(100);
+    let v = env.sqb(&t, "/upay/v2/pay", &number).await;
+    assert_eq!(v["error_code"], "INVALID_PARAMS", "an amount must be a string: {v}");
+    let leading_zero = sqb_pay(&t, "L4", "0100", "130115575166786427");
+    assert_eq!(env.sqb(&t, "/upay/v2/pay", &leading_zero).await["error_code"], "INVALID_PARAMS");
+    let mut spelled = sqb_pay(&t, "L5", "100", "130115575166786427");
+    spelled["reflact"] = json!("kept");
+    assert_eq!(
+        biz(&env.sqb(&t, "/upay/v2/pay", &spelled).await)["data"]["reflect"],
+        "kept",
+        "2.2's spelling is read"
+    );
+}
+
+#[tokio::test]
+async fn ezr_signs_lists_as_sent_and_wants_lowercase() {
+    use crate::harness::independent_ezr_sign;
+    let env = Env::start().await;
+    // A GoodsDetail whose keys are not in sorted order: the signature covers the list as sent.
+    let list = r#"[{"GoodsName":"披萨","GoodsId":"G1","Quantity":"1","Price":1}]"#;
+    let head = r#"{"AppId":"EZP","Timestamp":"20190823141109","ShopCode":"HQ01S001","AuthCode":"130115575166786427","OutTradeNo":"S1","Body":"b","TotalAmount":1,"SpbillCreateIp":"127.0.0.1","GoodsDetail":"#;
+    let params = [
+        ("AppId", "EZP"),
+        ("Timestamp", "20190823141109"),
+        ("ShopCode", "HQ01S001"),
+        ("AuthCode", "130115575166786427"),
+        ("OutTradeNo", "S1"),
+        ("Body", "b"),
+        ("TotalAmount", "1"),
+        ("SpbillCreateIp", "127.0.0.1"),
+        ("GoodsDetail", list),
+        ("Token", "sandbox-ezr-token"),
+    ];
+    let mut sorted: Vec<_> = params.to_vec();
+    sorted.sort_by(|a, b| a.0.as_bytes().cmp(b.0.as_bytes()));
+    let string1 = sorted.iter().map(|(k, v)| format!("{k}={v}")).collect::<Vec<_>>().join("&");
+    let sign = {
+        use sha1::{Digest, Sha1};
+        hex::encode(Sha1::digest(string1.as_bytes()))
+    };
+    let body = format!(r#"{head}{list},"Sign":"{sign}"}}"#);
+    let v = env.ezr_raw("/upay/pay", body).await;
+    assert_eq!(v["Success"], true, "{v}");
+    // The same list re-serialised with sorted keys is another text, so another signature.
+    let map: serde_json::Map<String, Value> = serde_json::from_str(&format!("{head}{list}}}")).unwrap();
+    let resorted = independent_ezr_sign(&map, "sandbox-ezr-token");
+    assert_ne!(resorted, sign);
+    // Accepted, the same OutTradeNo would be a duplicate (500); refused for its case it is 4001.
+    let upper = format!(r#"{head}{list},"Sign":"{}"}}"#, sign.to_uppercase());
+    assert_eq!(env.ezr_raw("/upay/pay", upper).await["BusinessCode"], 4001, "the spec asks for lowercase");
+}
