@@ -485,3 +485,24 @@ fn hostile_input_does_not_panic() {
     assert_eq!(pz.pay_batch("1", T0).unwrap_err().code, "50056", "the sum saturates");
     assert_eq!(pz.real_person("1张", "x", &mut rng).unwrap().result, RealPersonResult::Pass);
 }
+
+#[test]
+fn bounding_keeps_the_newest_orders_and_what_still_names_them() {
+    let (mut pz, mut rng) = setup();
+    for no in ["B1", "B2", "B3"] {
+        pz.create_qr(order(no).with_qr_code_type(QrCodeType::Alipay), T0, &mut rng).unwrap();
+        pz.shopper_pay(no, T0, &mut rng).unwrap();
+        pz.refund(RefundRequest::new(no, &format!("RF-{no}"), Fen(1)), T0).unwrap();
+    }
+    pz.bound(2);
+    assert_eq!(pz.orders.keys().collect::<Vec<_>>(), ["B2", "B3"]);
+    assert_eq!(pz.arrival, ["B2", "B3"]);
+    assert!(!pz.refunds.contains_key("RF-B1") && pz.refunds.contains_key("RF-B2"));
+    assert!(
+        pz.jobs.iter().all(
+            |(_, j)| !matches!(j, Job::Refund { mcht_refund_order_no } if mcht_refund_order_no == "RF-B1")
+        )
+    );
+    pz.bound(2);
+    assert_eq!(pz.orders.len(), 2, "nothing more goes while within the bound");
+}
