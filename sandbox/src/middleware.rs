@@ -2,13 +2,12 @@
 //! what the edge sent) and applies the fault injected for its path, if any.
 
 use crate::faults::{FaultKind, Hit};
-use crate::state::Shared;
+use crate::state::{RecordedRequest, Shared};
 use axum::body::{Body, Bytes};
 use axum::extract::{Request, State};
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
-use serde::Serialize;
 use std::collections::BTreeMap;
 use std::sync::Arc;
 use std::time::Duration;
@@ -19,23 +18,6 @@ const BODY_LIMIT: usize = 1 << 20;
 const RECORD_CAP: usize = 5000;
 /// How long a `timeout` fault holds a request when the rule gives no `ms`.
 const DEFAULT_HOLD_MS: u64 = 300_000;
-
-/// A request as the sandbox received it.
-#[derive(Clone, Debug, Serialize)]
-pub(crate) struct RecordedRequest {
-    pub(crate) seq: u64,
-    /// Sandbox clock, Unix milliseconds.
-    pub(crate) at_ms: u64,
-    pub(crate) method: String,
-    pub(crate) path: String,
-    pub(crate) query: Option<String>,
-    /// Header names in lower case; repeated headers joined with `, `.
-    pub(crate) headers: BTreeMap<String, String>,
-    /// The body as text (invalid UTF-8 replaced).
-    pub(crate) body: String,
-    /// The id of the fault the request ran into.
-    pub(crate) fault: Option<u64>,
-}
 
 pub(crate) async fn record_and_fault(
     State(shared): State<Arc<Shared>>,

@@ -5,18 +5,35 @@
 use crate::clock::Clock;
 use crate::config::Config;
 use crate::faults::{FaultKind, Faults};
-use crate::middleware::RecordedRequest;
 use crate::notify::{self, Job, Outcome};
 use crate::payzero::wire::Notification;
 use crate::persist::Store;
 use crate::{ezr, payzero, shouqianba};
 use rand::SeedableRng;
 use rand::rngs::StdRng;
-use std::collections::VecDeque;
+use serde::Serialize;
+use std::collections::{BTreeMap, VecDeque};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 use tokio::sync::{Mutex, Notify, watch};
+
+/// A request as the sandbox received it.
+#[derive(Clone, Debug, Serialize)]
+pub(crate) struct RecordedRequest {
+    pub(crate) seq: u64,
+    /// Sandbox clock, Unix milliseconds.
+    pub(crate) at_ms: u64,
+    pub(crate) method: String,
+    pub(crate) path: String,
+    pub(crate) query: Option<String>,
+    /// Header names in lower case; repeated headers joined with `, `.
+    pub(crate) headers: BTreeMap<String, String>,
+    /// The body as text (invalid UTF-8 replaced).
+    pub(crate) body: String,
+    /// The id of the fault the request ran into.
+    pub(crate) fault: Option<u64>,
+}
 
 /// Everything the gateways remember.
 pub(crate) struct State {
