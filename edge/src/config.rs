@@ -84,3 +84,10 @@ pub(crate) fn random<const N: usize>() -> Result<[u8; N], EdgeError> {
     getrandom::fill(&mut bytes).map_err(|e| EdgeError::Internal(format!("no randomness: {e}")))?;
     Ok(bytes)
 }
+
+/// `PER_KEY_OBJECTS_UNTIL`: set on a deployment upgraded from the layout with one Durable Object
+/// per idempotency key and per order number (`checkout_shared::shard`); unset otherwise.
+pub(crate) fn per_key_objects_until(env: &Env) -> Result<Option<u64>, EdgeError> {
+    checkout_shared::shard::per_key_objects_until(optional_var(env, "PER_KEY_OBJECTS_UNTIL").as_deref())
+        .map_err(EdgeError::Config)
+}

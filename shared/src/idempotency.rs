@@ -1,7 +1,7 @@
 //! Idempotency keys of the merchant API, with Stripe's semantics: a `POST` repeated with the same
 //! `Idempotency-Key` and the same body gets the first answer again, without doing anything again;
 //! the same key with another body is `409 idempotency_conflict`. The rule lives here, time as an
-//! argument; the edge's `IdempotencyKeys` object (one per key) only stores the record.
+//! argument; the edge's `IdempotencyKeys` shards (`crate::shard`) only store the records.
 
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};

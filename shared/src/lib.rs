@@ -21,6 +21,7 @@ pub mod payzero;
 #[cfg(feature = "qr")]
 pub mod qr;
 pub mod session;
+pub mod shard;
 pub mod shouqianba;
 pub mod sign;
 pub mod sms;
