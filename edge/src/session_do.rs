@@ -1,8 +1,9 @@
 //! `CheckoutSession`: one Durable Object per checkout session, a thin loop around the sans-IO
-//! core in `checkout_shared::session`: load → `handle` → while `poll_call` { save, sign and send,
-//! `handle` the answer } → save → set the alarm to `poll_timeout`. Every decision is in the core;
-//! this file only moves bytes, reads credentials and wakes status waiters. A call is saved as
-//! sent before it goes out, so an eviction mid-call never sends a payment twice.
+//! core in `checkout_shared::session`: load → `handle` → while `poll_call` { save and wait, sign
+//! and send, `handle` the answer } → save (left to the output gate) with the alarm at
+//! `poll_timeout`. Every decision is in the core; this file only moves bytes, reads credentials
+//! and wakes status waiters. A call is saved as sent before it goes out, so an eviction mid-call
+//! never sends a payment twice; a request that changed nothing writes nothing.
 
 use crate::config;
 use crate::customer_do;
@@ -13,7 +14,9 @@ use crate::sms_limiter_do;
 use crate::terminal_do;
 use crate::undelivered_do;
 use crate::upstream;
-use checkout_shared::api::{BarcodeRequest, ErrorCode, EventList, QrRequest, RefundRequest};
+use checkout_shared::api::{
+    BarcodeRequest, Channel, CheckoutView, ErrorCode, EventList, PaymentMethod, QrRequest, RefundRequest,
+};
 use checkout_shared::gateway::payzero::{CachedToken, Endpoints};
 use checkout_shared::gateway::{self, Answer, Op, Upstream};
 use checkout_shared::payzero::MsgType;
@@ -22,12 +25,14 @@ use checkout_shared::session::{
     Refusal, Session, Status,
 };
 use checkout_shared::sign;
-use futures_util::future::select;
+use futures_util::future::{join, select};
 use serde::{Deserialize, Serialize};
 use std::cell::{Cell, RefCell};
 use std::pin::pin;
 use std::time::Duration;
 use worker::js_sys;
+use worker::wasm_bindgen::JsValue;
+use worker::wasm_bindgen_futures::JsFuture;
 use worker::{
     Delay, DurableObject, Env, Request, Response, State, console_error, console_log, durable_object,
 };
@@ -65,6 +70,12 @@ pub(crate) enum SessionCall {
     },
     View {
         secret: String,
+    },
+    /// The hosted page's view: for a page opened for one wallet (`?channel=`, `?method=`), with
+    /// that wallet's QR issued first when `CheckoutView::qr_to_issue` says so, in one call.
+    PageView {
+        secret: String,
+        wallet: Option<(Option<PaymentMethod>, Channel)>,
     },
     Qr {
         secret: String,
@@ -112,6 +123,9 @@ pub struct CheckoutSession {
     session: RefCell<Option<Session>>,
     /// The alarm time last set (unix ms), to skip needless `setAlarm` calls.
     alarm_at: Cell<Option<u64>>,
+    /// The session's text as last written (or read), so a request that changed nothing writes
+    /// nothing.
+    saved: RefCell<Option<String>>,
     /// The Payzero token this object uses, so the global token cache is asked only when there is
     /// none or Payzero refused it.
     token: RefCell<Option<CachedToken>>,
@@ -129,6 +143,7 @@ impl DurableObject for CheckoutSession {
             env,
             session: RefCell::new(None),
             alarm_at: Cell::new(None),
+            saved: RefCell::new(None),
             token: RefCell::new(None),
             waits: Cell::new(0),
             waiters: RefCell::new(Vec::new()),
@@ -227,11 +242,31 @@ impl CheckoutSession {
             SessionCall::View { secret } => {
                 self.authorize(&secret).await?;
                 self.step(Input::Timer).await?;
-                let test_mode = config::test_mode(&self.env);
-                let customer_cards = self.customer_cards().await;
+                error::json(&self.checkout_view().await?, 200)
+            }
+            SessionCall::PageView { secret, wallet } => {
+                self.authorize(&secret).await?;
+                self.step(Input::Timer).await?;
+                let view = self.checkout_view().await?;
+                let Some(request) =
+                    wallet.and_then(|(method, channel)| view.qr_to_issue(method.as_ref(), &channel))
+                else {
+                    return error::json(&view, 200);
+                };
+                // A QR that cannot be issued leaves the page as it was (the picker).
+                let shown =
+                    self.step(Input::ShowQr { method: request.method, channel: request.channel }).await;
                 let now = self.now_ms() / 1000;
-                let view = self.read(|s| s.checkout_view(test_mode, now, &customer_cards))?;
-                error::json(&view, 200)
+                let issued = match shown {
+                    Ok(Accepted::Attempt(index)) => {
+                        matches!(self.with(|s| s.qr_result(index, now))?, Some(Ok(_)))
+                    }
+                    _ => false,
+                };
+                if !issued {
+                    return error::json(&view, 200);
+                }
+                error::json(&self.checkout_view().await?, 200)
             }
             SessionCall::Card { secret, input } => {
                 self.authorize(&secret).await?;
@@ -312,9 +347,18 @@ impl CheckoutSession {
         let wanted = |op: &Op| webhooks_too || !matches!(op, Op::Webhook { .. });
         loop {
             let outgoing = self.with(|s| s.poll_call_where(self.now_ms(), wanted))?;
+            let Some(call) = outgoing else {
+                // Nothing goes out: a request's write is left to the output gate, which holds its
+                // answer; the alarm's end is no answer, so its writes are awaited.
+                if webhooks_too {
+                    self.save_now().await?
+                } else {
+                    self.save_behind()?
+                }
+                break;
+            };
             // Saved before it is sent: after an eviction the call is known to be out.
-            self.save().await?;
-            let Some(call) = outgoing else { break };
+            self.save_now().await?;
             let answer = self.send(&call).await;
             self.with(|s| s.handle(Input::Answer { call: call.id, answer }, self.now_ms()))?
                 .map_err(EdgeError::Refused)?;
@@ -438,6 +482,14 @@ impl CheckoutSession {
             Some(Err(refusal)) => Err(refusal.into()),
             None => Err(busy()),
         }
+    }
+
+    /// The session as the shopper's page sees it.
+    async fn checkout_view(&self) -> Result<CheckoutView, EdgeError> {
+        let test_mode = config::test_mode(&self.env);
+        let customer_cards = self.customer_cards().await;
+        let now = self.now_ms() / 1000;
+        self.read(|s| s.checkout_view(test_mode, now, &customer_cards))
     }
 
     /// The session customer's saved cards for the view; a failure to read them leaves the list
@@ -565,18 +617,24 @@ impl CheckoutSession {
         if self.session.borrow().is_some() {
             return Ok(Some(()));
         }
-        let stored: Option<String> = self.state.storage().get(STORAGE_KEY).await?;
+        let storage = self.state.storage();
+        // Test mode keeps a clock offset beside the session: both are read at once.
+        let (stored, offset) = if config::test_mode(&self.env) {
+            let (stored, offset) =
+                join(storage.get::<String>(STORAGE_KEY), storage.get::<u64>(CLOCK_KEY)).await;
+            (stored?, offset?)
+        } else {
+            (storage.get::<String>(STORAGE_KEY).await?, None)
+        };
         let Some(text) = stored else { return Ok(None) };
-        if config::test_mode(&self.env) {
-            let offset: Option<u64> = self.state.storage().get(CLOCK_KEY).await?;
-            self.clock_offset.set(offset.unwrap_or(0));
-        }
         let loaded = session::load(text.as_bytes())
             .map_err(|e| EdgeError::Internal(format!("stored session: {e}")))?;
         // Another request may have loaded (and changed) it while we awaited storage.
         let mut slot = self.session.borrow_mut();
         if slot.is_none() {
             *slot = Some(loaded);
+            self.clock_offset.set(offset.unwrap_or(0));
+            *self.saved.borrow_mut() = Some(text);
         }
         Ok(Some(()))
     }
@@ -595,29 +653,61 @@ impl CheckoutSession {
         self.session.borrow().as_ref().map(f).ok_or(EdgeError::NotFound)
     }
 
-    async fn save(&self) -> Result<(), EdgeError> {
-        let (text, next_alarm) = self.read(|s| (serde_json::to_string(s), s.poll_timeout()))?;
-        let text = text.map_err(|e| EdgeError::Internal(format!("session: {e}")))?;
-        self.state.storage().put(STORAGE_KEY, text).await?;
-        if self.alarm_at.get() != next_alarm {
-            self.set_alarm(next_alarm).await?;
+    /// Writes the session if it changed, and its alarm if it moved, and waits until both are
+    /// durable: a call is about to go out, and must be known as sent first.
+    async fn save_now(&self) -> Result<(), EdgeError> {
+        // Issued together, so the wait is for the slower of the two, not their sum.
+        for write in self.issue_writes()? {
+            JsFuture::from(write).await.map_err(worker::Error::from)?;
         }
         Ok(())
     }
 
+    /// The same writes, left to the object's output gate: the runtime holds the answer (and
+    /// anything else the object sends) until they are durable, so no one hears of a change that
+    /// could still be lost, and a write that fails resets the object and fails the answer.
+    fn save_behind(&self) -> Result<(), EdgeError> {
+        self.issue_writes().map(drop)
+    }
+
+    /// Starts the writes a save needs, synchronously: the session's text unless it is what was
+    /// last written (a request that changed nothing writes nothing), the alarm if it moved.
+    fn issue_writes(&self) -> Result<Vec<js_sys::Promise>, EdgeError> {
+        let (text, next_alarm) = self.read(|s| (serde_json::to_string(s), s.poll_timeout()))?;
+        let text = text.map_err(|e| EdgeError::Internal(format!("session: {e}")))?;
+        let mut writes = Vec::new();
+        if self.saved.borrow().as_deref() != Some(text.as_str()) {
+            let put = self.state.storage().as_raw().put(STORAGE_KEY, JsValue::from_str(&text));
+            writes.push(put.map_err(worker::Error::from)?);
+            *self.saved.borrow_mut() = Some(text);
+        }
+        if self.alarm_at.get() != next_alarm {
+            writes.push(self.alarm_write(next_alarm)?);
+        }
+        Ok(writes)
+    }
+
     async fn set_alarm(&self, at_ms: Option<u64>) -> Result<(), EdgeError> {
+        JsFuture::from(self.alarm_write(at_ms)?).await.map_err(worker::Error::from)?;
+        Ok(())
+    }
+
+    /// Issues the alarm's write (set or delete) and notes it as set.
+    fn alarm_write(&self, at_ms: Option<u64>) -> Result<js_sys::Promise, EdgeError> {
         let storage = self.state.storage();
-        match at_ms {
+        let raw = storage.as_raw();
+        let promise = match at_ms {
             Some(at) => {
                 // `at` is on the session's clock; the runtime's alarms are on real time.
                 let real = at.saturating_sub(self.clock_offset.get());
                 let date = js_sys::Date::new(&js_sys::Number::from(real as f64));
-                storage.set_alarm(worker::ScheduledTime::new(date)).await?;
+                raw.set_alarm(date, JsValue::NULL.into())
             }
-            None => storage.delete_alarm().await?,
+            None => raw.delete_alarm(JsValue::NULL.into()),
         }
+        .map_err(worker::Error::from)?;
         self.alarm_at.set(at_ms);
-        Ok(())
+        Ok(promise)
     }
 
     /// Checks that `secret` is the session's whole client secret (in constant time).
@@ -636,7 +726,8 @@ impl CheckoutSession {
             return Err(EdgeError::Internal(format!("session id {} is taken", session.id)));
         }
         *self.session.borrow_mut() = Some(session);
-        self.save().await?;
+        // The output gate holds the 201 until the new session is durable.
+        self.save_behind()?;
         self.merchant_view(201)
     }
 }

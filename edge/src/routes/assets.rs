@@ -4,8 +4,7 @@
 
 use crate::error::{self, EdgeError};
 use crate::session_do::{self, SessionCall};
-use checkout_shared::api::{Channel, CheckoutView, PaymentMethod};
-use checkout_shared::json::decode;
+use checkout_shared::api::{Channel, PaymentMethod};
 use checkout_shared::{page, session};
 use worker::{Env, Request, Response, RouteContext};
 
@@ -87,30 +86,18 @@ fn wanted_qr(url: &worker::Url) -> Option<(Option<PaymentMethod>, Channel)> {
 }
 
 /// The session's checkout view as JSON text, when the secret names a session and the session
-/// object answers it; for a page opened for one wallet, with that wallet's QR issued first, so
-/// the page arrives with the code in it. Anything else leaves the page without a view (the
-/// widget then asks for it itself and shows whatever error that gets, exactly as without this
-/// shortcut), and a QR that could not be issued leaves the view as it was (the picker).
+/// object answers it; for a page opened for one wallet, with that wallet's QR issued first (one
+/// call: the object decides with `CheckoutView::qr_to_issue`), so the page arrives with the code
+/// in it. Anything else leaves the page without a view (the widget then asks for it itself and
+/// shows whatever error that gets, exactly as without this shortcut), and a QR that could not be
+/// issued leaves the view as it was (the picker).
 async fn view_json(
     env: &Env,
     secret: String,
     wallet: Option<(Option<PaymentMethod>, Channel)>,
 ) -> Option<String> {
     let id = session::session_id_of_secret(&secret)?.to_owned();
-    let view = read_view(env, &id, &secret).await?;
-    let Some((method, channel)) = wallet else { return Some(view) };
-    let parsed: CheckoutView = decode(view.as_bytes()).ok()?;
-    let Some(request) = parsed.qr_to_issue(method.as_ref(), &channel) else { return Some(view) };
-    let issued = session_do::call(env, &id, &SessionCall::Qr { secret: secret.clone(), request }).await;
-    if !issued.is_ok_and(|answer| answer.status_code() == 200) {
-        return Some(view);
-    }
-    read_view(env, &id, &secret).await.or(Some(view))
-}
-
-async fn read_view(env: &Env, id: &str, secret: &str) -> Option<String> {
-    let mut answer =
-        session_do::call(env, id, &SessionCall::View { secret: secret.to_owned() }).await.ok()?;
+    let mut answer = session_do::call(env, &id, &SessionCall::PageView { secret, wallet }).await.ok()?;
     if answer.status_code() != 200 {
         return None;
     }
