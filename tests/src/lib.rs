@@ -13,6 +13,7 @@ use std::process::{Child, Command, Stdio};
 use std::sync::{Arc, Mutex, mpsc};
 use std::time::{Duration, Instant};
 
+pub mod cpu;
 mod recorder;
 pub use recorder::{take_every_browser_answer, take_recorders_started};
 
@@ -79,6 +80,11 @@ impl Process {
                 ),
             }
         }
+    }
+
+    /// The process id, which is also its process group's.
+    pub fn id(&self) -> u32 {
+        self.child.id()
     }
 
     pub fn recent_output(&self) -> String {

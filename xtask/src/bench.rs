@@ -1,7 +1,9 @@
 //! `cargo xtask bench`: the figures the budgets are checked against – widget transfer size
-//! (wasm + JS, gzip -9), worker size (gzip -9), and the median time from navigation to a visible
+//! (wasm + JS, gzip -9), worker size (gzip -9), the median time from navigation to a visible
 //! QR on the hosted page over repeated runs on localhost (measured by `checkout-tests`'s
-//! `qr-bench` in headless Chromium against the real stack).
+//! `qr-bench` in headless Chromium against the real stack; `--runs N`), and workerd's CPU time
+//! per request kind (`cpu-bench`: median and p99 of `--requests N`, default 200; `--cpu-only`
+//! skips the browser runs).
 
 use crate::proc::check;
 use crate::size::{Sizes, WIDGET_BUDGET, gz, kb};
@@ -30,31 +32,31 @@ pub(crate) fn run(args: &[String]) -> Result<()> {
         kb(worker),
         WORKER_BUDGET / 1024
     );
-    let runs = args
-        .iter()
-        .position(|a| a == "--runs")
-        .and_then(|i| args.get(i + 1))
-        .cloned()
-        .unwrap_or_else(|| "15".into());
-    step(&format!("timing navigation → visible QR over {runs} runs"));
+    let value = |name: &str, default: &str| {
+        args.iter()
+            .position(|a| a == name)
+            .and_then(|i| args.get(i + 1))
+            .cloned()
+            .unwrap_or_else(|| default.into())
+    };
+    let cpu_only = args.iter().any(|a| a == "--cpu-only");
+    if !cpu_only {
+        let runs = value("--runs", "15");
+        step(&format!("timing navigation → visible QR over {runs} runs"));
+        check(Command::new("cargo").args(bench_bin("qr-bench")).args(["--runs", &runs]).current_dir(&root))?;
+    }
+    let requests = value("--requests", "200");
+    step(&format!("workerd CPU time per request kind, {requests} requests each"));
     check(
-        Command::new("cargo")
-            .args([
-                "run",
-                "--quiet",
-                "--release",
-                "-p",
-                "checkout-tests",
-                "--bin",
-                "qr-bench",
-                "--",
-                "--runs",
-                &runs,
-            ])
-            .current_dir(&root),
+        Command::new("cargo").args(bench_bin("cpu-bench")).args(["--requests", &requests]).current_dir(&root),
     )?;
     if widget > WIDGET_BUDGET || worker > WORKER_BUDGET {
         anyhow::bail!("over budget");
     }
     Ok(())
+}
+
+/// `cargo run` of one of `checkout-tests`'s benchmark binaries, release-built.
+fn bench_bin(name: &str) -> [&str; 8] {
+    ["run", "--quiet", "--release", "-p", "checkout-tests", "--bin", name, "--"]
 }
