@@ -26,10 +26,6 @@ pub(crate) enum EdgeError {
     InvalidSignature(String),
     #[error("only available in test mode")]
     NotAvailable,
-    /// Payzero reported something we cannot accept yet (e.g. a paid notice that `queryOrder`
-    /// does not confirm): answered as a failure so the gateway retries.
-    #[error("not confirmed upstream: {0}")]
-    NotConfirmed(String),
     /// The core refused the request; its code and message are the client's.
     #[error("{0}")]
     Refused(Refusal),
@@ -83,10 +79,6 @@ fn classify(error: &EdgeError) -> (u16, ErrorCode, String) {
         }
         EdgeError::NotAvailable => {
             (404, ErrorCode::NotAvailable, "only available when the edge runs in test mode".into())
-        }
-        EdgeError::NotConfirmed(reason) => {
-            console_warn!("not confirmed upstream: {reason}");
-            (503, ErrorCode::UpstreamError, "the payment could not be confirmed yet; retry later".into())
         }
         EdgeError::Refused(refusal) => {
             let status = match refusal.code {

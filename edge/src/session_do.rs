@@ -594,21 +594,19 @@ impl CheckoutSession {
         let order = verified
             .order_result()
             .map_err(|e| EdgeError::InvalidSignature(format!("signed but unreadable msgBody: {e}")))?;
-        if self.load().await?.is_none() {
-            // A well-formed order number of ours whose session does not exist: nothing to
-            // record, and retrying would not change that.
-            console_log!("Payzero notice for unknown order {}: acknowledged", order.mcht_order_no);
-            return Ok(());
+        // Not this session's order (a session that does not exist, or a shop order number this
+        // session never used): 404, and the worker asks the next session that may have it.
+        if self.load().await?.is_none() || !self.read(|s| s.has_order(&order.mcht_order_no))? {
+            return Err(EdgeError::NotFound);
         }
         let digest = session::notice_digest(raw);
         let msg_type: MsgType = verified.get().msg_type.clone();
-        let accepted =
-            self.step(Input::Notice { digest: digest.clone(), msg_type, order: Box::new(order) }).await?;
-        if accepted == Accepted::Confirming && !self.read(|s| s.notice_recorded(&digest))? {
-            // Not recorded: Payzero retries, and by then queryOrder may agree.
-            return Err(EdgeError::NotConfirmed("queryOrder does not report the payment yet".into()));
-        }
-        Ok(())
+        let input = Input::Notice { digest, msg_type, order: Box::new(order) };
+        // Recorded by the core, saved, and answered: the confirming queryOrder (and anything else
+        // it queued) runs on the alarm, which the save sets to fire at once, so a slow queryOrder
+        // never holds Payzero's request (§3.1: it waits 5 s).
+        self.with(|s| s.handle(input, self.now_ms()))?.map_err(EdgeError::Refused)?;
+        self.save().await
     }
 
     // ----- state

@@ -5,6 +5,7 @@
 use super::{read_body, relay};
 use crate::config;
 use crate::error::{self, EdgeError};
+use crate::order_index_do;
 use crate::session_do::{self, SessionCall};
 use checkout_shared::session;
 use checkout_shared::sign;
@@ -29,17 +30,33 @@ async fn payzero_inner(req: &mut Request, env: &Env) -> Result<Response, EdgeErr
     let order = verified
         .order_result()
         .map_err(|e| EdgeError::InvalidSignature(format!("signed but unreadable msgBody: {e}")))?;
-    // Our orders are numbered `{session id}_{n}` (the first release: the session id). A verified
-    // notice for any other order (one made in Payzero's back office, say) is acknowledged and
-    // logged: retrying it would change nothing.
-    let Some(session_id) = session::session_id_of_order_no(&order.mcht_order_no) else {
-        worker::console_log!(
-            "Payzero notice for order {} not made by the checkout: acknowledged",
-            order.mcht_order_no
-        );
-        return Ok(error::text("OK", 200));
-    };
+    // Our orders are numbered `{session id}_{n}` (the first release: the session id); a customs
+    // session's Payzero order carries the shop's `merchant_order_no`, whose sessions the order
+    // index lists, newest first. The first session that has the order records the notice. A
+    // verified notice no session claims (an order made in Payzero's back office, say) is
+    // acknowledged and logged: retrying it would change nothing.
+    let order_no = order.mcht_order_no.as_str();
     let raw =
         String::from_utf8(raw).map_err(|_| EdgeError::InvalidSignature("the body is not UTF-8".into()))?;
-    relay(session_do::call(env, session_id, &SessionCall::Notify { raw }).await?).await
+    let call = SessionCall::Notify { raw };
+    if let Some(session_id) = session::session_id_of_order_no(order_no) {
+        let answer = session_do::call(env, session_id, &call).await?;
+        // 404: that session does not have the order.
+        if answer.status_code() != 404 {
+            return relay(answer).await;
+        }
+    }
+    if let Some(shop_order_no) = session::merchant_order_no_of(order_no) {
+        for session_id in order_index_do::list(env, &shop_order_no).await? {
+            if !session::is_session_id(&session_id) {
+                continue;
+            }
+            let answer = session_do::call(env, &session_id, &call).await?;
+            if answer.status_code() != 404 {
+                return relay(answer).await;
+            }
+        }
+    }
+    worker::console_log!("Payzero notice for order {order_no} not made by the checkout: acknowledged");
+    Ok(error::text("OK", 200))
 }

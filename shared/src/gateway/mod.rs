@@ -152,6 +152,9 @@ pub enum Op {
         /// a call restored without it cannot be sent and counts as lost).
         #[serde(default)]
         declare: bool,
+        /// `orderDatetime` (declared orders: when the checkout was made, China time).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        order_datetime: Option<String>,
         #[serde(skip)]
         customs: Option<Box<CustomsDeclaration>>,
     },
@@ -213,6 +216,8 @@ pub enum Op {
         /// As for `PayzeroCreateQr`.
         #[serde(default)]
         declare: bool,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        order_datetime: Option<String>,
         #[serde(skip)]
         customs: Option<Box<CustomsDeclaration>>,
     },
@@ -244,8 +249,8 @@ pub enum Op {
         request: crate::undelivered::LedgerRequest,
     },
     /// Payzero 9.1: refund `amount` of the paid `order_no` as our `refund_no` (session refund
-    /// `refund`). Repeating it is safe: Payzero refuses a `refund_no` it has seen (30002), and the
-    /// refund is then followed with the query.
+    /// `refund`). Repeating it is safe: a refund number cannot repeat at Payzero (9.1), so a
+    /// second try is refused, and every refusal is settled by the refund query (9.2).
     PayzeroRefund {
         refund: u32,
         order_no: String,
@@ -532,6 +537,9 @@ pub enum PayState {
     Paid,
     /// Not paid yet; the shopper may still pay.
     Pending,
+    /// Being decided at the gateway, not by the shopper (Payzero's PAY_SMS_CONFIRMED, or a
+    /// state its spec does not list): not paid, and not known to be unpaid either.
+    Processing,
     /// Closed without payment (failed, canceled, expired): nothing moved.
     Closed,
 }
@@ -642,9 +650,12 @@ pub fn interpret(op: &Op, answer: &Answer) -> Outcome {
         Op::EzrCancel { .. } => ezr::interpret_cancel(status, body),
         Op::PayzeroAgreeApply { .. } => payzero::interpret_agree_apply(status, body),
         Op::PayzeroAgreeConfirm { .. } => payzero::interpret_agree_confirm(status, body),
-        Op::PayzeroQuickpay { order_no, .. }
-        | Op::PayzeroQuickpayConfirm { order_no, .. }
-        | Op::PayzeroQuickpayRedo { order_no, .. } => payzero::interpret_quickpay(status, body, order_no),
+        Op::PayzeroQuickpay { order_no, .. } | Op::PayzeroQuickpayRedo { order_no, .. } => {
+            payzero::interpret_quickpay(status, body, order_no)
+        }
+        Op::PayzeroQuickpayConfirm { order_no, .. } => {
+            payzero::interpret_quickpay_confirm(status, body, order_no)
+        }
         Op::SmsPermit { .. } => interpret_permit(status, body),
         Op::PayzeroRefund { .. } | Op::PayzeroRefundQuery { .. } => payzero::interpret_refund(status, body),
         Op::ShouqianbaRefund { .. } => shouqianba::interpret_refund(status, body),

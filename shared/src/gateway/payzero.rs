@@ -43,11 +43,11 @@ pub struct Endpoints<'a> {
 pub fn build(op: &Op, endpoints: &Endpoints<'_>, token: &Secret) -> Option<UpstreamRequest> {
     let api = endpoints.api_url;
     let request = match op {
-        Op::PayzeroCreateQr { order_no, amount, subject, wallet, declare, customs } => {
+        Op::PayzeroCreateQr { order_no, amount, subject, wallet, declare, order_datetime, customs } => {
             let order = wire::Order::new(order_no.clone(), *amount, subject.clone())
                 .with_qr_code_type(qr_code_type(*wallet))
                 .with_notify_url(endpoints.notify_url);
-            let order = declared(order, *declare, customs.as_deref())?;
+            let order = declared(order, *declare, order_datetime.as_deref(), customs.as_deref())?;
             UpstreamRequest::post_json(join(api, "/order/createAndQrCode"), &order)
         }
         Op::PayzeroRefreshQr { order_no, wallet } => {
@@ -67,11 +67,11 @@ pub fn build(op: &Op, endpoints: &Endpoints<'_>, token: &Secret) -> Option<Upstr
             let confirm = AgreeConfirmRequest::new(request_id.as_str(), code.as_deref()?);
             UpstreamRequest::post_json(join(api, "/sdbc/agreeConfirm"), &confirm)
         }
-        Op::PayzeroQuickpay { order_no, amount, subject, agreeid, declare, customs } => {
+        Op::PayzeroQuickpay { order_no, amount, subject, agreeid, declare, order_datetime, customs } => {
             let order = wire::Order::new(order_no.clone(), *amount, subject.clone())
                 .with_agreeid(agreeid.as_str())
                 .with_notify_url(endpoints.notify_url);
-            let order = declared(order, *declare, customs.as_deref())?;
+            let order = declared(order, *declare, order_datetime.as_deref(), customs.as_deref())?;
             UpstreamRequest::post_json(join(api, "/order/createAndQuickpay"), &order)
         }
         Op::PayzeroQuickpayConfirm { order_no, agreeid, code } => {
@@ -94,13 +94,24 @@ pub fn build(op: &Op, endpoints: &Endpoints<'_>, token: &Secret) -> Option<Upstr
     Some(request.bearer(token))
 }
 
-/// `needDeclare` and, when declared, the customs fields and the payer. `None` when the op should
-/// declare but lost its fields (restored after an eviction): it cannot be sent.
-fn declared(order: wire::Order, declare: bool, customs: Option<&CustomsDeclaration>) -> Option<wire::Order> {
+/// When declared: `needDeclare: true`, `orderDatetime`, the customs fields and the payer. `None`
+/// when the op should declare but lost its fields (restored after an eviction): it cannot be
+/// sent. Not declared: `needDeclare` is left out, not `false` — 4.1/5.3 say an unset
+/// `needDeclare` follows the merchant's onboarding, which an explicit `false` would override.
+fn declared(
+    order: wire::Order,
+    declare: bool,
+    order_datetime: Option<&str>,
+    customs: Option<&CustomsDeclaration>,
+) -> Option<wire::Order> {
     if !declare {
-        return Some(order.with_need_declare(false));
+        return Some(order);
     }
     let c = customs?;
+    let order = match order_datetime {
+        Some(at) => order.with_order_datetime(at),
+        None => order,
+    };
     let mut order = order.with_need_declare(true).with_payer(
         c.payer_name.as_str(),
         c.payer_id_number.expose(),
@@ -196,10 +207,10 @@ pub fn interpret_agree_confirm(status: u16, body: &[u8]) -> Outcome {
     }))
 }
 
-/// createAndQuickpay, confirmQuickpay, redoQuickpay for `order_no`. `PAY_APPLIED`: an SMS code
-/// was sent. `PAY_SMS_CONFIRMED` and `PAY_SUCCEED` are both "in progress": a paid status is
-/// believed only from queryOrder, which also gives the amount (§5.3: the status may not move to
-/// PAY_SUCCEED at once anyway).
+/// createAndQuickpay, redoQuickpay for `order_no`. `PAY_APPLIED`: an SMS code was sent.
+/// `PAY_SMS_CONFIRMED` and `PAY_SUCCEED` are both "in progress": a paid status is believed only
+/// from queryOrder, which also gives the amount (§5.3: the status may not move to PAY_SUCCEED at
+/// once anyway).
 pub fn interpret_quickpay(status: u16, body: &[u8], order_no: &str) -> Outcome {
     or_outcome(envelope::<QuickpayResponse>(status, body).map(|answer| {
         if answer.mcht_order_no != order_no {
@@ -213,10 +224,29 @@ pub fn interpret_quickpay(status: u16, body: &[u8], order_no: &str) -> Outcome {
     }))
 }
 
-/// Refund (9.1) and refund query (9.2). A refund number Payzero has already seen (30002) means an
-/// earlier try got through: the refund is pending, and the query says the rest. Any other
-/// refusal (the order not refundable, 9.1's batch and mock-pay orders, the cash account short,
-/// an unknown refund on a query) ends the refund as failed: no money moved.
+/// confirmQuickpay (5.4) for `order_no`. Every accepted answer is "in progress", PAY_APPLIED
+/// included (5.4's table gives it as the answer's status): queryOrder decides. PAY_FAILED is the
+/// gateway's own "failed". A refusal is passed on as it came: the spec defines no code for a
+/// wrong SMS code (5.4 only says a wrong code needs a new one by redoQuickpay), so the session
+/// asks queryOrder what the refusal meant.
+pub fn interpret_quickpay_confirm(status: u16, body: &[u8], order_no: &str) -> Outcome {
+    or_outcome(envelope::<QuickpayResponse>(status, body).map(|answer| {
+        if answer.mcht_order_no != order_no {
+            return failed("Payzero answered for another order");
+        }
+        match answer.pay_status {
+            PayStatus::PayFailed => Outcome::Declined { reason: "PAY_FAILED".into() },
+            _ => Outcome::InProgress { gateway_ref: None },
+        }
+    }))
+}
+
+/// Refund (9.1) and refund query (9.2). Only the refund states of A.8 decide: REFUND_SUCCEED and
+/// REFUND_FAILED end the refund, the others (and any new one) leave it pending. The spec defines
+/// no error code for either call, so a refusal decides nothing either: a refund number Payzero has
+/// already seen (9.1: it "cannot repeat"), a cash account too short, an unknown refund on a query
+/// all come back as `Rejected` with the gateway's words, and the session asks the refund query
+/// until a state settles it.
 pub fn interpret_refund(status: u16, body: &[u8]) -> Outcome {
     let fact = match envelope::<RefundResponse>(status, body) {
         Ok(refund) => match refund.refund_status {
@@ -225,17 +255,10 @@ pub fn interpret_refund(status: u16, body: &[u8]) -> Outcome {
             // REFUND_INIT, REFUND_REQUESTED, and anything new: not final.
             _ => RefundFact::Pending { gateway_refund_no: None },
         },
-        Err(Outcome::Rejected { code, .. }) if code == DUPLICATE => {
-            RefundFact::Pending { gateway_refund_no: None }
-        }
-        Err(Outcome::Rejected { code, .. }) => RefundFact::Failed { code },
         Err(other) => return other,
     };
     Outcome::Refund(fact)
 }
-
-/// Payzero's code for a number it has already seen (`mchtOrderNo`, `mchtRefundOrderNo`).
-const DUPLICATE: &str = "30002";
 
 /// queryOrder.
 pub fn interpret_query(status: u16, body: &[u8]) -> Outcome {
@@ -248,8 +271,10 @@ pub fn payment_fact(order: OrderResult) -> PaymentFact {
     let state = match order.pay_status {
         PayStatus::PaySucceed => PayState::Paid,
         PayStatus::PayFailed | PayStatus::PayCancelled => PayState::Closed,
-        // NOT_PAYED, PAY_APPLIED, PAY_SMS_CONFIRMED, INIT_FEE_PENDING, and anything new: not paid.
-        _ => PayState::Pending,
+        // Waiting for the shopper (a scan, an SMS code) or not started: not paid.
+        PayStatus::NotPayed | PayStatus::PayApplied | PayStatus::InitFeePending => PayState::Pending,
+        // PAY_SMS_CONFIRMED ("支付中间状态") and anything A.1 does not list: being decided.
+        PayStatus::PaySmsConfirmed | PayStatus::Unknown(_) => PayState::Processing,
     };
     PaymentFact {
         order_no: order.mcht_order_no,
@@ -359,6 +384,7 @@ mod tests {
             subject: "Tea".into(),
             wallet: Wallet::Alipay,
             declare: false,
+            order_datetime: None,
             customs: None,
         };
         let create = build(&op, &endpoints(), &token).unwrap();
@@ -367,7 +393,8 @@ mod tests {
         assert_eq!(body["mchtOrderNo"], "sess_x_0");
         assert_eq!(body["paymentAmount"], 1234);
         assert_eq!(body["currency"], "CNY");
-        assert_eq!(body["needDeclare"], false);
+        assert!(body.get("needDeclare").is_none(), "not declared: needDeclare is left out");
+        assert!(body.get("orderDatetime").is_none());
         assert_eq!(body["qrCodeType"], "ALIPAY");
         assert_eq!(body["notifyUrl"], "https://edge/v1/notify/payzero");
         assert!(create.headers.contains(&("Authorization".into(), "Bearer jwt-token".into())));
@@ -391,11 +418,13 @@ mod tests {
             subject,
             wallet,
             declare: true,
+            order_datetime: Some("2023-11-15 06:13:20".into()),
             customs: Some(Box::new(customs)),
         };
         let body = build(&declared, &endpoints(), &token).unwrap().body.unwrap();
         let body: serde_json::Value = serde_json::from_slice(&body).unwrap();
         assert_eq!(body["needDeclare"], true);
+        assert_eq!(body["orderDatetime"], "2023-11-15 06:13:20");
         assert_eq!(body["customsCode"], "HG022");
         assert_eq!(body["payerNumber"], "310113198010101232");
         assert_eq!(body["payerPhone"], "13800138000");
@@ -454,7 +483,7 @@ mod tests {
         let odd = br#"{"success":true,"errorMsg":null,"errorCode":null,"data":{"mchtOrderNo":"A","paymentAmount":5,"payStatus":"SOMETHING_NEW"}}"#;
         assert!(matches!(
             interpret_query(200, odd),
-            Outcome::Payment(PaymentFact { state: PayState::Pending, .. })
+            Outcome::Payment(PaymentFact { state: PayState::Processing, .. })
         ));
     }
 

@@ -108,6 +108,30 @@ pub struct Attempt {
     pub card: Option<SavedCard>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub agreeid: Option<String>,
+    /// Bank card: confirmQuickpay refused the code with this gateway code, and queryOrder is being
+    /// asked what that meant (the spec defines no code for a wrong SMS code).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub confirm_refused: Option<String>,
+    /// Payzero: a verified notification said this order was paid and queryOrder has not yet
+    /// confirmed it; followed up on the session's alarm.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub claim: Option<PaidClaim>,
+}
+
+/// A notification's "paid" waiting for queryOrder's confirmation (PRODUCT.md: a status a
+/// callback reports is confirmed upstream before the merchant is told).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PaidClaim {
+    /// Unix ms the first such notification was recorded.
+    pub since_ms: u64,
+    /// Queries asked so far.
+    pub follow_ups: u32,
+    /// Unix ms of the next query; `None` while one is out.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub next_ms: Option<u64>,
+    /// What the last query said instead of "paid", in the gateway's words.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub last_answer: Option<String>,
 }
 
 impl Attempt {
@@ -153,6 +177,8 @@ impl Attempt {
             error: None,
             card: None,
             agreeid: None,
+            confirm_refused: None,
+            claim: None,
         }
     }
 

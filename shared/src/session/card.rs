@@ -11,7 +11,7 @@ use crate::api::{
     SavedCard,
 };
 use crate::customer::{CustomerRequest, StoredCard};
-use crate::gateway::{Op, Outcome};
+use crate::gateway::{Op, Outcome, PayState};
 use crate::mask::{mask_card, mask_phone};
 use crate::payzero::BankCode;
 use crate::sms::SmsKey;
@@ -356,6 +356,7 @@ impl Session {
                     subject: self.params.subject.clone(),
                     agreeid: stored.agreeid.clone(),
                     declare,
+                    order_datetime: self.order_datetime(),
                     customs,
                 };
                 (index, op)
@@ -583,7 +584,10 @@ impl Session {
                         refusal.retry_after.map(|s| now_ms.saturating_add(s.saturating_mul(1000)));
                 }
             }
-            Outcome::Rejected { code, .. } => self.wrong_code(None, code),
+            // The spec defines no code for a wrong sign-up code, and nothing moves money here:
+            // the sign-up is refused in the gateway's words, its code used up (a new one is sent
+            // with the form), and the refusal counts against the tries.
+            Outcome::Rejected { code, .. } => self.code_not_taken(None, code, CardProblem::Refused),
             other => self.card_refusal = Some(refused(other)),
         }
     }
@@ -606,7 +610,7 @@ impl Session {
             Outcome::InProgress { .. } => {
                 // PAY_SMS_CONFIRMED or PAY_SUCCEED with no code needed: queryOrder decides.
                 a.order_created = true;
-                self.card_processing(index, now_ms);
+                self.card_processing(index, now_ms, true);
             }
             Outcome::Declined { reason } => {
                 a.order_created = true;
@@ -651,10 +655,18 @@ impl Session {
     fn pay_confirm_answer(&mut self, index: u32, outcome: Outcome, now_ms: u64) {
         match outcome {
             Outcome::Rejected { code, .. } => {
-                if let Some(a) = self.attempt_mut(index) {
-                    a.state = AttemptState::Open;
+                // The spec defines no code for a wrong SMS code, and a refusal may come after the
+                // code was taken: queryOrder says what it meant (`refused_confirm_settled`). It is
+                // asked at once, so the shopper's request usually carries its answer; if the query
+                // has to be retried, the page shows the payment as processing until it settles.
+                let Some(a) = self.attempt_mut(index) else { return };
+                a.state = AttemptState::Paying;
+                a.confirm_refused = Some(code);
+                let op = super::query_op(a);
+                self.queue(Some(index), op, Purpose::Normal, now_ms);
+                if let Some(flow) = self.card.as_mut() {
+                    flow.busy = false;
                 }
-                self.wrong_code(Some(index), code);
             }
             Outcome::Declined { reason } => {
                 if let Some(a) = self.attempt_mut(index) {
@@ -663,35 +675,51 @@ impl Session {
                 }
                 self.card_failed(CardProblem::Refused, Some(reason));
             }
-            Outcome::CodeSent => {
-                // Still PAY_APPLIED: the code was not taken.
-                if let Some(a) = self.attempt_mut(index) {
-                    a.state = AttemptState::Open;
-                }
-                self.wrong_code(Some(index), "PAY_APPLIED".into());
-            }
-            // Taken, or unknown (the answer was lost or garbled): queryOrder decides, and the
-            // confirm is never sent twice.
-            _ => self.card_processing(index, now_ms),
+            // Taken (PAY_APPLIED included, 5.4's table), or unknown (the answer was lost or
+            // garbled): queryOrder decides, and the confirm is never sent twice.
+            _ => self.card_processing(index, now_ms, true),
         }
     }
 
-    /// A code was refused with the gateway's `code`: wrong (burnt: a new one is needed),
-    /// expired, or another refusal. Too many wrong codes end the try.
-    fn wrong_code(&mut self, attempt: Option<u32>, code: String) {
-        let problem = match code.as_str() {
-            // The sandbox's codes (its README): 50063 expired, 50062 "请求异常" (a code after a
-            // wrong one without a new SMS); anything else refused a code is taken as wrong.
-            "50063" | "50062" => CardProblem::CodeExpired,
-            _ => CardProblem::CodeWrong,
-        };
+    /// Whether the query of attempt `index` settles a refused confirm.
+    pub(super) fn settles_refused_confirm(&self, attempt: Option<u32>) -> bool {
+        attempt.and_then(|i| self.attempt(i)).is_some_and(|a| a.confirm_refused.is_some())
+    }
+
+    /// queryOrder's answer after confirmQuickpay refused a code. Still waiting for its code
+    /// (PAY_APPLIED, NOT_PAYED): the code was not taken, and 5.4 says a new one is needed. Paid,
+    /// failed or being completed: the order's state decides, as after any confirm. No usable
+    /// answer: being decided as far as anyone knows, asked again until the card deadline.
+    pub(super) fn refused_confirm_settled(&mut self, index: u32, outcome: Outcome, now_ms: u64) {
+        let Some(a) = self.attempt_mut(index) else { return };
+        let code = a.confirm_refused.take().unwrap_or_default();
+        let order_no = a.order_no.clone();
+        match outcome {
+            Outcome::Payment(fact) if fact.order_no == order_no && fact.state == PayState::Pending => {
+                a.state = AttemptState::Open;
+                self.code_not_taken(Some(index), code, CardProblem::CodeWrong);
+            }
+            Outcome::Payment(fact) => {
+                self.card_processing(index, now_ms, false);
+                self.payment(index, fact, &Purpose::Normal, now_ms);
+            }
+            _ => {
+                self.card_processing(index, now_ms, false);
+                if let Some(a) = self.attempt_mut(index) {
+                    a.next_poll_ms = Some(now_ms.saturating_add(CARD_POLL_MS));
+                }
+            }
+        }
+    }
+
+    /// A code was not taken (the gateway's `code` says how it refused): it is used up at Payzero
+    /// (5.4), so a new one is needed; too many end the try.
+    fn code_not_taken(&mut self, attempt: Option<u32>, code: String, problem: CardProblem) {
         let Some(flow) = self.card.as_mut() else { return };
         flow.busy = false;
         flow.code_sent_ms = None;
         flow.gateway_code = Some(code);
-        if problem == CardProblem::CodeWrong {
-            flow.wrong_codes = flow.wrong_codes.saturating_add(1);
-        }
+        flow.wrong_codes = flow.wrong_codes.saturating_add(1);
         flow.problem = Some(problem);
         if flow.wrong_codes >= MAX_WRONG_CODES {
             flow.step = CardStep::Failed;
@@ -706,15 +734,16 @@ impl Session {
         self.changed();
     }
 
-    fn card_processing(&mut self, index: u32, now_ms: u64) {
+    /// The card payment `index` is being decided at Payzero; with `query_now`, queryOrder is
+    /// asked at once (a paid status counts only from it).
+    fn card_processing(&mut self, index: u32, now_ms: u64, query_now: bool) {
         let Some(a) = self.attempt_mut(index) else { return };
         a.state = AttemptState::Polling;
         a.next_poll_ms = None;
         // Set once: a step that comes back to processing does not move it.
         a.deadline_ms.get_or_insert(now_ms.saturating_add(CARD_DECISION_MS));
-        // Ask at once: a paid status counts only from queryOrder.
         let op = super::query_op(a);
-        if !self.has_call(index) {
+        if query_now && !self.has_call(index) {
             self.queue(Some(index), op, Purpose::Normal, now_ms);
         }
         if let Some(flow) = self.card.as_mut() {

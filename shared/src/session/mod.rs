@@ -13,7 +13,7 @@ mod params;
 mod refund;
 mod stored;
 
-pub use attempt::{Attempt, AttemptError, AttemptState, Qr};
+pub use attempt::{Attempt, AttemptError, AttemptState, PaidClaim, Qr};
 pub use card::{CARD_POLL_MS, CardFlow, CardInput, MAX_WRONG_CODES, SMS_CODE_LIFETIME_SECS};
 pub use ids::{
     ClientSecret, MAX_SESSIONS_PER_ORDER, attempt_order_no, is_session_id, new_client_secret, new_session_id,
@@ -67,6 +67,10 @@ pub const MAX_QR_ISSUES: u32 = 30;
 pub const MAX_BARCODES: u32 = 10;
 /// Status waits held at once per session; more are refused with `rate_limited`.
 pub const MAX_STATUS_WAITS: u32 = 8;
+/// Waits between the queryOrder calls that confirm a notification's "paid" (the first is made at
+/// once): quick while Payzero settles, then spread over about seven hours, the span of Payzero's
+/// own notification retries (§3.3). Unconfirmed after them, the session requires attention.
+pub const NOTICE_CONFIRM_FOLLOW_UP_SECS: [u64; 10] = [1, 2, 5, 10, 30, 60, 300, 600, 3600, 21_600];
 /// How many notification digests a session remembers. Payzero retries one notification at most
 /// five times and a session sees only a handful of distinct ones.
 pub const MAX_SEEN_NOTICES: usize = 32;
@@ -189,8 +193,9 @@ pub enum Accepted {
     Attempt(u32),
     /// A card request: read `card_result` once its calls are done.
     Card,
-    /// A notice needs its payment confirmed before it counts as recorded (`notice_recorded`).
-    Confirming,
+    /// A notice is recorded (durably, once the session is saved): answer at once. What it claims
+    /// is confirmed by the calls it queued, which the shell leaves to the alarm.
+    Recorded,
     /// A refund, by index: read `refund_view` once its calls are done.
     Refund(u32),
 }
@@ -462,7 +467,8 @@ impl Session {
         if self.has_call(a.index) {
             return None;
         }
-        match (a.method, a.state) {
+        let claim = a.claim.as_ref().and_then(|c| c.next_ms);
+        let own = match (a.method, a.state) {
             (Method::ShouqianbaBarcode | Method::EzrBarcode, AttemptState::Polling) => {
                 let deadline = a.deadline_ms.unwrap_or(0);
                 Some(a.next_poll_ms.unwrap_or(0).min(deadline.saturating_add(1)))
@@ -475,11 +481,25 @@ impl Session {
                 Some(a.next_poll_ms.unwrap_or(0).min(deadline.saturating_add(1)))
             }
             _ => None,
+        };
+        match (own, claim) {
+            (Some(x), Some(y)) => Some(x.min(y)),
+            (x, y) => x.or(y),
         }
     }
 
     fn poll_attempt(&mut self, index: u32, now_ms: u64) {
         let Some(a) = self.attempt(index) else { return };
+        if a.claim.as_ref().is_some_and(|c| c.next_ms.is_some_and(|at| at <= now_ms)) {
+            // A notice's "paid" to confirm: this query also serves the attempt's own polling.
+            let op = query_op(a);
+            if let Some(claim) = self.attempt_mut(index).and_then(|a| a.claim.as_mut()) {
+                claim.next_ms = None;
+                claim.follow_ups = claim.follow_ups.saturating_add(1);
+            }
+            self.queue(Some(index), op, Purpose::Normal, now_ms);
+            return;
+        }
         let op = match (a.method, a.state) {
             (Method::ShouqianbaBarcode | Method::EzrBarcode, AttemptState::Polling) => {
                 if now_ms > a.deadline_ms.unwrap_or(0) {
@@ -581,8 +601,17 @@ impl Session {
                     }
                     None => {
                         let (declare, customs) = self.customs_for_order();
+                        let order_datetime = self.order_datetime();
                         self.issue_new_order(method, now_ms, |order_no, amount, subject| {
-                            Op::PayzeroCreateQr { order_no, amount, subject, wallet, declare, customs }
+                            Op::PayzeroCreateQr {
+                                order_no,
+                                amount,
+                                subject,
+                                wallet,
+                                declare,
+                                order_datetime,
+                                customs,
+                            }
                         })
                     }
                 }
@@ -788,15 +817,52 @@ impl Session {
             return Accepted::Done;
         }
         let claims_paid = *msg_type == MsgType::PayStatusNotify && order.pay_status == PayStatus::PaySucceed;
-        let already = self.attempt(index).is_some_and(|a| a.state == AttemptState::Paid);
-        if claims_paid && !already {
-            // PRODUCT.md: a status a callback reports is confirmed with the gateway first.
-            let op = Op::PayzeroQuery { order_no: order.mcht_order_no };
-            self.queue(Some(index), op, Purpose::Confirm(digest), now_ms);
-            return Accepted::Confirming;
+        let mut accepted = Accepted::Done;
+        if claims_paid
+            && let Some(a) = self.attempt_mut(index)
+            && a.state != AttemptState::Paid
+            && a.claim.is_none()
+        {
+            accepted = Accepted::Recorded;
+            // PRODUCT.md: a status a callback reports is confirmed with the gateway first. The
+            // claim is recorded now and queryOrder asked on the alarm, so Payzero hears `OK` at
+            // once (§3.1: it waits 5 s at most) however slow queryOrder is.
+            a.claim =
+                Some(PaidClaim { since_ms: now_ms, follow_ups: 0, next_ms: Some(now_ms), last_answer: None });
         }
         self.remember_notice(digest);
-        Accepted::Done
+        accepted
+    }
+
+    /// After queryOrder answered about attempt `index` (in `words` when it did not say "paid"):
+    /// a claim of payment still unconfirmed is asked about again, later each time, and handed to
+    /// a person when the schedule runs out — a signed notice and the query disagree about money.
+    fn follow_claim(&mut self, index: u32, words: String, now_ms: u64) {
+        let Some(a) = self.attempt_mut(index) else { return };
+        if matches!(a.state, AttemptState::Paid | AttemptState::NeedsReview) {
+            a.claim = None;
+            return;
+        }
+        let order_no = a.order_no.clone();
+        let Some(claim) = a.claim.as_mut() else { return };
+        if claim.next_ms.is_some() {
+            // A query of the attempt's own (a waiting browser's): the claim keeps its schedule.
+            return;
+        }
+        claim.last_answer = Some(words);
+        let step = claim.follow_ups.saturating_sub(1) as usize;
+        if let Some(wait) = NOTICE_CONFIRM_FOLLOW_UP_SECS.get(step) {
+            claim.next_ms = Some(now_ms.saturating_add(wait * 1000));
+            return;
+        }
+        let claim = a.claim.take();
+        let last = claim.and_then(|c| c.last_answer).unwrap_or_default();
+        let reason = format!(
+            "Payzero notified order {order_no} paid, but queryOrder has not confirmed it after {} \
+             queries (last: {last})",
+            NOTICE_CONFIRM_FOLLOW_UP_SECS.len() + 1
+        );
+        self.require_attention(reason, now_ms);
     }
 
     /// A verified DECLARE_STATUS_NOTIFY (§3.5): a new declaration state reaches the merchant as
@@ -857,6 +923,18 @@ impl Session {
             _ => {}
         }
         let call = self.calls.remove(pos);
+        let claim_words = match (&call.op, &outcome) {
+            (Op::PayzeroQuery { .. }, Outcome::Payment(fact)) => {
+                Some(format!("queryOrder: {:?} for {} fen", fact.state, fact.amount.map_or(0, |f| f.0)))
+            }
+            (Op::PayzeroQuery { .. }, Outcome::Rejected { code, message }) => {
+                Some(format!("queryOrder refused: {code} {message}"))
+            }
+            (Op::PayzeroQuery { .. }, Outcome::Failed { reason }) => Some(format!("queryOrder: {reason}")),
+            (Op::PayzeroQuery { .. }, other) => Some(format!("queryOrder: {other:?}")),
+            _ => None,
+        };
+        let claim_of = call.attempt.filter(|_| claim_words.is_some());
         match &call.op {
             Op::Webhook { event_id } => self.delivered(event_id, outcome == Outcome::Done, now_ms),
             Op::SmsPermit { .. }
@@ -867,11 +945,19 @@ impl Session {
             | Op::PayzeroQuickpayRedo { .. }
             | Op::CustomerCard { .. } => self.card_answer(call.attempt, &call.op, outcome, now_ms),
             op if op.refund_index().is_some() => self.refund_answer(op, outcome, now_ms),
+            Op::PayzeroQuery { .. } if self.settles_refused_confirm(call.attempt) => {
+                if let Some(index) = call.attempt {
+                    self.refused_confirm_settled(index, outcome, now_ms);
+                }
+            }
             _ => {
                 if let Some(index) = call.attempt {
                     self.apply(index, &call.op, &call.purpose, outcome, now_ms);
                 }
             }
+        }
+        if let (Some(index), Some(words)) = (claim_of, claim_words) {
+            self.follow_claim(index, words, now_ms);
         }
         self.finish_close_if_ready(now_ms);
     }
@@ -1080,7 +1166,7 @@ impl Session {
                 }
                 self.paid(index, now_ms);
             }
-            PayState::Pending => match (method, state) {
+            PayState::Pending | PayState::Processing => match (method, state) {
                 // EZR NOTPAY after a pay: the spec says cancel it. The reason tells the cashier
                 // it was the gateway's answer, not the deadline.
                 (Method::EzrBarcode, AttemptState::Paying | AttemptState::Polling) => {
@@ -1138,6 +1224,7 @@ impl Session {
         if let Some(a) = self.attempt_mut(index) {
             a.state = AttemptState::Paid;
             a.qr = None;
+            a.claim = None;
         }
         match self.paid_attempt {
             Some(first) if first != index => {
@@ -1178,6 +1265,18 @@ impl Session {
             Some(c) => (true, Some(Box::new(c.clone()))),
             None => (false, None),
         }
+    }
+
+    /// The `orderDatetime` of a declared Payzero order: when the checkout was made, China time
+    /// (the spec's `yyyy-MM-dd HH:mm:ss`). Orders that do not declare leave it out.
+    fn order_datetime(&self) -> Option<String> {
+        self.params.customs.as_ref().map(|_| crate::china_time::dashed(self.created_at.saturating_mul(1000)))
+    }
+
+    /// Whether Payzero order `order_no` is one of this session's (a declared session's orders
+    /// carry the shop's number, so a notice cannot be routed by its shape alone).
+    pub fn has_order(&self, order_no: &str) -> bool {
+        self.attempts.iter().any(|a| a.order_no == order_no)
     }
 
     fn set_status(&mut self, status: Status, now_ms: u64) {
@@ -1370,7 +1469,12 @@ impl Session {
 
     fn new_attempt(&mut self, method: Method, state: AttemptState, now_ms: u64) -> u32 {
         let index = u32::try_from(self.attempts.len()).unwrap_or(u32::MAX);
-        let order_no = attempt_order_no(&self.id, index);
+        let order_no = match (&self.params.customs, method) {
+            // Declared under the shop's own order number, which its customs order carries too
+            // (三单对碰): the payment and the order then match at customs.
+            (Some(_), Method::PayzeroQr | Method::PayzeroCard) => self.params.merchant_order_no.clone(),
+            _ => attempt_order_no(&self.id, index),
+        };
         self.attempts.push(Attempt::new(index, method, order_no, state, now_ms));
         index
     }

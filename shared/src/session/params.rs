@@ -235,11 +235,26 @@ pub fn validate(request: CreateSessionRequest, settings: &Settings) -> Result<Se
 }
 
 /// The customs fields: an A.6 code with its Guangzhou and Tianjin extras, and a payer with a real
-/// ID number and a mainland mobile. Only Payzero declares, so a Payzero method must be offered.
+/// ID number and a mainland mobile. Only Payzero declares, and a customs session pays through one
+/// Payzero order made under the shop's own `merchant_order_no` (the number the shop declares its
+/// order under, so customs can match the two): it offers exactly one Payzero method. A method
+/// that cannot declare would leave a payment undeclared and the parcel held: refused.
 fn check_customs(mut c: CustomsDeclaration, methods: &[Method]) -> Result<CustomsDeclaration, Refusal> {
     use crate::payzero::CustomsCode;
-    if !methods.iter().any(|m| matches!(m, Method::PayzeroQr | Method::PayzeroCard)) {
-        return Err(invalid("customs: only Payzero payments are declared; offer payzero_qr or payzero_card"));
+    if let Some(m) = methods.iter().find(|m| !matches!(m, Method::PayzeroQr | Method::PayzeroCard)) {
+        return Err(Refusal::new(
+            ErrorCode::MethodNotSupported,
+            format!(
+                "methods: {} cannot declare payments to customs; a session with customs offers payzero_qr or payzero_card",
+                m.wire()
+            ),
+        ));
+    }
+    if methods.len() != 1 {
+        return Err(Refusal::new(
+            ErrorCode::MethodNotSupported,
+            "methods: a session with customs makes one Payzero order under merchant_order_no, so it offers payzero_qr or payzero_card, not both",
+        ));
     }
     let code = match c.customs_code.trim().parse::<CustomsCode>() {
         Ok(CustomsCode::Unknown(_)) | Err(_) => {

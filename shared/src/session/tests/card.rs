@@ -90,6 +90,16 @@ fn gateway(op: &Op) -> Answer {
     }
 }
 
+/// A gateway that refuses the payment code (the sandbox's 50061) and whose queryOrder then
+/// says the order still waits for its code.
+fn not_taken(op: &Op) -> Answer {
+    match op {
+        Op::PayzeroQuickpayConfirm { .. } => pz_refused("50061"),
+        Op::PayzeroQuery { order_no } => pz_order(order_no, "PAY_APPLIED", 1234),
+        other => gateway(other),
+    }
+}
+
 /// Signs the test card in `s` (first code at `NOW_MS`), which also starts its payment.
 fn signed(s: &mut Session) -> Vec<Op> {
     signup(s, NOW_MS).unwrap();
@@ -222,10 +232,12 @@ fn a_wrong_code_then_a_new_code_after_the_cooldown_then_the_right_one() {
     signed(&mut s);
     let t = NOW_MS + 30_000;
     code(&mut s, pay_code, "000000", t).unwrap();
-    drive(&mut s, t, |op| match op {
-        Op::PayzeroQuickpayConfirm { .. } => pz_refused("50061"),
-        other => gateway(other),
-    });
+    let sent = drive(&mut s, t, not_taken);
+    // The refusal's code decides nothing: queryOrder says the order still waits for its code.
+    assert_eq!(
+        sent.iter().map(Op::name).collect::<Vec<_>>(),
+        ["payzero confirmQuickpay", "payzero queryOrder"]
+    );
     let v = view(&mut s, t);
     assert_eq!((v.step, v.problem, v.tries_left), (CardStep::PayCodeSent, Some(CardProblem::CodeWrong), 2));
     assert_eq!(v.gateway_code.as_deref(), Some("50061"));
@@ -262,10 +274,7 @@ fn too_many_wrong_codes_end_the_try_and_expired_codes_are_not_sent() {
             drive(&mut s, t, gateway);
         }
         code(&mut s, pay_code, "000000", t).unwrap();
-        drive(&mut s, t, |op| match op {
-            Op::PayzeroQuickpayConfirm { .. } => pz_refused("50061"),
-            other => gateway(other),
-        });
+        drive(&mut s, t, not_taken);
     }
     let v = view(&mut s, t);
     assert_eq!((v.step, v.problem, v.tries_left), (CardStep::Failed, Some(CardProblem::TooManyTries), 0));
@@ -302,23 +311,63 @@ fn every_payzero_refusal_in_the_flow_is_mapped() {
     assert_eq!((&refusal.code, refusal.gateway_code()), (&ErrorCode::UpstreamRejected, Some("50080")));
     assert!(s.card.is_none());
 
-    // Confirm-code refusals: wrong, expired, "请求异常", anything else.
-    for (gateway_code, problem) in [
-        ("50061", CardProblem::CodeWrong),
-        ("50063", CardProblem::CodeExpired),
-        ("50062", CardProblem::CodeExpired),
-        ("30001", CardProblem::CodeWrong),
-    ] {
-        let mut s = card_session();
-        signed(&mut s);
-        code(&mut s, pay_code, "123456", NOW_MS + 30_000).unwrap();
-        drive(&mut s, NOW_MS + 30_000, |op| match op {
-            Op::PayzeroQuickpayConfirm { .. } => pz_refused(gateway_code),
-            other => gateway(other),
-        });
-        let v = view(&mut s, NOW_MS + 30_000);
-        assert_eq!((v.problem, v.gateway_code.as_deref()), (Some(problem), Some(gateway_code)));
+    // A refused payment code: whatever the code (the sandbox's 50061/50062/50063, one nobody has
+    // seen), queryOrder says what it meant. Still waiting for its code: not taken, a new one is
+    // needed. Paid after all: paid. Being completed, or no answer: processing, asked again.
+    for gateway_code in ["50061", "50062", "50063", "E_NEVER_SEEN"] {
+        for (query, step, problem) in [
+            (Some("PAY_APPLIED"), CardStep::PayCodeSent, Some(CardProblem::CodeWrong)),
+            (Some("NOT_PAYED"), CardStep::PayCodeSent, Some(CardProblem::CodeWrong)),
+            (Some("PAY_SUCCEED"), CardStep::Paid, None),
+            (Some("PAY_SMS_CONFIRMED"), CardStep::Processing, None),
+            (Some("PAY_FAILED"), CardStep::Failed, Some(CardProblem::Refused)),
+            (None, CardStep::Processing, None),
+        ] {
+            let mut s = card_session();
+            signed(&mut s);
+            let mut t = NOW_MS + 30_000;
+            code(&mut s, pay_code, "123456", t).unwrap();
+            let answer = |op: &Op| match (op, query) {
+                (Op::PayzeroQuickpayConfirm { .. }, _) => pz_refused(gateway_code),
+                (Op::PayzeroQuery { order_no }, Some(status)) => pz_order(order_no, status, 1234),
+                (Op::PayzeroQuery { .. }, None) => Answer::Http { status: 502, body: vec![] },
+                (other, _) => gateway(other),
+            };
+            drive(&mut s, t, answer);
+            // While the query is retried (a 502 is tried three times) the page shows processing.
+            if s.attempts[0].confirm_refused.is_some() {
+                assert_eq!(view(&mut s, t).step, CardStep::Processing);
+            }
+            while s.attempts[0].confirm_refused.is_some() {
+                t = s.poll_timeout().unwrap();
+                s.handle(Input::Timer, t).unwrap();
+                drive(&mut s, t, answer);
+            }
+            let v = view(&mut s, t);
+            assert_eq!(
+                (v.step, v.problem.clone()),
+                (step.clone(), problem.clone()),
+                "{gateway_code} then {query:?}"
+            );
+            if problem == Some(CardProblem::CodeWrong) {
+                assert_eq!(v.gateway_code.as_deref(), Some(gateway_code));
+            }
+            assert_eq!(s.status == Status::Paid, step == CardStep::Paid, "{gateway_code} then {query:?}");
+            assert!(s.attempts[0].confirm_refused.is_none());
+        }
     }
+
+    // confirmQuickpay accepted with PAY_APPLIED (5.4's table): in progress, queryOrder decides.
+    let mut s = card_session();
+    signed(&mut s);
+    code(&mut s, pay_code, "123456", NOW_MS + 30_000).unwrap();
+    let sent = drive(&mut s, NOW_MS + 30_000, |op| match op {
+        Op::PayzeroQuickpayConfirm { order_no, .. } => pz_quickpay(order_no, "PAY_APPLIED"),
+        other => gateway(other),
+    });
+    let names: Vec<&str> = sent.iter().map(Op::name).collect();
+    assert_eq!(names[names.len() - 2..], ["payzero queryOrder", "webhook"], "{names:?}");
+    assert_eq!(s.status, Status::Paid);
 
     // A sign-up code refused (81: not 6 characters at Payzero): the shopper may try again.
     let mut s = card_session();
@@ -329,10 +378,12 @@ fn every_payzero_refusal_in_the_flow_is_mapped() {
         Op::PayzeroAgreeConfirm { .. } => pz_refused("50081"),
         other => gateway(other),
     });
+    // The spec defines no code for a wrong sign-up code: it is a refusal in the gateway's words,
+    // and it counts against the tries.
     let v = view(&mut s, NOW_MS + 1000);
     assert_eq!(
-        (v.step, v.problem, v.tries_left),
-        (CardStep::SignupCodeSent, Some(CardProblem::CodeWrong), 2)
+        (v.step, v.problem, v.tries_left, v.gateway_code.as_deref()),
+        (CardStep::SignupCodeSent, Some(CardProblem::Refused), 2, Some("50081"))
     );
 
     // createAndQuickpay refused (30003: unknown agreement): this try is over, clearly.
@@ -553,6 +604,8 @@ fn an_unfinished_card_payment_is_asked_about_when_the_session_closes() {
         end + 1000,
     )
     .unwrap();
+    // Recorded at once; queryOrder confirms it on the alarm.
+    s.handle(Input::Timer, end + 1000).unwrap();
     drive(&mut s, end + 1000, gateway);
     assert_eq!(s.status, Status::Paid);
 }
@@ -596,6 +649,7 @@ fn a_card_payment_undecided_past_its_deadline_is_the_merchants_to_review() {
         order: Box::new(order),
     };
     s.handle(notice, now).unwrap();
+    s.handle(Input::Timer, now).unwrap();
     drive(&mut s, now, gateway);
     assert_eq!(s.attempts[0].state, AttemptState::Paid);
     assert_eq!(s.paid_attempt, Some(0));

@@ -217,18 +217,32 @@ fn notices_are_confirmed_recorded_and_deduplicated() {
         msg_type: MsgType::PayStatusNotify,
         order: Box::new(order(status)),
     };
-    // Claimed paid but the query does not agree yet: not recorded, so Payzero sends it again.
-    assert_eq!(s.handle(notice("d1", "PAY_SUCCEED"), NOW_MS).unwrap(), Accepted::Confirming);
-    drive(&mut s, NOW_MS, |_| pz_order(&order_no, "NOT_PAYED", 1234));
-    assert!(!s.notice_recorded("d1"));
-    assert_eq!(s.status, Status::Open);
-    // The retry, once the query agrees: paid and recorded; a duplicate changes nothing.
-    s.handle(notice("d1", "PAY_SUCCEED"), NOW_MS + 60_000).unwrap();
-    drive(&mut s, NOW_MS + 60_000, |_| pz_order(&order_no, "PAY_SUCCEED", 1234));
+    // Claimed paid: recorded at once (so the edge answers `OK` at once), confirmed by queryOrder
+    // on the alarm, which is due now.
+    assert_eq!(s.handle(notice("d1", "PAY_SUCCEED"), NOW_MS).unwrap(), Accepted::Recorded);
     assert!(s.notice_recorded("d1"));
+    assert!(s.poll_call(NOW_MS).is_none(), "the notice's own request makes no call");
+    assert_eq!(s.poll_timeout(), Some(NOW_MS));
+    s.handle(Input::Timer, NOW_MS).unwrap();
+    // The query does not agree yet: not paid, asked again later.
+    let sent = drive(&mut s, NOW_MS, |_| pz_order(&order_no, "NOT_PAYED", 1234));
+    assert!(matches!(&sent[..], [Op::PayzeroQuery { .. }]), "{sent:?}");
+    assert_eq!(s.status, Status::Open);
+    let next = NOW_MS + NOTICE_CONFIRM_FOLLOW_UP_SECS[0] * 1000;
+    assert_eq!(s.poll_timeout(), Some(next));
+    // Payzero's retry of the same notice changes nothing.
+    assert_eq!(s.handle(notice("d1", "PAY_SUCCEED"), NOW_MS + 500).unwrap(), Accepted::Done);
+    assert!(s.poll_call(NOW_MS + 500).is_none());
+    // Evicted in between: the stored claim is followed all the same; once the query agrees,
+    // paid, said once.
+    let mut s = evict(&s);
+    s.handle(Input::Timer, next).unwrap();
+    drive(&mut s, next, |_| pz_order(&order_no, "PAY_SUCCEED", 1234));
     assert_eq!(s.status, Status::Paid);
+    assert!(s.attempts[0].claim.is_none());
     let version = s.version;
     assert_eq!(s.handle(notice("d1", "PAY_SUCCEED"), NOW_MS + 61_000).unwrap(), Accepted::Done);
+    assert_eq!(s.handle(notice("d9", "PAY_SUCCEED"), NOW_MS + 61_000).unwrap(), Accepted::Done);
     assert!(s.poll_call(NOW_MS + 61_000).is_none());
     assert_eq!(s.version, version);
     assert_eq!(webhook_kinds(&s), ["checkout.session.paid"]);
@@ -249,6 +263,47 @@ fn notices_are_confirmed_recorded_and_deduplicated() {
         s.handle(notice(&format!("x{i}"), "PAY_FAILED"), NOW_MS).unwrap();
     }
     assert_eq!(s.seen_notices.len(), MAX_SEEN_NOTICES);
+}
+
+#[test]
+fn a_notice_queryorder_never_confirms_requires_attention_never_paid() {
+    let mut s = session_with(&[PaymentMethod::PayzeroQr]);
+    s.handle(wechat(PaymentMethod::PayzeroQr), NOW_MS).unwrap();
+    let order_no = s.attempts[0].order_no.clone();
+    drive(&mut s, NOW_MS, |_| pz_qr(&order_no));
+    let order: OrderResult = serde_json::from_value(
+        serde_json::json!({"mchtOrderNo": order_no, "paymentAmount": 1234, "payStatus": "PAY_SUCCEED"}),
+    )
+    .unwrap();
+    let notice =
+        Input::Notice { digest: "n".into(), msg_type: MsgType::PayStatusNotify, order: Box::new(order) };
+    s.handle(notice, NOW_MS).unwrap();
+    let mut queries = 0;
+    let mut now = NOW_MS;
+    // queryOrder is slow (each answer comes 8 s after the question) and never agrees.
+    while let Some(at) = s.poll_timeout() {
+        if s.status != Status::Open && s.status != Status::Expired {
+            break;
+        }
+        now = at.max(now);
+        s.handle(Input::Timer, now).unwrap();
+        while let Some(call) = s.poll_call(now) {
+            if matches!(call.op, Op::PayzeroQuery { .. }) {
+                queries += 1;
+            }
+            now += 8_000;
+            let answer = pz_order(&order_no, "NOT_PAYED", 1234);
+            s.handle(Input::Answer { call: call.id, answer }, now).unwrap();
+        }
+        assert!(queries < 100, "asked forever");
+    }
+    assert_eq!(s.status, Status::RequiresAttention);
+    assert!(s.paid_attempt.is_none());
+    let attention = s.attention.clone().unwrap_or_default();
+    assert!(attention.contains(&order_no) && attention.contains("queryOrder"), "{attention}");
+    assert!(queries > NOTICE_CONFIRM_FOLLOW_UP_SECS.len(), "{queries} queries");
+    assert!(now - NOW_MS > 6 * 3600 * 1000, "given up after {} s", (now - NOW_MS) / 1000);
+    assert!(webhook_kinds(&s).contains(&"checkout.session.requires_attention"));
 }
 
 #[test]
@@ -276,6 +331,7 @@ fn expiry_asks_the_gateway_first_and_a_late_payment_still_wins() {
         at + 5000,
     )
     .unwrap();
+    s.handle(Input::Timer, at + 5000).unwrap();
     drive(&mut s, at + 5000, |op| match op {
         Op::Webhook { .. } => Answer::Http { status: 200, body: vec![] },
         _ => pz_order(&order_no, "PAY_SUCCEED", 1234),
@@ -795,6 +851,7 @@ fn sessions_stored_by_the_first_release_still_load() {
     )
     .unwrap();
     let id = open.id.clone();
+    open.handle(Input::Timer, now).unwrap();
     drive(&mut open, now, |_| pz_order(&id, "PAY_SUCCEED", 8800));
     assert_eq!(open.status, Status::Paid);
 
@@ -1183,7 +1240,30 @@ fn customs_fields_are_checked_at_creation() {
             .message
     };
     let qr = vec![PaymentMethod::PayzeroQr];
-    assert!(refused(customs(), vec![PaymentMethod::ShouqianbaQr]).contains("Payzero"));
+    assert!(
+        validate(
+            base.clone().with_methods(vec![PaymentMethod::PayzeroCard]).with_customs(customs()),
+            &Settings::default()
+        )
+        .is_ok()
+    );
+    // Shouqianba and EZR cannot declare: a customs session offering them is refused with a code
+    // of its own, and so is one offering both Payzero methods (it makes one Payzero order).
+    for methods in [
+        vec![PaymentMethod::ShouqianbaQr],
+        vec![PaymentMethod::PayzeroQr, PaymentMethod::EzrBarcode],
+        vec![PaymentMethod::ShouqianbaBarcode, PaymentMethod::PayzeroCard],
+        vec![PaymentMethod::PayzeroQr, PaymentMethod::PayzeroCard],
+    ] {
+        let refusal = validate(
+            base.clone().with_methods(methods.clone()).with_customs(customs()),
+            &Settings::default(),
+        )
+        .unwrap_err();
+        assert_eq!(refusal.code, ErrorCode::MethodNotSupported, "{methods:?}");
+        assert!(refusal.message.starts_with("methods:"), "{}", refusal.message);
+    }
+    assert!(refused(customs(), vec![PaymentMethod::ShouqianbaQr]).contains("shouqianba_qr"));
     assert!(
         refused(crate::api::CustomsDeclaration { customs_code: "HG999".into(), ..customs() }, qr.clone())
             .contains("customs_code")
@@ -1220,8 +1300,24 @@ fn a_declared_session_declares_its_orders_and_tells_the_merchant() {
     let mut s = Session::open(id.clone(), ClientSecret::new(new_client_secret(&id, [9; 16])), params, NOW);
     let i = attempt_of(s.handle(wechat(PaymentMethod::PayzeroQr), NOW_MS).unwrap());
     let no = s.attempts[i as usize].order_no.clone();
+    // The Payzero order carries the shop's own order number: the one its customs order declares.
+    assert_eq!(no, "C1");
+    assert!(s.has_order("C1") && !s.has_order(&format!("{id}_0")));
     let sent = drive(&mut s, NOW_MS, |_| pz_qr(&no));
-    assert!(matches!(&sent[..], [Op::PayzeroCreateQr { declare: true, customs: Some(_), .. }]), "{sent:?}");
+    let dashed = crate::china_time::dashed(NOW * 1000);
+    assert!(
+        matches!(&sent[..], [Op::PayzeroCreateQr { declare: true, customs: Some(_), order_datetime: Some(at), .. }] if *at == dashed),
+        "{sent:?}"
+    );
+    // Another wallet: a new code for the same order (4.2), never a second order.
+    let j = attempt_of(
+        s.handle(Input::ShowQr { method: PaymentMethod::PayzeroQr, channel: Channel::Alipay }, NOW_MS)
+            .unwrap(),
+    );
+    assert_eq!(i, j);
+    let sent = drive(&mut s, NOW_MS, |_| pz_qr(&no));
+    assert!(matches!(&sent[..], [Op::PayzeroRefreshQr { order_no, .. }] if order_no == "C1"), "{sent:?}");
+    assert_eq!(s.attempts.len(), 1);
     s.handle(Input::Wait, NOW_MS).unwrap();
     drive(&mut s, NOW_MS, |_| pz_order(&no, "PAY_SUCCEED", 1234));
     assert_eq!(s.status, Status::Paid);

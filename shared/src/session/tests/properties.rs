@@ -12,6 +12,7 @@
 use super::card::{CARD, CVV2, EXPIRY, ID, PHONE, form, pz_refused};
 use super::*;
 use crate::api::{CardType, RefundRequest};
+use crate::gateway;
 use crate::payzero::{MsgType, OrderResult};
 use crate::session::card::CardInput;
 use proptest::prelude::*;
@@ -30,6 +31,13 @@ enum Reply {
     ServerError,
     Garbage,
     Lost,
+    /// Any Payzero call refused with a code no spec defines (other gateways answer as healthy).
+    UnknownCode,
+    /// A Payzero refund call answered REFUND_FAILED (A.8): the only answer that fails a refund.
+    RefundFailed,
+    /// No answer yet: the call stays out and is answered (paid) at a later `Release`, after the
+    /// session may have taken it for lost.
+    Slow,
 }
 
 #[derive(Clone, Debug)]
@@ -64,6 +72,8 @@ enum Step {
     Answer(Vec<Reply>),
     /// Let this many milliseconds pass (then the alarm fires).
     Advance(u64),
+    /// The slow calls held so far answer now.
+    Release,
     Evict,
 }
 
@@ -76,6 +86,9 @@ fn reply() -> impl Strategy<Value = Reply> {
         1 => Just(Reply::ServerError),
         1 => Just(Reply::Garbage),
         1 => Just(Reply::Lost),
+        2 => Just(Reply::UnknownCode),
+        1 => Just(Reply::RefundFailed),
+        1 => Just(Reply::Slow),
     ]
 }
 
@@ -100,6 +113,7 @@ fn step() -> impl Strategy<Value = Step> {
         1 => prop::option::of(1u64..1500).prop_map(Step::Refund),
         6 => prop::collection::vec(reply(), 1..6).prop_map(Step::Answer),
         3 => (0u64..90_000).prop_map(Step::Advance),
+        1 => Just(Step::Release),
         2 => Just(Step::Evict),
     ]
 }
@@ -149,6 +163,19 @@ fn answer(op: &Op, reply: Reply) -> (Answer, bool) {
         Reply::ServerError => (Answer::Http { status: 500, body: b"oops".to_vec() }, false),
         Reply::Garbage => (Answer::Http { status: 200, body: b"{\"not json".to_vec() }, false),
         Reply::Lost => (Answer::Lost("no answer within 10 s".into()), false),
+        Reply::UnknownCode if op.upstream() == gateway::Upstream::Payzero => {
+            (pz_refused("E_NEVER_SEEN"), false)
+        }
+        Reply::RefundFailed => match op {
+            Op::PayzeroRefund { order_no, refund_no, amount, .. } => {
+                (pz_refund(order_no, refund_no, *amount, "REFUND_FAILED"), false)
+            }
+            Op::PayzeroRefundQuery { refund_no, .. } => {
+                (pz_refund("", refund_no, Fen(1), "REFUND_FAILED"), false)
+            }
+            _ => (healthy(op), false),
+        },
+        Reply::UnknownCode | Reply::Slow => (healthy(op), false),
     }
 }
 
@@ -173,6 +200,10 @@ struct Facts {
     right_payment: bool,
     /// Every merchant event id seen in the outbox so far, in order.
     events: Vec<String>,
+    /// Refunds (by index) Payzero said REFUND_FAILED about.
+    refund_failed_said: Vec<u32>,
+    /// Refunds the merchant's requests made.
+    refunds_requested: usize,
 }
 
 fn check(s: &Session, facts: &mut Facts) -> Result<(), TestCaseError> {
@@ -193,6 +224,19 @@ fn check(s: &Session, facts: &mut Facts) -> Result<(), TestCaseError> {
         .sum();
     let paid = if s.paid_attempt.is_some() { 1234 } else { 0 };
     prop_assert!(refunded <= paid, "refunds {refunded} above the payment {paid}");
+    // One refund per request, never two.
+    prop_assert_eq!(s.refunds.len(), facts.refunds_requested, "refunds made per request");
+    // A Payzero refund fails only on Payzero's REFUND_FAILED: after any other answer (an unknown
+    // code, nothing) the money may have moved.
+    let payzero_paid = s
+        .paid_attempt
+        .and_then(|i| s.attempt(i))
+        .is_some_and(|a| matches!(a.method, Method::PayzeroQr | Method::PayzeroCard));
+    for r in &s.refunds {
+        if payzero_paid && r.status == crate::api::RefundStatus::Failed {
+            prop_assert!(facts.refund_failed_said.contains(&r.index), "refund {} failed on a guess", r.index);
+        }
+    }
     // No queued merchant event is ever lost: what was in the outbox stays, in order.
     let now: Vec<String> = s.outbox.iter().map(|w| w.event.id.clone()).collect();
     prop_assert!(now.starts_with(&facts.events), "events lost: had {:?}, now {:?}", facts.events, now);
@@ -219,6 +263,7 @@ fn run(steps: Vec<Step>) -> Result<(), TestCaseError> {
     let mut now = NOW_MS;
     let mut facts = Facts::default();
     let mut replies = Vec::new();
+    let mut held: Vec<(u64, Op)> = Vec::new();
     for step in steps {
         // Refusals (a closed session, a limit, a refund before payment) are answers, not faults.
         let _ = match step {
@@ -268,9 +313,24 @@ fn run(steps: Vec<Step>) -> Result<(), TestCaseError> {
                 s.handle(Input::Card(CardInput::Resend { client_tag: "ip1".into() }), now).map(drop)
             }
             Step::Cancel => s.handle(Input::Cancel, now).map(drop),
-            Step::Refund(amount) => s
-                .handle(Input::Refund(RefundRequest { amount: amount.map(Fen), reason: None }), now)
-                .map(drop),
+            Step::Refund(amount) => {
+                let made =
+                    s.handle(Input::Refund(RefundRequest { amount: amount.map(Fen), reason: None }), now);
+                if matches!(made, Ok(Accepted::Refund(_))) {
+                    facts.refunds_requested += 1;
+                }
+                made.map(drop)
+            }
+            Step::Release => {
+                for (id, op) in std::mem::take(&mut held) {
+                    let (answer, fact) = answer(&op, Reply::Paid);
+                    facts.right_payment |= fact;
+                    let handled = s.handle(Input::Answer { call: id, answer }, now);
+                    prop_assert!(handled.is_ok(), "a late answer was refused: {:?}", handled);
+                    check(&s, &mut facts)?;
+                }
+                Ok(())
+            }
             Step::Answer(list) => {
                 replies = list;
                 Ok(())
@@ -288,6 +348,19 @@ fn run(steps: Vec<Step>) -> Result<(), TestCaseError> {
         while let Some(call) = s.poll_call(now) {
             let reply = replies.get(turn % replies.len().max(1)).copied().unwrap_or(Reply::Healthy);
             turn += 1;
+            if matches!(reply, Reply::Slow) {
+                held.push((call.id, call.op));
+                if turn > 60 {
+                    break;
+                }
+                continue;
+            }
+            if matches!(reply, Reply::RefundFailed)
+                && let Some(index) = call.op.refund_index()
+                && call.op.upstream() == gateway::Upstream::Payzero
+            {
+                facts.refund_failed_said.push(index);
+            }
             let (answer, fact) = answer(&call.op, reply);
             facts.right_payment |= fact;
             let handled = s.handle(Input::Answer { call: call.id, answer }, now);

@@ -113,24 +113,35 @@ fn a_payzero_refund_is_requested_then_followed_until_it_succeeds() {
 }
 
 #[test]
-fn payzero_refusals_fail_the_refund_and_a_duplicate_is_followed_up() {
+fn a_payzero_refusal_decides_nothing_the_refund_query_does() {
+    // The spec defines no refusal code for 9.1 or 9.2: whatever Payzero answers (the sandbox's
+    // 50070, a duplicate's 30002, a code nobody has seen), the refund stays pending and the
+    // refund query settles it.
+    for code in ["50070", "30002", "E_NEVER_SEEN"] {
+        let mut s = paid(PaymentMethod::PayzeroQr);
+        let index = refund(&mut s, Some(1234), NOW_MS).unwrap();
+        let sent = drive(&mut s, NOW_MS, |_| pz_refused(code));
+        assert_eq!(sent.len(), 1, "a refusal is not retried blindly: {sent:?}");
+        assert_eq!(status_of(&s, index), RefundStatus::Pending, "{code}");
+        assert_eq!(s.refunded(), (Fen(0), Fen(1234)), "its amount stays taken");
+        let at = s.poll_timeout().unwrap();
+        s.handle(Input::Timer, at).unwrap();
+        let sent = drive(&mut s, at, |_| pz_refund_answer("REFUND_SUCCEED"));
+        assert!(matches!(&sent[..], [Op::PayzeroRefundQuery { .. }, Op::Webhook { .. }]), "{sent:?}");
+        assert_eq!(status_of(&s, index), RefundStatus::Succeeded, "{code}");
+        assert_eq!(s.outbox.last().unwrap().event.kind, "checkout.refund.succeeded");
+    }
+    // Only A.8's REFUND_FAILED ends it failed, and a failed refund frees its amount.
     let mut s = paid(PaymentMethod::PayzeroQr);
-    let refused = refund(&mut s, Some(1234), NOW_MS).unwrap();
-    drive(&mut s, NOW_MS, |_| pz_refused("50070"));
-    let view = s.refund_view(refused).unwrap();
-    assert_eq!((view.status, view.failure_code.as_deref()), (RefundStatus::Failed, Some("50070")));
-    assert_eq!(s.outbox.last().unwrap().event.kind, "checkout.refund.failed");
-    // A failed refund frees its amount.
-    assert_eq!(s.refunded(), (Fen(0), Fen(0)));
-
-    // A retry Payzero has already seen (30002): an earlier try got through; the query decides.
-    let again = refund(&mut s, Some(1234), NOW_MS).unwrap();
-    drive(&mut s, NOW_MS, |_| pz_refused("30002"));
-    assert_eq!(status_of(&s, again), RefundStatus::Pending);
+    let index = refund(&mut s, Some(1234), NOW_MS).unwrap();
+    drive(&mut s, NOW_MS, |_| pz_refused("59999"));
     let at = s.poll_timeout().unwrap();
     s.handle(Input::Timer, at).unwrap();
     drive(&mut s, at, |_| pz_refund_answer("REFUND_FAILED"));
-    assert_eq!(status_of(&s, again), RefundStatus::Failed);
+    let view = s.refund_view(index).unwrap();
+    assert_eq!((view.status, view.failure_code.as_deref()), (RefundStatus::Failed, Some("REFUND_FAILED")));
+    assert_eq!(s.outbox.last().unwrap().event.kind, "checkout.refund.failed");
+    assert_eq!(s.refunded(), (Fen(0), Fen(0)));
 }
 
 #[test]
