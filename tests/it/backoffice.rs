@@ -146,16 +146,43 @@ fn a_declared_payment_reports_its_customs_declaration() {
             payer_id_number: "310113198010101232".into(),
             payer_phone: "13800138000".into(),
         };
+        // Shouqianba and EZR cannot declare: such a session is refused, with its own code.
+        let both = checkout_client::api::CreateSessionRequest::new(Fen(1234), "面霜", "BO-D-0")
+            .with_methods(vec![
+                checkout_client::api::PaymentMethod::PayzeroQr,
+                checkout_client::api::PaymentMethod::ShouqianbaQr,
+            ])
+            .with_customs(customs.clone());
+        match stack.client()?.create_session(&both).await {
+            Err(checkout_client::Error::Api { status: 400, error, .. })
+                if error.code == checkout_client::api::ErrorCode::MethodNotSupported => {}
+            other => anyhow::bail!("a customs session offering Shouqianba answered {other:?}"),
+        }
         let request = checkout_client::api::CreateSessionRequest::new(Fen(1234), "面霜", "BO-D-1")
             .with_methods(vec![checkout_client::api::PaymentMethod::PayzeroQr])
             .with_customs(customs);
         let session = crate::gateways::create_with(&stack, request, Some(&sink)).await?;
         crate::api::request_qr(&stack, &session.client_secret, "alipay").await?;
-        // The order Payzero got declares, with the payer.
+        // The order Payzero got is the shop's own order number (the one its customs order
+        // declares: 三单对碰), declares, and carries the payer and the order's time.
         let sent = crate::gateways::sandbox_requests(&stack, "/payzero/order/createAndQrCode").await?;
-        let text = serde_json::Value::from(sent).to_string();
-        ensure!(text.contains("needDeclare") && text.contains("HG022"), "{text}");
-        admin(&stack, &format!("/payzero/orders/{}_0/pay", session.id), json!({})).await?;
+        ensure!(sent.len() == 1, "{sent:?}");
+        let order: serde_json::Value = serde_json::from_str(sent[0]["body"].as_str().unwrap_or_default())?;
+        ensure!(order["mchtOrderNo"] == "BO-D-1" && order["needDeclare"] == true, "{order}");
+        ensure!(order["customsCode"] == "HG022" && order["payerName"] == "李白", "{order}");
+        ensure!(order["orderDatetime"].as_str().is_some_and(|t| t.len() == 19), "{order}");
+        // Another wallet: a new code for the same order (§4.2), no second order.
+        crate::api::request_qr(&stack, &session.client_secret, "wechat_pay").await?;
+        ensure!(
+            crate::gateways::sandbox_requests(&stack, "/payzero/order/createAndQrCode").await?.len() == 1
+        );
+        let refreshes = crate::gateways::sandbox_requests(&stack, "/payzero/order/qrCode").await?;
+        ensure!(
+            refreshes.iter().any(|r| r["query"].as_str().is_some_and(|q| q.contains("mchtOrderNo=BO-D-1"))),
+            "{refreshes:?}"
+        );
+        // Paid: Payzero's notification names the shop's order number, and still finds its session.
+        admin(&stack, "/payzero/orders/BO-D-1/pay", json!({})).await?;
         crate::gateways::wait_until(
             &stack,
             &session.client_secret,
@@ -166,13 +193,19 @@ fn a_declared_payment_reports_its_customs_declaration() {
         // Customs answers: the declaration fails, and the merchant hears it.
         admin(
             &stack,
-            &format!("/payzero/orders/{}_0/declare", session.id),
+            "/payzero/orders/BO-D-1/declare",
             json!({"result": "DECLARE_FAILED", "reason": "实名认证不一致"}),
         )
         .await?;
         let event = crate::gateways::webhook(&sink, "checkout.declaration.updated").await?;
         ensure!(event["data"]["declaration"]["status"] == "DECLARE_FAILED", "{event}");
         ensure!(event["data"]["declaration"]["fail_reason"] == "实名认证不一致", "{event}");
+        ensure!(event["data"]["declaration"]["order_no"] == "BO-D-1", "{event}");
+        let paid = crate::gateways::webhook(&sink, "checkout.session.paid").await?;
+        ensure!(
+            paid["data"]["order_no"] == "BO-D-1" && paid["data"]["merchant_order_no"] == "BO-D-1",
+            "{paid}"
+        );
         let view = stack.client()?.get_session(&session.id).await?;
         ensure!(view.declaration.is_some_and(|d| d.status == "DECLARE_FAILED"), "not in the session view");
         // Neither the webhook nor the merchant's view carries the payer's numbers.

@@ -14,6 +14,7 @@ mod drills;
 mod faults;
 mod gateways;
 mod merchant;
+mod payzero_rules;
 mod refunds;
 mod restarts;
 mod scan;
