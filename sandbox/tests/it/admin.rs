@@ -166,3 +166,33 @@ async fn state_clock_and_reset() {
     assert_eq!(env.get_raw("/__admin/nothing", &[]).await.status, 404);
     assert_eq!(env.get_raw("/payzero/nothing", &[]).await.status, 404);
 }
+
+#[tokio::test]
+async fn a_notification_still_to_be_delivered_is_retried_after_a_restart() {
+    let dir = std::env::temp_dir().join(format!("sandbox-retry-{}-{}", std::process::id(), line!()));
+    let _ = std::fs::remove_dir_all(&dir);
+    let mut rx = Receiver::start().await;
+    let config = || Config::default().with_payzero_notify_url(rx.url.clone()).with_state_dir(&dir);
+    let env = Env::with(config()).await;
+    let token = env.pz_login().await;
+    env.pz_ok(&token, "/order/createAndQrCode", &qr_order("R1", "WECHATPAY")).await;
+    // The first attempt is lost; the sandbox stops before the retry is due.
+    env.admin("/faults", json!({"kind": "drop_notification"})).await;
+    env.admin("/payzero/orders/R1/pay", json!({})).await;
+    assert_eq!(env.admin_get("/notifications?subject=R1").await[0]["outcome"], "dropped");
+    env.sandbox.stop().await.unwrap();
+
+    let env = Env::with(config()).await;
+    let deliveries = env.admin_get("/notifications/deliveries").await;
+    assert_eq!(
+        (deliveries[0]["state"].as_str(), deliveries[0]["attempts"].as_u64()),
+        (Some("pending"), Some(1))
+    );
+    env.advance(60).await;
+    assert!(rx.next().await["msgBody"].as_str().unwrap().contains("R1"), "the retry comes after the restart");
+    assert_eq!(env.admin_get("/notifications/deliveries").await[0]["state"], "delivered");
+    // The token issued before the restart still works, and the order is still paid.
+    assert_eq!(env.pz_get_ok(&token, "/order/queryOrder?mchtOrderNo=R1").await["payStatus"], "PAY_SUCCEED");
+    env.sandbox.stop().await.unwrap();
+    let _ = std::fs::remove_dir_all(&dir);
+}
