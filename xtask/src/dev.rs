@@ -48,6 +48,13 @@ pub(crate) fn run(args: &[String]) -> Result<()> {
             }
         }
         step("--fresh: removed .state/wrangler and .state/sandbox");
+    } else if state.join("wrangler").exists() && !state.join("sandbox/state.json").exists() {
+        // State from before the sandbox kept its own: the edge remembers a Shouqianba terminal
+        // this sandbox has never seen.
+        step(
+            "the edge keeps its state but the sandbox starts without one: if Shouqianba answers \
+             INVALID_TERMINAL, stop and run `cargo xtask dev --fresh` once",
+        );
     }
     let edge_url = format!("http://127.0.0.1:{EDGE_PORT}");
     let demo_url = format!("http://127.0.0.1:{DEMO_PORT}");
