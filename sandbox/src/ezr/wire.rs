@@ -338,3 +338,134 @@ mod tests {
         assert_eq!(bad.map(|_| ()).unwrap_err().field(), "TotalAmount", "an int, not a string");
     }
 }
+
+#[cfg(test)]
+mod answer_shapes {
+    //! Each answer has exactly the fields of the spec's example for it.
+    use super::*;
+    use std::collections::BTreeSet;
+
+    fn keys(v: &serde_json::Value) -> BTreeSet<String> {
+        v.as_object().map(|m| m.keys().cloned().collect()).unwrap_or_default()
+    }
+
+    fn example_keys(example: &str) -> BTreeSet<String> {
+        keys(&serde_json::from_str::<serde_json::Value>(example).unwrap_or_default())
+    }
+
+    #[test]
+    fn pay_query_cancel_apply_and_refund_answers_have_the_examples_fields() {
+        let pay = PayResult {
+            pay_type: Some(0),
+            payer_id: None,
+            payer_logon_id: None,
+            terminal_id: None,
+            user_code: None,
+            voucher_detail_list: None,
+            trade_no: None,
+            out_trade_no: "O".into(),
+            channel_trade_no: None,
+            total_amount: Yuan(Fen(1)),
+            total_merchant_contribute: None,
+            total_other_contribute: None,
+            income_amount: None,
+            finish_time: None,
+            channel_finish_time: None,
+            order_state: OrderState::Success,
+            error_code: None,
+            error_code_desc: None,
+        };
+        let spec_pay = r#"{"PayType": 0, "PayerId": "oV5mxvz2KRy_Ey8DEIulG0HQpyeU", "PayerLogonId": "159****5620",
+            "TerminalId": "test001TerminalId", "UserCode": null, "VoucherDetailList": null,
+            "TradeNo": "WP01085519082300000001", "OutTradeNo": "POS1566540689295",
+            "ChannelTradeNo": "4200000380201908236033064095", "TotalAmount": 0.01, "TotalMerchantContribute": 0,
+            "TotalOtherContribute": 0, "IncomeAmount": 0.01, "FinishTime": "2019-08-23 14:11:06",
+            "ChannelFinishTime": "2019-08-23 14:11:31", "OrderState": "SUCCESS", "ErrorCode": null, "ErrorCodeDesc": null}"#;
+        let value = serde_json::to_value(&pay).unwrap_or_default();
+        assert_eq!(keys(&value), example_keys(spec_pay));
+        assert_eq!(value["TotalAmount"].to_string(), "0.01", "as the example writes it");
+
+        let query = QueryResult {
+            trade_no: None,
+            out_trade_no: None,
+            channel_trade_no: None,
+            user_code: None,
+            total_amount: Fen(1),
+            pay_amount: None,
+            refund_amount: None,
+            order_state: OrderState::Success,
+            pay_type: None,
+            pay_time: None,
+            terminal_id: None,
+            payer_id: None,
+            voucher_detail_list: None,
+            refund_info_list: Some(vec![RefundInfo {
+                refund_no: "R".into(),
+                refund_amount: Fen(1),
+                refund_state: RefundState::Success,
+                create_time: None,
+            }]),
+        };
+        let spec_query = r#"{"TradeNo": "AP01106119081800000002", "OutTradeNo": "POS1566114508737",
+            "ChannelTradeNo": "2019081822001483430542089451", "UserCode": null, "TotalAmount": 1, "PayAmount": 1,
+            "RefundAmount": 1, "OrderState": "SUCCESS", "PayType": 0, "PayTime": "2019-08-18 15:48:38",
+            "TerminalId": "test001TerminalId", "PayerId": "oV5mxvz2KRy_Ey8DEIulG0HQpyeU", "VoucherDetailList": null,
+            "RefundInfoList": [ { "RefundNo": "APR01286419081800000002", "RefundAmount": 1, "RefundState": "SUCCESS",
+            "CreateTime": "2019-08-18 15:49:35" } ] }"#;
+        let value = serde_json::to_value(&query).unwrap_or_default();
+        assert_eq!(keys(&value), example_keys(spec_query));
+        let spec_info: serde_json::Value = serde_json::from_str(spec_query).unwrap_or_default();
+        assert_eq!(keys(&value["RefundInfoList"][0]), keys(&spec_info["RefundInfoList"][0]));
+
+        let cancel = CancelResult {
+            trade_no: None,
+            out_trade_no: None,
+            re_call: Some("N".into()),
+            reverse_state: ReverseState::Success,
+            reverse_desc: Some(ReverseDesc::Refund),
+            error_code: None,
+            error_code_desc: None,
+            finish_time: None,
+        };
+        let spec_cancel = r#"{"TradeNo": "AP01625319081700000015", "OutTradeNo": "POS1566035451985", "ReCall": "N",
+            "ReverseState": "SUCCESS", "ReverseDesc": "refund", "ErrorCode": null, "ErrorCodeDesc": null,
+            "FinishTime": "2019-08-17 17:52:30"}"#;
+        assert_eq!(keys(&serde_json::to_value(&cancel).unwrap_or_default()), example_keys(spec_cancel));
+
+        let apply = RefundApplyResult {
+            trade_no: "T".into(),
+            out_trade_no: None,
+            channel_trade_no: None,
+            refund_no: "R".into(),
+            finish_time: None,
+            refund_state: RefundState::Processing,
+        };
+        let spec_apply = r#"{"TrandeNo": "AP01106119081800000002", "OutTrandeNo": "POS1566114508737",
+            "ChannelTradeNo": "2019081822001483430542089451", "RefundNo": "APR01286419081800000002",
+            "FinishTime": "2019-08-18 15:49:35", "RefundState": "PROCESSING"}"#;
+        assert_eq!(keys(&serde_json::to_value(&apply).unwrap_or_default()), example_keys(spec_apply));
+
+        let refund = RefundResult {
+            trade_no: "T".into(),
+            out_trade_no: None,
+            channel_trade_no: None,
+            refund_no: "R".into(),
+            out_refund_no: None,
+            channel_refund_no: None,
+            refund_amount: Fen(1),
+            merchant_disct_amt: None,
+            channel_disct_amt: None,
+            payer_id: None,
+            payer_logon_id: None,
+            finish_time: None,
+            channel_finish_time: None,
+            refund_state: RefundState::Success,
+        };
+        let spec_refund = r#"{"TrandeNo": "AP01106119081800000002", "OutTrandeNo": "POS1566114508737",
+            "ChannelTradeNo": "2019081822001483430542089451", "RefundNo": "APR01286419081800000002",
+            "OutRefundNo": "testrefundno", "ChannelRefundNo": "testchannelrefundno", "RefundAmount": 1,
+            "MerchantDisctAmt": 0, "ChannelDisctAmt": 0, "PayerId": "test", "PayerLogonId": "test",
+            "FinishTime": "2019-08-18 15:49:35", "ChannelFinishTime": "2019-08-18 15:49:35", "RefundState": "SUCCESS"}"#;
+        assert_eq!(keys(&serde_json::to_value(&refund).unwrap_or_default()), example_keys(spec_refund));
+    }
+}

@@ -690,3 +690,49 @@ mod tests {
         }
     }
 }
+
+#[cfg(test)]
+mod answer_shapes {
+    //! The `orderResultDto` has exactly §2.4's fields.
+    use super::*;
+    use std::collections::BTreeSet;
+
+    #[test]
+    fn order_results_have_the_fields_of_the_feedback_example() {
+        let result = OrderResult {
+            mcht_order_no: "2019041000011".into(),
+            payment_amount: Fen(1),
+            payer_name: None,
+            payer_number: None,
+            payer_phone: None,
+            subject: None,
+            pay_status: PayStatus::PaySucceed,
+            declare_status: None,
+            declare_fail_reason: None,
+            payment_order_no: None,
+            ver_dept: None,
+            pay_type: Some("2".into()),
+            init_request: None,
+            init_response: None,
+            payment_datetime: Some("20190411213822".into()),
+            customs_pay_company_name: None,
+            customs_pay_company_code: None,
+        };
+        let spec = r#"{"mchtOrderNo": "2019041000011", "paymentAmount": 1, "payerName": "周Xx",
+            "payerNumber": "610327198509271234", "payerPhone": "13800138000", "subject": "YYYYYYYY-口红",
+            "payStatus": "PAY_SUCCEED", "declareStatus": "DECLARE_FAILED", "declareFailReason": "支付人姓名和证件号不匹配",
+            "paymentOrderNo": "111906650000561884", "verDept": null, "payType": "2", "initRequest": "…",
+            "initResponse": "…", "paymentDatetime": "20190411213822",
+            "customsPayCompanyName": "通联支付网络服务股份有限公司", "customsPayCompanyCode": "312228034T"}"#;
+        let keys = |v: &serde_json::Value| -> BTreeSet<String> {
+            v.as_object().map(|m| m.keys().cloned().collect()).unwrap_or_default()
+        };
+        let ours = serde_json::to_value(&result).unwrap_or_default();
+        let theirs: serde_json::Value = serde_json::from_str(spec).unwrap_or_default();
+        assert_eq!(keys(&ours), keys(&theirs));
+        assert_eq!(
+            (ours["payType"].clone(), ours["paymentDatetime"].clone()),
+            (theirs["payType"].clone(), theirs["paymentDatetime"].clone())
+        );
+    }
+}

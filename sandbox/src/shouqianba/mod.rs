@@ -116,7 +116,6 @@ impl SqbOrder {
             terminal_sn: Some(self.terminal_sn.clone()),
             store_id: Some("sandbox-store".into()),
             subject: Some(self.subject.clone()),
-            description: self.description.clone(),
             operator: Some(self.operator.clone()),
             reflect: self.reflect.clone(),
             qr_code: self.qr_code.clone(),

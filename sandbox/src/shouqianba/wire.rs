@@ -275,7 +275,8 @@ pub(crate) struct BizResponse<T> {
 }
 
 /// `biz_response.data`: the order (3.1's field list, 2.3/3.3/4.3/5.3/6.3). Fields without a value
-/// are left out, as the examples do.
+/// are left out, as the examples do. (3.1 lists `pay_login`, 2.3 `payer_login`: the sandbox, which
+/// never knows a payer's login, writes neither; `description` is asked for but never answered.)
 #[derive(Clone, Debug, Serialize)]
 pub(crate) struct OrderData {
     pub(crate) sn: String,
@@ -311,8 +312,6 @@ pub(crate) struct OrderData {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub(crate) subject: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub(crate) description: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub(crate) operator: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub(crate) reflect: Option<String>,
@@ -334,6 +333,62 @@ pub(crate) struct TerminalKeys {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn order_data_writes_only_fields_the_spec_answers() {
+        let full = OrderData {
+            sn: "7894259244067349".into(),
+            client_sn: "12345677767776".into(),
+            ctime: Some("1449036464229".into()),
+            status: Some(TransactionStatus::Success),
+            order_status: Some(OrderStatus::Paid),
+            payway: Some(Payway::Wechat),
+            sub_payway: Some(SubPayway::Barcode),
+            payer_uid: Some("okSzXt3uY4-W8fKBH7B4z8seMzBU".into()),
+            payer_login: Some("x".into()),
+            trade_no: Some("1006101016201512081965934048".into()),
+            total_amount: Some(Amount(Fen(1))),
+            net_amount: Some(Amount(Fen(1))),
+            finish_time: Some("1449569460430".into()),
+            channel_finish_time: Some("1449569460000".into()),
+            terminal_sn: Some("1122234-dewls02s2".into()),
+            store_id: Some("00293001928483902".into()),
+            subject: Some("达美乐披萨".into()),
+            operator: Some("刘侃".into()),
+            reflect: Some("r".into()),
+            qr_code: Some("weixin://wxpay/bizpayurl?pr=abc".into()),
+        };
+        // 3.1's list, with 2.3's payer_login, the query example's ctime and 6.3's qr_code.
+        let answered = [
+            "sn",
+            "client_sn",
+            "status",
+            "order_status",
+            "payer_uid",
+            "pay_login",
+            "payer_login",
+            "trade_no",
+            "total_amount",
+            "net_amount",
+            "payway",
+            "sub_payway",
+            "finish_time",
+            "channel_finish_time",
+            "terminal_sn",
+            "store_id",
+            "subject",
+            "reflect",
+            "operator",
+            "ctime",
+            "qr_code",
+        ];
+        let value = serde_json::to_value(&full).unwrap_or_default();
+        for key in value.as_object().map(|m| m.keys().cloned().collect::<Vec<_>>()).unwrap_or_default() {
+            assert!(answered.contains(&key.as_str()), "{key} is not a field the spec answers");
+        }
+        // Every value is a string ("所有返回数据的类型都是 字符串").
+        assert!(value.as_object().is_some_and(|m| m.values().all(serde_json::Value::is_string)));
+    }
 
     #[test]
     fn amounts_are_strings_of_at_most_ten_digits() {
