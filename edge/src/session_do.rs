@@ -604,9 +604,10 @@ impl CheckoutSession {
         let input = Input::Notice { digest, msg_type, order: Box::new(order) };
         // Recorded by the core, saved, and answered: the confirming queryOrder (and anything else
         // it queued) runs on the alarm, which the save sets to fire at once, so a slow queryOrder
-        // never holds Payzero's request (§3.1: it waits 5 s).
+        // never holds Payzero's request (§3.1: it waits 5 s). The write is left to the output
+        // gate, which holds the `OK` until it is durable.
         self.with(|s| s.handle(input, self.now_ms()))?.map_err(EdgeError::Refused)?;
-        self.save().await
+        self.save_behind()
     }
 
     // ----- state
