@@ -1,24 +1,6 @@
 //! `checkout-client`: a typed client of Checkout Edge's merchant API for shop servers.
-//!
-//! ```no_run
-//! # async fn demo() -> Result<(), checkout_client::Error> {
-//! use checkout_client::Client;
-//! use checkout_client::api::{CreateSessionRequest, PaymentMethod};
-//! use checkout_client::Fen;
-//!
-//! let client = Client::new("https://pay.example.com", "sk_test_…")?;
-//! let request = CreateSessionRequest::new(Fen(1999), "T-shirt", "ORDER-1001")
-//!     .with_methods(vec![PaymentMethod::PayzeroQr, PaymentMethod::PayzeroCard]);
-//! // Retried safely: every POST carries an `Idempotency-Key`, the same on each retry.
-//! let session = client.create_session(&request).await?;
-//! println!("send the shopper to {}", session.url);
-//! # Ok(()) }
-//! ```
-//!
-//! Every `POST` carries an `Idempotency-Key`: one the caller chose (`with_idempotency_key`, for a
-//! retry that spans processes, e.g. after a crash) or a fresh one per call, reused by the client's
-//! own retries (transport failures, `429`, `5xx`), so a retry never makes a second session or a
-//! second refund. Webhooks are checked with [`webhook::Verifier`].
+#![doc = include_str!("../README.md")]
+#![warn(missing_docs)]
 
 mod error;
 pub mod payzero;

@@ -13,6 +13,7 @@ use serde::Deserialize;
 /// The answer of calls Payzero answers with a sentence (batch pay, arrangePay, declare).
 #[derive(Clone, Debug, PartialEq, Eq, Deserialize)]
 pub struct Accepted {
+    /// Payzero's sentence (often empty).
     #[serde(default)]
     pub message: String,
 }

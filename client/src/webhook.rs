@@ -11,8 +11,10 @@ pub const DEFAULT_TOLERANCE_SECS: u64 = 300;
 /// verify once the secrets are right.
 #[derive(Debug, thiserror::Error)]
 pub enum WebhookError {
+    /// The header is malformed, too old or too new, or no `v1` matches any secret.
     #[error("the signature does not verify: {0}")]
     Signature(VerifyError),
+    /// The signature verified but the body is not an event this client knows how to read.
     #[error("the body is not an event: {0}")]
     Body(String),
 }
@@ -27,6 +29,7 @@ pub struct Verifier {
 }
 
 impl Verifier {
+    /// A verifier holding one secret (the whole `whsec_…` string), with the default tolerance.
     pub fn new(secret: &str) -> Verifier {
         Verifier { secrets: vec![Secret::new(secret)], tolerance_secs: DEFAULT_TOLERANCE_SECS }
     }
@@ -37,6 +40,7 @@ impl Verifier {
         self
     }
 
+    /// How far (in seconds, either way) an event's `t` may be from `now`; 300 by default.
     pub fn with_tolerance_secs(mut self, secs: u64) -> Verifier {
         self.tolerance_secs = secs;
         self
