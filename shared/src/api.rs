@@ -5,6 +5,7 @@
 use crate::mask::{CardNumber, IdNumber, PhoneNumber, Redacted};
 use crate::money::Fen;
 use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
 
 crate::wire_enum! {
     /// A payment method a merchant may offer in a session.
@@ -117,6 +118,11 @@ pub struct CreateSessionRequest {
     /// for this payer; the result comes as `checkout.declaration.updated`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub customs: Option<CustomsDeclaration>,
+    /// The shop's own key–value pairs (strings; at most 20 keys of 1–40 characters, values of at
+    /// most 500), kept with the session and returned in it and in every webhook. Never shown to
+    /// the shopper or sent to a gateway.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub metadata: BTreeMap<String, String>,
 }
 
 /// What a customs declaration of a Payzero payment needs (spec §4.1/§5.3 order fields, A.6).
@@ -165,7 +171,14 @@ impl CreateSessionRequest {
             locale: None,
             customer: None,
             customs: None,
+            metadata: BTreeMap::new(),
         }
+    }
+
+    /// Adds one metadata pair (see [`CreateSessionRequest::metadata`]).
+    pub fn with_metadata(mut self, key: impl Into<String>, value: impl Into<String>) -> Self {
+        self.metadata.insert(key.into(), value.into());
+        self
     }
 
     pub fn with_customs(mut self, customs: CustomsDeclaration) -> Self {
@@ -233,6 +246,9 @@ pub struct SessionCreated {
     /// The customs declaration, once Payzero reported on it.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub declaration: Option<DeclarationView>,
+    /// The metadata the session was created with.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub metadata: BTreeMap<String, String>,
 }
 
 // The attempt types the merchant API shows, named here so the API's users find every type in one
@@ -655,6 +671,9 @@ crate::wire_enum! {
         RequestInProgress = "request_in_progress",
         /// Something went wrong on our side; nothing was changed.
         Internal = "internal",
+        /// A live edge whose configuration is incomplete or points at loopback: it takes no
+        /// payments until its operator fixes what the message (and `GET /health`) names.
+        NotConfigured = "not_configured",
     }
 }
 
@@ -759,6 +778,9 @@ pub struct WebhookSession {
     /// The customs declaration, for `checkout.declaration.updated`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub declaration: Option<DeclarationView>,
+    /// The metadata the session was created with, in every event.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub metadata: BTreeMap<String, String>,
 }
 
 /// The card of a paid bank-card session, as the merchant's webhook carries it.

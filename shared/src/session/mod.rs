@@ -1354,6 +1354,7 @@ impl Session {
             card: paid.and_then(Attempt::masked_card),
             refund: None,
             declaration: self.declaration.clone(),
+            metadata: self.params.metadata.clone(),
         }
     }
 
@@ -1601,6 +1602,7 @@ impl Session {
             amount_refunding: self.refunded().1,
             refunds: self.refund_views(),
             declaration: self.declaration.clone(),
+            metadata: self.params.metadata.clone(),
         }
     }
 

@@ -70,6 +70,7 @@ mod tests {
                 card: None,
                 refund: None,
                 declaration: None,
+                metadata: Default::default(),
             },
         }
     }

@@ -7,6 +7,7 @@ use crate::json::decode;
 use crate::money::Fen;
 use crate::sms::SmsLimits;
 use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
 
 /// Request bodies larger than this are refused before they are parsed.
 pub const MAX_BODY_BYTES: usize = 16 * 1024;
@@ -18,7 +19,12 @@ pub const MIN_EXPIRES_IN: u64 = 60;
 pub const MAX_EXPIRES_IN: u64 = 86_400;
 pub const MAX_SUBJECT_CHARS: usize = 128;
 pub const MAX_ORDER_NO_CHARS: usize = 64;
-pub const MAX_URL_CHARS: usize = 2048;
+pub use crate::live::MAX_URL_CHARS;
+/// Metadata bounds, Stripe's: enough for a shop's own ids and notes, small enough to ride on every
+/// webhook.
+pub const MAX_METADATA_KEYS: usize = 20;
+pub const MAX_METADATA_KEY_CHARS: usize = 40;
+pub const MAX_METADATA_VALUE_CHARS: usize = 500;
 
 /// A cashier payment not confirmed this long after it was sent is canceled at the gateway
 /// (Shouqianba 2.4's `timeout`); the edge's `BARCODE_DEADLINE_SECS` sets it
@@ -95,6 +101,9 @@ pub struct SessionParams {
     /// Declare Payzero payments to customs for this payer.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub customs: Option<CustomsDeclaration>,
+    /// The shop's own key–value pairs, returned in the merchant view and every webhook.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub metadata: BTreeMap<String, String>,
 }
 
 /// The edge's settings a session takes at creation, from its `[vars]`.
@@ -217,7 +226,9 @@ pub fn validate(request: CreateSessionRequest, settings: &Settings) -> Result<Se
         other => other,
     };
     let customs = request.customs.map(|c| check_customs(c, &methods)).transpose()?;
+    let metadata = check_metadata(request.metadata)?;
     Ok(SessionParams {
+        metadata,
         customs,
         barcode_deadline: settings.barcode_deadline,
         customer,
@@ -282,6 +293,28 @@ fn check_customs(mut c: CustomsDeclaration, methods: &[Method]) -> Result<Custom
     Ok(c)
 }
 
+/// Metadata within its bounds: keys of 1–40 characters without control characters, values of at
+/// most 500 characters, at most 20 pairs. Values are the shop's and kept as given.
+fn check_metadata(metadata: BTreeMap<String, String>) -> Result<BTreeMap<String, String>, Refusal> {
+    if metadata.len() > MAX_METADATA_KEYS {
+        return Err(invalid(format!("metadata may hold at most {MAX_METADATA_KEYS} keys")));
+    }
+    for (key, value) in &metadata {
+        let chars = key.chars().count();
+        if chars == 0 || chars > MAX_METADATA_KEY_CHARS || key.chars().any(char::is_control) {
+            return Err(invalid(format!(
+                "metadata keys must be 1 to {MAX_METADATA_KEY_CHARS} characters with no control characters"
+            )));
+        }
+        if value.chars().count() > MAX_METADATA_VALUE_CHARS {
+            return Err(invalid(format!(
+                "metadata[\"{key}\"] must be at most {MAX_METADATA_VALUE_CHARS} characters"
+            )));
+        }
+    }
+    Ok(metadata)
+}
+
 /// A shop order number as sessions store it (trimmed), if `text` is one: what a look-up by
 /// `merchant_order_no` searches for.
 pub fn merchant_order_no_of(text: &str) -> Option<String> {
@@ -302,56 +335,22 @@ fn check_text(field: &str, value: &str, max_chars: usize) -> Result<String, Refu
     Ok(trimmed.to_owned())
 }
 
-/// In live mode a webhook goes only to a public HTTPS host named by DNS: not `http`, not an IP
-/// literal (v4, v6, or the decimal and hex forms some resolvers accept), not `localhost` or a
-/// name that only a private network resolves (`.local`, `.internal`, …). The edge cannot see
-/// where a name resolves, so a public name pointing inward is the merchant's to avoid; a
-/// redirect is never followed.
+/// In live mode a webhook goes only to a public HTTPS host named by DNS
+/// (`live::public_https_url`, the one URL reading of the edge): not `http`, not an IP address in
+/// any form a parser accepts, not `localhost` or a name only a private network resolves, no
+/// credentials. A redirect is never followed.
 fn check_live_notify_url(url: &str) -> Result<(), Refusal> {
-    let refuse = |why: &str| Err(invalid(format!("in live mode notify_url must {why}")));
-    let Some(rest) = url.strip_prefix("https://") else {
-        return refuse("use https://");
-    };
-    let authority = rest.split(['/', '?', '#']).next().unwrap_or("");
-    // `user:password@host` hides the real host from a quick reading: refused outright.
-    if authority.contains('@') {
-        return refuse("not carry credentials");
-    }
-    let host = if authority.starts_with('[') {
-        return refuse("name a host, not an IP address");
-    } else {
-        authority.rsplit_once(':').map_or(authority, |(h, _)| h)
-    }
-    .trim_end_matches('.')
-    .to_ascii_lowercase();
-    let ip_like = host.split('.').all(|label| {
-        !label.is_empty()
-            && (label.bytes().all(|b| b.is_ascii_digit())
-                || label.strip_prefix("0x").is_some_and(|h| h.bytes().all(|b| b.is_ascii_hexdigit())))
-    });
-    if host.is_empty() || ip_like {
-        return refuse("name a host, not an IP address");
-    }
-    const PRIVATE_SUFFIXES: [&str; 7] =
-        ["localhost", "local", "internal", "intranet", "lan", "home.arpa", "corp"];
-    let last_labels_private = PRIVATE_SUFFIXES.iter().any(|s| host == *s || host.ends_with(&format!(".{s}")));
-    if last_labels_private || !host.contains('.') {
-        return refuse("name a public host (not localhost or a private network name)");
-    }
-    Ok(())
+    crate::live::public_https_url(url)
+        .map(|_| ())
+        .map_err(|why| invalid(format!("in live mode notify_url must {}", why.must())))
 }
 
+/// An absolute `http(s)` URL, read by the WHATWG parser and kept as it serialises it, so the
+/// URL checked is the URL fetched.
 fn check_url(field: &str, url: String) -> Result<String, Refusal> {
-    let rest = url.strip_prefix("https://").or_else(|| url.strip_prefix("http://"));
-    let host = rest.map(|r| r.split(['/', '?', '#']).next().unwrap_or(""));
-    let well_formed = matches!(host, Some(h) if !h.is_empty() && !h.starts_with(':'))
-        && url.len() <= MAX_URL_CHARS
-        && !url.chars().any(|c| c.is_whitespace() || c.is_control());
-    if well_formed {
-        Ok(url)
-    } else {
-        Err(invalid(format!(
+    crate::live::web_url(&url).map(|u| u.to_string()).map_err(|_| {
+        invalid(format!(
             "{field} must be an absolute http:// or https:// URL of at most {MAX_URL_CHARS} characters"
-        )))
-    }
+        ))
+    })
 }

@@ -93,6 +93,7 @@ impl V1 {
             customer: None,
             sms: crate::sms::SmsLimits::default(),
             customs: None,
+            metadata: Default::default(),
         };
         let mut session = Session::open(self.id, self.client_secret, params, self.created_at);
         session.expires_at = self.expires_at;

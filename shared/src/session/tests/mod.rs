@@ -1000,6 +1000,55 @@ fn live_mode_sends_webhooks_only_to_public_https_hosts() {
 }
 
 #[test]
+fn metadata_is_bounded_kept_and_carried_by_every_view_and_event() {
+    let create = |metadata: serde_json::Value| {
+        let body = serde_json::json!({"amount": 1, "currency": "CNY", "subject": "Tea",
+            "merchant_order_no": "A1", "methods": ["payzero_qr"], "metadata": metadata});
+        parse_create_request(body.to_string().as_bytes(), &Settings::default())
+    };
+    // Every bound at once (ASCII: in Chinese the 16 KiB body cap comes first).
+    let max: serde_json::Map<String, serde_json::Value> = (0..MAX_METADATA_KEYS)
+        .map(|i| (format!("{i:0>40}"), serde_json::Value::String("x".repeat(MAX_METADATA_VALUE_CHARS))))
+        .collect();
+    assert_eq!(create(serde_json::Value::Object(max.clone())).unwrap().metadata.len(), MAX_METADATA_KEYS);
+    let mut too_many = max;
+    too_many.insert("one more".into(), "x".into());
+    for bad in [
+        serde_json::Value::Object(too_many),
+        serde_json::json!({ "k".repeat(MAX_METADATA_KEY_CHARS + 1): "x" }),
+        serde_json::json!({ "": "x" }),
+        serde_json::json!({ "a\nb": "x" }),
+        serde_json::json!({ "note": "x".repeat(MAX_METADATA_VALUE_CHARS + 1) }),
+    ] {
+        let refusal = create(bad).unwrap_err();
+        assert_eq!(refusal.code, ErrorCode::InvalidRequest);
+        assert!(refusal.message.contains("metadata"), "{}", refusal.message);
+    }
+    // Strings only: a number is a decoding error naming the field.
+    let refusal = create(serde_json::json!({"n": 1})).unwrap_err();
+    assert_eq!(refusal.code, ErrorCode::InvalidJson);
+    assert!(refusal.message.contains("metadata"), "{}", refusal.message);
+
+    let request = CreateSessionRequest::new(Fen(1234), "Lipstick", "ORDER-1")
+        .with_notify_url("https://shop.example/hooks/checkout")
+        .with_metadata("cart_id", "c_7731")
+        .with_metadata("gift_note", "生日快乐");
+    let params = validate(request, &Settings::default()).unwrap();
+    let id = new_session_id([7; 12]);
+    let mut s = Session::open(id.clone(), ClientSecret::new(new_client_secret(&id, [9; 16])), params, NOW);
+    let view = s.merchant_view("https://pay.example.com");
+    assert_eq!(view.metadata.get("gift_note").map(String::as_str), Some("生日快乐"));
+    s.handle(Input::Cancel, NOW_MS).unwrap();
+    assert_eq!(webhook_kinds(&s), ["checkout.session.canceled"]);
+    assert_eq!(s.outbox[0].event.data.metadata, view.metadata);
+    // Stored and loaded again, it stays; the shopper's view never has it.
+    let again = evict(&s);
+    assert_eq!(again.merchant_view("https://pay.example.com").metadata, view.metadata);
+    let public = serde_json::to_string(&again.checkout_view(true, NOW, &[])).unwrap();
+    assert!(!public.contains("c_7731"), "{public}");
+}
+
+#[test]
 fn an_order_remembers_its_sessions_newest_first_and_bounded() {
     let mut sessions = Vec::new();
     remember_session(&mut sessions, "sess_a");
