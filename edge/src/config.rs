@@ -50,21 +50,20 @@ pub(crate) fn optional_var(env: &Env, name: &str) -> Option<String> {
 }
 
 /// The merchant origins in `ALLOWED_ORIGINS` (comma-separated), read by one rule for both CORS
-/// and the hosted page's `frame-ancestors`: trimmed, without a trailing `/`, and only `http(s)`
-/// origins with no space, quote or semicolon, since each one is copied into a header.
+/// and the hosted page's `frame-ancestors`: each parsed by the WHATWG parser (`live::origin`)
+/// and written back as its serialised origin, which holds no space, quote or semicolon, since
+/// each one is copied into a header.
 pub(crate) fn allowed_origins(env: &Env) -> Vec<String> {
-    env.var("ALLOWED_ORIGINS")
-        .map(|v| v.to_string())
-        .unwrap_or_default()
-        .split(',')
-        .map(|o| o.trim().trim_end_matches('/'))
-        .filter(|o| {
-            let rest = o.strip_prefix("https://").or_else(|| o.strip_prefix("http://"));
-            rest.is_some_and(|host| !host.is_empty())
-                && !o.contains(|c: char| c.is_whitespace() || matches!(c, ';' | '\'' | '"'))
-        })
-        .map(str::to_owned)
-        .collect()
+    let list = env.var("ALLOWED_ORIGINS").map(|v| v.to_string()).unwrap_or_default();
+    list.split(',').filter_map(checkout_shared::live::origin).collect()
+}
+
+/// Whether this edge, live, may take payments: `live::readiness` over its settings, each read
+/// as a secret or a var. Only names and problems leave it, never a value.
+pub(crate) fn readiness(env: &Env) -> checkout_shared::live::Readiness {
+    checkout_shared::live::readiness(&|name| {
+        env.secret(name).map(|s| s.to_string()).or_else(|_| env.var(name).map(|v| v.to_string())).ok()
+    })
 }
 
 /// Test mode (`CHECKOUT_MODE = "test"` exactly): the edge talks to the sandbox and offers

@@ -96,6 +96,7 @@ fn classify(error: &EdgeError) -> (u16, ErrorCode, String) {
                     502
                 }
                 ErrorCode::Internal => 500,
+                ErrorCode::NotConfigured => 503,
                 _ => 400,
             };
             let message = match refusal.code {

@@ -337,9 +337,15 @@ impl CheckoutSession {
     }
 
     async fn step_with(&self, input: Input, webhooks_too: bool) -> Result<Accepted, EdgeError> {
+        let before = self.read(|s| s.status)?;
         let accepted = self.with(|s| s.handle(input, self.now_ms()))?.map_err(EdgeError::Refused);
         // Even a refused input may have caught up with the clock (an expiry): run what is due.
         self.run_calls(webhooks_too).await?;
+        // The one line an operator's alert keys on (docs/deploy.md): money needs a person.
+        let (status, id, why) = self.read(|s| (s.status, s.id.clone(), s.attention.clone()))?;
+        if status == session::Status::RequiresAttention && before != status {
+            console_error!("ALERT requires_attention: session {id}: {}", why.unwrap_or_default());
+        }
         accepted
     }
 
@@ -453,7 +459,19 @@ impl CheckoutSession {
         match op {
             Op::SmsPermit { key, .. } => sms_limiter_do::permit(&self.env, key, self.now_ms()).await,
             Op::CustomerCard { customer, request } => customer_do::send(&self.env, customer, request).await,
-            Op::UndeliveredEvent { request } => undelivered_do::send(&self.env, request).await,
+            Op::UndeliveredEvent { request } => {
+                if let checkout_shared::undelivered::LedgerRequest::GaveUp { event } = request {
+                    // The line an operator's alert keys on (docs/deploy.md): an event no retry delivered.
+                    console_error!(
+                        "ALERT webhook_given_up: event {} ({}) of session {} after {} attempts",
+                        event.id,
+                        event.kind,
+                        event.session_id,
+                        event.attempts
+                    );
+                }
+                undelivered_do::send(&self.env, request).await
+            }
             other => Err(EdgeError::Internal(format!("{other:?} is not for an object of ours"))),
         }
     }

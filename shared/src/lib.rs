@@ -13,6 +13,7 @@ pub mod gateway;
 pub mod idempotency;
 pub mod json;
 pub mod jwt;
+pub mod live;
 pub mod mask;
 pub mod money;
 #[cfg(feature = "qr")]

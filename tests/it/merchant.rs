@@ -131,11 +131,38 @@ fn an_edge_without_a_mode_is_live_and_fails_closed() {
                 other => bail!("live mode took notify_url {url}: {other:?}"),
             }
         }
-        let session =
-            client.create_session(&order("LIVE-2").with_notify_url("https://shop.example.com/hooks")).await?;
+        // Its settings are the local ones (loopback URLs, the sandbox's controls): it takes no
+        // payment, and says which settings are wrong, never their values.
+        let refused =
+            client.create_session(&order("LIVE-2").with_notify_url("https://shop.example.com/hooks")).await;
+        match &refused {
+            Err(Error::Api { status: 503, error, .. })
+                if error.code == ErrorCode::NotConfigured
+                    && ["PUBLIC_BASE_URL", "PAYZERO_API_URL", "SANDBOX_ADMIN_URL"]
+                        .iter()
+                        .all(|name| error.message.contains(name)) => {}
+            other => bail!("a live edge on loopback settings took a session: {other:?}"),
+        }
+        let health = http().get(format!("{}/health", stack.edge_url)).send().await?;
+        ensure!(health.status() == 503, "/health answered {}", health.status());
+        let text = health.text().await?;
+        let body: serde_json::Value = serde_json::from_str(&text)?;
+        ensure!(body["ready"] == false && body["mode"] == "live", "{body}");
+        let named: Vec<&str> =
+            body["problems"].as_array().into_iter().flatten().filter_map(|p| p["setting"].as_str()).collect();
+        for name in ["PUBLIC_BASE_URL", "ALLOWED_ORIGINS", "SANDBOX_ADMIN_URL", "PAYZERO_API_URL"] {
+            ensure!(named.contains(&name), "/health does not name {name}: {body}");
+        }
+        for secret in stack.creds.secrets() {
+            ensure!(!text.contains(secret), "/health shows a configured secret");
+        }
+        ensure!(!text.contains("127.0.0.1"), "/health shows a setting's value: {text}");
         // The sandbox's test controls are gone.
-        let r = checkout(&stack, Method::POST, &session.client_secret, "/simulate").send().await?;
+        let r = checkout(&stack, Method::POST, "sess_000000000000000000000000_secret_x", "/simulate")
+            .send()
+            .await?;
         ensure!(r.status() == 404, "simulate answered {} in live mode", r.status());
+        ensure!(r.text().await?.contains("not_available"), "simulate is not refused as a test control");
         Ok(())
     });
 }

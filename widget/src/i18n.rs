@@ -795,6 +795,7 @@ pub fn error_text(lang: Lang, error: &UiError) -> &'static str {
             | ErrorCode::RefundExceedsPayment
             | ErrorCode::IdempotencyConflict
             | ErrorCode::RequestInProgress
+            | ErrorCode::NotConfigured
             | ErrorCode::Internal
             | ErrorCode::Unknown(_) => {
                 ("出现了问题，请稍后重试。", "Something went wrong. Please try again.")

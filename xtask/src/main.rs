@@ -8,6 +8,7 @@ mod fuzz;
 mod imports;
 mod load;
 mod proc;
+mod secrets;
 mod setup;
 mod size;
 mod test;
@@ -31,6 +32,8 @@ tasks:
   fuzz     run every fuzz target (cargo fuzz on a pinned nightly, installed if missing) for
            [--inputs N] inputs each (default 1000000) [--target T]
   build    build the widget (www/pkg) and the worker (edge/build)
+  secrets  put the edge's secrets on Cloudflare by name from edge/.prod.vars (docs/deploy.md)
+           [--env production] [--from FILE] [--dry-run]
   setup    install or check the toolchain: wasm target, wasm-bindgen-cli, worker-build, npm tools
            (add --browser for Chromium + chromedriver)";
 
@@ -60,6 +63,7 @@ fn run() -> Result<()> {
         "size" => size::run(rest),
         "load" => load::run(rest),
         "fuzz" => fuzz::run(rest),
+        "secrets" => secrets::run(rest),
         "help" | "--help" | "-h" => {
             println!("{USAGE}");
             Ok(())

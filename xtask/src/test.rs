@@ -17,10 +17,19 @@ pub(crate) fn run() -> Result<()> {
     check(Command::new("cargo").args(["fmt", "--all", "--", "--check"]).current_dir(&root))?;
     clippy(&root)?;
     build::all()?;
+    deploy_dry_run(&root)?;
     step("native tests: shared core, sandbox, demo shop, xtask, widget state");
     check(
         Command::new("cargo")
             .args(["test", "--workspace", "--exclude", "checkout-edge", "--exclude", "checkout-tests"])
+            .current_dir(&root),
+    )?;
+    // The client is published with the shared types it exposes: both packages build from what
+    // they would upload (cargo checks the client against the shared package, not the path).
+    step("cargo publish --dry-run: checkout-shared and checkout-client");
+    check(
+        Command::new("cargo")
+            .args(["publish", "--dry-run", "--allow-dirty", "-p", "checkout-shared", "-p", "checkout-client"])
             .current_dir(&root),
     )?;
     // A short run of every fuzz target from its seed corpus: a parser that panics on an input
@@ -39,7 +48,10 @@ pub(crate) fn run() -> Result<()> {
                 "browser",
             ])
             .env("PATH", tools_path(&root))
-            .env("CHROMEDRIVER", "/usr/bin/chromedriver")
+            .env(
+                "CHROMEDRIVER",
+                std::env::var("CHROMEDRIVER").unwrap_or_else(|_| "/usr/bin/chromedriver".into()),
+            )
             .current_dir(&root),
     )?;
     step("end-to-end tests: sandbox + wrangler dev + demo shop + headless Chromium");
@@ -50,6 +62,22 @@ pub(crate) fn run() -> Result<()> {
     )?;
     step("all tests passed");
     Ok(())
+}
+
+/// `wrangler deploy --dry-run --env production` on the built worker: the production environment
+/// of edge/wrangler.toml is valid and bundles, offline and without an account. The bundle is
+/// kept in target/deploy-dry-run/.
+pub(crate) fn deploy_dry_run(root: &Path) -> Result<()> {
+    step(
+        "wrangler deploy --dry-run --env production (the production configuration bundles the built worker)",
+    );
+    let mut wrangler = Command::new(root.join("tools/node_modules/.bin/wrangler"));
+    wrangler
+        .args(["deploy", "--dry-run", "--env", "production", "--outdir"])
+        .arg(root.join("target/deploy-dry-run"))
+        .current_dir(root.join("edge"));
+    crate::proc::wrangler_env(&mut wrangler, root);
+    check(&mut wrangler)
 }
 
 /// Clippy with warnings as errors, before the release builds, so a lint stops the run before the
@@ -92,4 +120,27 @@ fn clippy(root: &Path) -> Result<()> {
             ])
             .current_dir(root),
     )
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::root;
+
+    /// The production environment of edge/wrangler.toml: live, no test control, no loopback or
+    /// private URL (its placeholders are `*.invalid`, which the edge refuses until replaced).
+    #[test]
+    fn the_production_environment_is_live_and_points_nowhere_local() {
+        let toml = std::fs::read_to_string(root().join("edge/wrangler.toml")).expect("wrangler.toml");
+        let production = &toml[toml.find("[env.production]").expect("a production environment")..];
+        assert!(production.contains("CHECKOUT_MODE = \"live\""));
+        for local in ["127.0.0.1", "localhost", "0.0.0.0", "[::1]", "http://", "SANDBOX_ADMIN_URL"] {
+            assert!(!production.contains(local), "the production environment holds {local}");
+        }
+        for binding in toml[..toml.find("[env.production]").unwrap_or(0)]
+            .lines()
+            .filter(|l| l.starts_with("name = \"") && l.contains('_'))
+        {
+            assert!(production.contains(binding), "production lacks the Durable Object binding {binding}");
+        }
+    }
 }

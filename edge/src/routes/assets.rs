@@ -11,8 +11,16 @@ use worker::{Env, Request, Response, RouteContext};
 const ASSETS: &str = "ASSETS";
 
 /// `GET /health`.
-pub(crate) async fn health(_req: Request, _ctx: RouteContext<()>) -> worker::Result<Response> {
-    error::handle(error::json(&serde_json::json!({"status": "ok"}), 200))
+pub(crate) async fn health(_req: Request, ctx: RouteContext<()>) -> worker::Result<Response> {
+    if crate::config::test_mode(&ctx.env) {
+        return error::handle(error::json(&serde_json::json!({"status": "ok", "mode": "test"}), 200));
+    }
+    // Live: what is missing or wrong, by setting name (never a value); 503 until it takes payments.
+    let readiness = crate::config::readiness(&ctx.env);
+    let status = if readiness.ready { "ok" } else { "not_ready" };
+    let body = serde_json::json!({"status": status, "mode": "live", "ready": readiness.ready,
+        "problems": readiness.problems, "gateways": readiness.gateways});
+    error::handle(error::json(&body, if readiness.ready { 200 } else { 503 }))
 }
 
 /// `GET /pay/{client_secret}`: `pay.html` with the session's view in it (the widget reads it from

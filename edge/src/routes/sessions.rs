@@ -26,6 +26,12 @@ async fn create_session(env: &Env, body: Vec<u8>) -> Result<Response, EdgeError>
     let settings =
         session::Settings::from_vars(|name| config::optional_var(env, name)).map_err(EdgeError::Config)?;
     let params = session::parse_create_request(&body, &settings)?;
+    // A live edge takes no payment through a configuration that is incomplete or points inward.
+    if settings.live
+        && let Some(why) = config::readiness(env).refusal(&params.methods)
+    {
+        return Err(session::Refusal::new(ErrorCode::NotConfigured, why).into());
+    }
     let id = session::new_session_id(config::random()?);
     let secret = ClientSecret::new(session::new_client_secret(&id, config::random()?));
     order_index_do::remember(env, &params.merchant_order_no, &id).await?;
