@@ -20,6 +20,7 @@ mod restarts;
 mod scan;
 mod secrets;
 mod terminal;
+mod webhooks;
 
 use checkout_tests::{Setup, Stack};
 use std::rc::Rc;
