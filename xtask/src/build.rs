@@ -3,7 +3,7 @@
 //! `www/pkg/v/{hash}/`, named by their content, for the hosted page) and the worker (`edge/build/`, via
 //! worker-build with our own wasm-bindgen and wasm-opt so nothing is fetched from GitHub).
 
-use crate::proc::{check, home_cargo_bin, tools_path};
+use crate::proc::{check, tool, tools_path};
 use crate::setup::NIGHTLY;
 use crate::{imports, root, step};
 use anyhow::{Context, Result};
@@ -71,7 +71,7 @@ pub(crate) fn widget_into(out: &Path, names: bool) -> Result<()> {
             .current_dir(&root),
     )?;
     let wasm = root.join("target/widget/wasm32-unknown-unknown/release/checkout_widget.wasm");
-    let mut bindgen = Command::new(format!("{}/wasm-bindgen", home_cargo_bin()));
+    let mut bindgen = Command::new(tool(&root, "wasm-bindgen"));
     bindgen.args(["--target", "web", "--no-typescript", "--out-name", "widget", "--out-dir"]).arg(out);
     if names {
         bindgen.arg("--keep-debug");
@@ -128,11 +128,11 @@ pub(crate) fn edge() -> Result<()> {
     let root = root();
     step("building the worker (worker-build, release)");
     check(
-        Command::new(format!("{}/worker-build", home_cargo_bin()))
+        Command::new(tool(&root, "worker-build"))
             .arg("--release")
             .current_dir(root.join("edge"))
             .env("PATH", tools_path(&root))
-            .env("WASM_BINDGEN_BIN", format!("{}/wasm-bindgen", home_cargo_bin()))
+            .env("WASM_BINDGEN_BIN", tool(&root, "wasm-bindgen"))
             .env("WASM_OPT_BIN", root.join("tools/node_modules/.bin/wasm-opt"))
             .env("ESBUILD_BIN", root.join("tools/node_modules/.bin/esbuild")),
     )

