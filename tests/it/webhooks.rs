@@ -192,9 +192,12 @@ fn each_language_verifies_a_webhook_the_edge_sent_during_a_rotation() {
         Setup { extra_webhook_secrets: vec!["whsec_previous_secret_0002".into()], ..Setup::default() };
     with_stack_setup(&setup, |stack| async move {
         let sink = WebhookSink::start().await?;
+        // Metadata in Chinese: the body the snippets check carries UTF-8 beyond ASCII.
         let request = CreateSessionRequest::new(Fen(8800), "西湖龙井 250g", "HOOK-LANG-1")
-            .with_methods(vec![PaymentMethod::PayzeroQr]);
+            .with_methods(vec![PaymentMethod::PayzeroQr])
+            .with_metadata("gift_note", "生日快乐");
         let session = create_with(&stack, request, Some(&sink)).await?;
+        ensure!(session.metadata.get("gift_note").map(String::as_str) == Some("生日快乐"), "{session:?}");
         request_qr(&stack, &session.client_secret, "alipay").await?;
         admin(&stack, &format!("/payzero/orders/{}_0/pay", session.id), serde_json::json!({})).await?;
         wait_until(&stack, &session.client_secret, Duration::from_secs(30), |u| {
@@ -203,6 +206,11 @@ fn each_language_verifies_a_webhook_the_edge_sent_during_a_rotation() {
         .await?;
         webhook(&sink, "checkout.session.paid").await?;
         let (header, body) = sink.requests().into_iter().next().context("no webhook")?;
+        let event: serde_json::Value = serde_json::from_slice(&body)?;
+        ensure!(
+            event["data"]["metadata"]["gift_note"] == "生日快乐",
+            "the webhook lacks the metadata: {event}"
+        );
         let mut tampered = body.clone();
         let at = tampered.iter().position(|b| *b == b'8').context("no digit 8 in the body")?;
         tampered[at] = b'9';

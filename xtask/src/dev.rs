@@ -98,17 +98,46 @@ pub(crate) fn run(args: &[String]) -> Result<()> {
         false,
     )?);
 
-    println!(
-        "\n  Checkout Edge is running locally.\n\n  Demo shop:        {demo_url}\n  Edge:             {edge_url}  (health: {edge_url}/health)\n  Gateway sandbox:  http://127.0.0.1:{SANDBOX_PORT}  (controls: /__admin, see sandbox/README.md)\n  Merchant key:     {}\n\n  Create a session yourself:\n    curl -s {edge_url}/v1/sessions -H 'Authorization: Bearer {}' \\\n      -d '{{\"amount\":1,\"currency\":\"CNY\",\"subject\":\"test\",\"merchant_order_no\":\"A1\",\"methods\":[\"payzero_qr\"]}}'\n\n  Press Ctrl-C to stop.\n",
-        vars.get("MERCHANT_SECRET_KEY").map(String::as_str).unwrap_or_default(),
-        vars.get("MERCHANT_SECRET_KEY").map(String::as_str).unwrap_or_default(),
-    );
+    let first = |name: &str| {
+        vars.get(name)
+            .and_then(|v| v.split(',').map(str::trim).find(|k| !k.is_empty()))
+            .unwrap_or_default()
+            .to_owned()
+    };
+    println!("{}", banner(&edge_url, &demo_url, &first("MERCHANT_SECRET_KEY"), &first("WEBHOOK_SECRET")));
     loop {
         std::thread::sleep(Duration::from_millis(500));
         if let Some(s) = services.iter_mut().find_map(|s| s.exited().then(|| s.name().to_owned())) {
             bail!("{s} stopped; stopping the others");
         }
     }
+}
+
+/// What `cargo xtask dev` prints once everything runs: where each part is, the local merchant key
+/// and webhook secret (from `edge/.dev.vars`, the developer's own machine), a first session, and
+/// how to let the developer's own shop embed the checkout.
+fn banner(edge_url: &str, demo_url: &str, merchant_key: &str, webhook_secret: &str) -> String {
+    format!(
+        "
+  Checkout Edge is running locally.
+
+  Demo shop:        {demo_url}
+  Edge:             {edge_url}  (health: {edge_url}/health)
+  Gateway sandbox:  http://127.0.0.1:{SANDBOX_PORT}  (controls: /__admin, see sandbox/README.md)
+  Merchant key:     {merchant_key}
+  Webhook secret:   {webhook_secret}  (verify Checkout-Signature with it: docs/webhooks.md)
+
+  Create a session yourself (open its \"url\" and press 模拟支付 / Simulate payment):
+    curl -s {edge_url}/v1/sessions -H 'Authorization: Bearer {merchant_key}' \\
+      -d '{{\"amount\":1,\"currency\":\"CNY\",\"subject\":\"test\",\"merchant_order_no\":\"A1\",\"methods\":[\"payzero_qr\"],\"notify_url\":\"http://127.0.0.1:3000/webhook\"}}'
+
+  Your own shop's pages may embed the checkout once their origin is allowed: add
+    ALLOWED_ORIGINS=http://127.0.0.1:{DEMO_PORT},http://localhost:3000
+  (your origins, comma-separated) to edge/.dev.vars, then run `cargo xtask dev` again.
+
+  Press Ctrl-C to stop.
+"
+    )
 }
 
 /// Reads `edge/.dev.vars`, creating it from `edge/.dev.vars.example` with fresh random local
@@ -176,6 +205,15 @@ pub(crate) fn random_hex(bytes: usize) -> Result<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_banner_shows_the_key_the_webhook_secret_and_how_to_allow_an_origin() {
+        let text = banner("http://127.0.0.1:8787", "http://127.0.0.1:8788", "sk_test_k", "whsec_s");
+        assert!(text.contains("Merchant key:     sk_test_k"));
+        assert!(text.contains("Webhook secret:   whsec_s"));
+        assert!(text.contains("Bearer sk_test_k"));
+        assert!(text.contains("ALLOWED_ORIGINS=http://127.0.0.1:8788,"));
+    }
 
     #[test]
     fn parses_dev_vars() {
