@@ -87,6 +87,8 @@ fn router() -> Router<'static, ()> {
         .get_async("/v1/payzero/batches/:id/feedback", payzero::batch_feedback)
         .post_async("/v1/payzero/orders", payzero::create_and_pay)
         .post_async("/v1/payzero/orders/:order_no/arrange-pay", payzero::arrange_pay)
+        .get_async("/v1/payzero/orders/:order_no", payzero::order)
+        .post_async("/v1/payzero/orders/:order_no/qr", payzero::order_qr)
         .post_async("/v1/payzero/mock-orders", payzero::create_mockpay)
         .post_async("/v1/payzero/mock-orders/:order_no/redo", payzero::redo_mockpay)
         .post_async("/v1/payzero/declarations", payzero::declare)

@@ -38,14 +38,42 @@ pub struct RealNameCheck {
 pub enum Call {
     RealName(RealNameCheck),
     UploadBatch(Vec<Order>),
-    PayBatch { batch_id: String },
-    BatchSummary { batch_id: String },
+    PayBatch {
+        batch_id: String,
+    },
+    BatchSummary {
+        batch_id: String,
+    },
     BatchFeedback(BatchFeedbackRequest),
     CreateAndPay(Box<Order>),
-    ArrangePay { order_no: String },
+    ArrangePay {
+        order_no: String,
+    },
     CreateAndMockpay(Box<Order>),
-    RedoMockpay { order_no: String },
+    RedoMockpay {
+        order_no: String,
+    },
     Declare(Box<DeclareRequest>),
+    /// §4.3 queryOrder of a back-office order.
+    QueryOrder {
+        order_no: String,
+    },
+    /// §2.4 the order's feedback (its payment's original data, for the merchant's declaration).
+    OrderFeedback {
+        order_no: String,
+    },
+    /// §4.2 a QR code for an order already in the system (a batch order, say).
+    QrCode {
+        order_no: String,
+        qr_code_type: wire::QrCodeType,
+    },
+}
+
+/// `POST /v1/payzero/orders/{mchtOrderNo}/qr`: which wallet's code (§4.2, A.3).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct OrderQrRequest {
+    pub qr_code_type: wire::QrCodeType,
 }
 
 fn invalid(field: &str, why: &str) -> Refusal {
@@ -75,8 +103,8 @@ fn check_order(prefix: &str, order: &Order) -> Result<(), Refusal> {
     check_payer(prefix, order.payer_number.as_deref(), order.payer_phone.as_deref())
 }
 
-/// An order number or batch id in a path: what Payzero takes, nothing that could reach another
-/// path or query.
+/// A batch id in a path (Payzero's numbers): nothing that could reach another path or query.
+/// Order numbers follow `payzero::is_order_no`, the one rule for them.
 pub fn is_reference(text: &str) -> bool {
     !text.is_empty()
         && text.len() <= 64
@@ -128,15 +156,22 @@ impl Call {
                 }
                 Ok(())
             }
-            Call::ArrangePay { order_no } | Call::RedoMockpay { order_no } => {
-                if is_reference(order_no) {
+            Call::QrCode { qr_code_type: wire::QrCodeType::Unknown(_), .. } => {
+                Err(invalid("qrCodeType", "WECHATPAY, ALIPAY or UNIONPAY (A.3)"))
+            }
+            Call::ArrangePay { order_no }
+            | Call::RedoMockpay { order_no }
+            | Call::QueryOrder { order_no }
+            | Call::OrderFeedback { order_no }
+            | Call::QrCode { order_no, .. } => {
+                if wire::is_order_no(order_no) {
                     Ok(())
                 } else {
                     Err(invalid("mchtOrderNo", "not an order number"))
                 }
             }
             Call::Declare(declare) => {
-                if !is_reference(&declare.mcht_order_no) {
+                if !wire::is_order_no(&declare.mcht_order_no) {
                     return Err(invalid("mchtOrderNo", "not an order number"));
                 }
                 if matches!(declare.customs_code, Some(wire::CustomsCode::Unknown(_))) {
@@ -179,6 +214,15 @@ impl Call {
                 &RedoMockpayRequest::new(order_no.as_str()),
             ),
             Call::Declare(declare) => UpstreamRequest::post_json(join(api_url, "/order/declare"), declare),
+            Call::QueryOrder { order_no } => {
+                get(wire::QueryOrderRequest::new(order_no.as_str()).path_and_query())
+            }
+            Call::OrderFeedback { order_no } => {
+                get(wire::OrderFeedbackRequest::new(order_no.as_str()).path_and_query())
+            }
+            Call::QrCode { order_no, qr_code_type } => {
+                get(wire::QrCodeRequest::new(order_no.as_str(), qr_code_type.clone()).path_and_query())
+            }
         }
     }
 
@@ -197,6 +241,19 @@ impl Call {
             Call::BatchFeedback(_) => read::<FeedbackPage>(status, body),
             Call::CreateAndPay(_) => read::<CreateAndPayResponse>(status, body),
             Call::CreateAndMockpay(_) | Call::RedoMockpay { .. } => read::<MockpayResponse>(status, body),
+            // The payer's ID number and phone come back masked, as every answer of the edge.
+            Call::QueryOrder { .. } | Call::OrderFeedback { .. } => read::<wire::OrderResult>(status, body)
+                .map(|mut result| {
+                    let mask = |key: &str, f: fn(&str) -> String, result: &mut serde_json::Value| {
+                        if let Some(masked) = result.get(key).and_then(|v| v.as_str()).map(f) {
+                            result[key] = serde_json::Value::String(masked);
+                        }
+                    };
+                    mask("payerNumber", crate::mask::mask_id, &mut result);
+                    mask("payerPhone", crate::mask::mask_phone, &mut result);
+                    result
+                }),
+            Call::QrCode { .. } => read::<wire::QrCodeResponse>(status, body),
             // These answer a sentence ("分配任务完成", "申报信息已提交"): passed on as `message`.
             Call::PayBatch { .. } | Call::ArrangePay { .. } | Call::Declare(_) => read_text(status, body),
         }
@@ -325,13 +382,64 @@ mod tests {
         assert!(Call::PayBatch { batch_id: "59".into() }.check().is_ok());
         for bad in ["", "../x", "59?x=1", "a/b", "59 "] {
             assert!(Call::BatchSummary { batch_id: bad.into() }.check().is_err(), "{bad:?}");
-            assert!(Call::ArrangePay { order_no: bad.into() }.check().is_err(), "{bad:?}");
         }
+        // One rule for order numbers: what an order may be created with can be arranged,
+        // redone and declared, and travels percent-encoded.
+        let long = "x".repeat(65);
+        for bad in ["", "59 ", " 59", "a\nb", long.as_str()] {
+            assert!(Call::ArrangePay { order_no: bad.into() }.check().is_err(), "{bad:?}");
+            assert!(Call::RedoMockpay { order_no: bad.into() }.check().is_err(), "{bad:?}");
+            assert!(order(bad).check().is_err(), "{bad:?}");
+        }
+        for good in ["A1", "a/b", "59?x=1", "订单-1 号"] {
+            assert!(Call::ArrangePay { order_no: good.into() }.check().is_ok(), "{good:?}");
+            assert!(Call::CreateAndPay(Box::new(order(good))).check().is_ok(), "{good:?}");
+            assert!(Call::Declare(Box::new(DeclareRequest::new(good))).check().is_ok(), "{good:?}");
+        }
+        let url = Call::ArrangePay { order_no: "a/b&c".into() }.request("http://pz").url;
+        assert_eq!(url, "http://pz/order/arrangePay?mchtOrderNo=a%2Fb%26c");
+        assert_eq!(wire::percent_decode("%E8%AE%A2%E5%8D%95-1%2F2").as_deref(), Some("订单-1/2"));
+        assert_eq!(wire::percent_decode("bad%2"), None);
+        assert_eq!(wire::percent_decode("%FF"), None);
         let page = BatchFeedbackRequest::new("59");
         assert!(Call::BatchFeedback(page.clone().with_page(2, 50)).check().is_ok());
         let mut too_big = page.clone();
         too_big.pagesize = Some(101);
         assert!(Call::BatchFeedback(too_big).check().is_err());
+    }
+
+    #[test]
+    fn an_order_is_queried_with_its_feedback_and_its_payer_masked() {
+        let query = Call::QueryOrder { order_no: "订单 1".into() };
+        assert!(query.check().is_ok());
+        assert_eq!(
+            query.request("http://pz").url,
+            "http://pz/order/queryOrder?mchtOrderNo=%E8%AE%A2%E5%8D%95%201"
+        );
+        let feedback = Call::OrderFeedback { order_no: "B1".into() };
+        assert_eq!(feedback.request("http://pz").url, "http://pz/order/feedback?mchtOrderNo=B1");
+        let body = br#"{"success":true,"errorCode":null,"errorMsg":null,"data":{"mchtOrderNo":"B1","paymentAmount":5,"payStatus":"PAY_SUCCEED","payerName":"Li","payerNumber":"310113198010101232","payerPhone":"13800138000"}}"#;
+        let answer = feedback.answer(200, body).unwrap().to_string();
+        assert!(!answer.contains("310113198010101232") && !answer.contains("13800138000"), "{answer}");
+        assert!(answer.contains("PAY_SUCCEED"), "{answer}");
+        let qr = Call::QrCode { order_no: "B1".into(), qr_code_type: wire::QrCodeType::Alipay };
+        assert_eq!(qr.request("http://pz").url, "http://pz/order/qrCode?mchtOrderNo=B1&qrCodeType=ALIPAY");
+        let odd = Call::QrCode { order_no: "B1".into(), qr_code_type: wire::QrCodeType::Unknown("X".into()) };
+        assert!(odd.check().is_err());
+        assert!(crate::json::decode::<OrderQrRequest>(br#"{"qrCodeType":"ALIPAY","x":1}"#).is_err());
+    }
+
+    #[test]
+    fn back_office_bodies_refuse_unknown_fields() {
+        let known = r#"{"currency":"CNY","mchtOrderNo":"A1","paymentAmount":1,"subject":"s"}"#;
+        assert!(crate::json::decode::<Order>(known.as_bytes()).is_ok());
+        for body in [
+            r#"{"currency":"CNY","mchtOrderNo":"A1","paymentAmount":1,"subject":"s","amount":2}"#,
+            r#"{"currency":"CNY","mchtOrderNo":"A1","paymentAmount":1,"subject":"s","items":[{"subject":"x","itemLink":"l","price":1}]}"#,
+        ] {
+            assert!(crate::json::decode::<Order>(body.as_bytes()).is_err(), "{body}");
+        }
+        assert!(crate::json::decode::<DeclareRequest>(br#"{"mchtOrderNo":"A1","payer":"x"}"#).is_err());
     }
 
     #[test]

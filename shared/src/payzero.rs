@@ -117,9 +117,10 @@ crate::wire_enum! {
 // ---------------------------------------------------------------------------------------------
 // Orders
 
-/// An item of an order (`items`).
+/// An item of an order (`items`). A request type only (the merchant's back-office bodies are
+/// read into it): a field it does not know is refused, never dropped.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase")]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct Item {
     pub subject: String,
     pub item_link: String,
@@ -131,9 +132,10 @@ pub struct Item {
 /// and createAndMockpay; the endpoint-specific fields (`qrCodeType`, `agreeid`, `needDeclare`)
 /// are optional here and required by the endpoint that uses them.
 ///
-/// `Debug` masks `payerNumber` (an ID number).
+/// `Debug` masks `payerNumber` (an ID number). A request type only: a field it does not know is
+/// refused, never dropped (the merchant's back-office bodies are read into it).
 #[derive(Clone, PartialEq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase")]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct Order {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub qr_code_type: Option<QrCodeType>,
@@ -602,7 +604,7 @@ impl Order {
     /// names the first field at fault, as Payzero spells it.
     pub fn check(&self) -> Result<(), String> {
         let non_empty = |v: Option<&str>| v.is_some_and(|v| !v.trim().is_empty());
-        if self.mcht_order_no.trim().is_empty() || self.mcht_order_no.chars().count() > 64 {
+        if !is_order_no(&self.mcht_order_no) {
             return Err("mchtOrderNo".into());
         }
         if self.currency != "CNY" {
@@ -676,8 +678,39 @@ impl Item {
     }
 }
 
+/// The one rule for a merchant order number (`mchtOrderNo`) everywhere the edge takes one — a
+/// back-office order, a path, a declaration, a customs session's `merchant_order_no`: 1 to 64
+/// characters (the spec's String, 64 as its examples and the sandbox keep it), no control
+/// characters, no blank at either end. Anything else in it (a `/`, `&`, Chinese) is
+/// percent-encoded wherever it travels in a URL.
+pub fn is_order_no(text: &str) -> bool {
+    !text.is_empty()
+        && text.trim() == text
+        && text.chars().count() <= 64
+        && !text.chars().any(char::is_control)
+}
+
 // ---------------------------------------------------------------------------------------------
 // Query strings
+
+/// Decodes a percent-encoded path segment (`%XX` over UTF-8 bytes); `None` for a broken escape
+/// or bytes that are not UTF-8.
+pub fn percent_decode(text: &str) -> Option<String> {
+    let bytes = text.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        if bytes[i] == b'%' {
+            let hex = text.get(i + 1..i + 3)?;
+            out.push(u8::from_str_radix(hex, 16).ok()?);
+            i += 3;
+        } else {
+            out.push(bytes[i]);
+            i += 1;
+        }
+    }
+    String::from_utf8(out).ok()
+}
 
 /// Percent-encodes one query component: everything but RFC 3986's unreserved characters
 /// (`A-Z a-z 0-9 - . _ ~`) becomes `%XX` over the UTF-8 bytes, so a Chinese name or a `&` in an
@@ -1142,7 +1175,7 @@ pub struct RealPersonResponse {
 /// keep the order's last values. Answers a `TextEnvelope` ("申报信息已提交"). `Debug` masks
 /// `payerNumber`.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase")]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct DeclareRequest {
     pub mcht_order_no: String,
     #[serde(default, skip_serializing_if = "Option::is_none")]

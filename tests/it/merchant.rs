@@ -256,6 +256,7 @@ fn bodies_are_capped_while_they_are_read() {
             ("POST", "/v1/payzero/declarations".into(), Some(key), 1),
             ("POST", "/v1/payzero/batches/batch_1/pay".into(), Some(key), 1),
             ("POST", "/v1/payzero/orders/ORDER1/arrange-pay".into(), Some(key), 1),
+            ("POST", "/v1/payzero/orders/ORDER1/qr".into(), Some(key), 1),
             ("POST", "/v1/payzero/mock-orders/ORDER1/redo".into(), Some(key), 1),
             ("DELETE", "/v1/customers/cust_1/cards/card_0123456789abcdef".into(), Some(key), 1),
         ];

@@ -9,14 +9,21 @@ use super::{authorize_merchant, merchant_post};
 use crate::error::{self, EdgeError};
 use crate::{config, payzero_auth, upstream};
 use checkout_shared::api::ErrorCode;
-use checkout_shared::backoffice::{Answered, Call, MAX_BATCH_BODY, RealNameCheck, with_token};
-use checkout_shared::payzero::{BatchFeedbackRequest, DeclareRequest, Order};
+use checkout_shared::backoffice::{
+    Answered, Call, MAX_BATCH_BODY, OrderQrRequest, RealNameCheck, with_token,
+};
+use checkout_shared::payzero::{BatchFeedbackRequest, DeclareRequest, Order, percent_decode};
 use checkout_shared::session::{MAX_BODY_BYTES, Refusal};
 use worker::{Env, Request, Response, RouteContext};
 
 /// Checks `call`, sends it with a token (once more with a fresh one if the token was refused),
 /// and answers its typed result.
 async fn run(env: &Env, call: Call) -> Result<Response, EdgeError> {
+    error::json(&result_of(env, call).await?, 200)
+}
+
+/// `run`'s result as data.
+async fn result_of(env: &Env, call: Call) -> Result<serde_json::Value, EdgeError> {
     call.check()?;
     let api_url = config::var(env, "PAYZERO_API_URL")?;
     let mut refused = None;
@@ -25,7 +32,7 @@ async fn run(env: &Env, call: Call) -> Result<Response, EdgeError> {
         let request = with_token(call.request(&api_url), &token.secret());
         let answer = upstream::send(&request).await.map_err(EdgeError::Upstream)?;
         return match call.answer(answer.status, &answer.body) {
-            Ok(result) => error::json(&result, 200),
+            Ok(result) => Ok(result),
             Err(Answered::Unauthorized) if refused.is_none() => {
                 refused = Some(token);
                 continue;
@@ -68,7 +75,9 @@ async fn post_on(
     make: fn(String) -> Call,
 ) -> worker::Result<Response> {
     let env = &ctx.env;
-    let value = ctx.param(param).cloned().unwrap_or_default();
+    // The router hands the segment as it came, percent-encoded; a broken escape is checked (and
+    // refused) as an empty value.
+    let value = ctx.param(param).and_then(|v| percent_decode(v)).unwrap_or_default();
     error::handle(
         merchant_post(&mut req, env, MAX_BODY_BYTES, |_| async move { run(env, make(value)).await }).await,
     )
@@ -148,4 +157,35 @@ pub(crate) async fn redo_mockpay(req: Request, ctx: RouteContext<()>) -> worker:
 /// `POST /v1/payzero/declarations` (§8.1): (re)declare a paid order to customs.
 pub(crate) async fn declare(req: Request, ctx: RouteContext<()>) -> worker::Result<Response> {
     post_with(req, ctx, MAX_BODY_BYTES, "declaration", |d: DeclareRequest| Call::Declare(Box::new(d))).await
+}
+
+/// The order number of a path, percent-decoded (empty, and so refused, when it does not decode).
+fn order_no_of(ctx: &RouteContext<()>) -> String {
+    ctx.param("order_no").and_then(|v| percent_decode(v)).unwrap_or_default()
+}
+
+/// `GET /v1/payzero/orders/{mchtOrderNo}`: where an order stands (§4.3 queryOrder) and its
+/// feedback (§2.4: the payment's original data and the declaration), the payer masked.
+pub(crate) async fn order(req: Request, ctx: RouteContext<()>) -> worker::Result<Response> {
+    error::handle(
+        async {
+            authorize_merchant(&req, &ctx.env)?;
+            let order_no = order_no_of(&ctx);
+            let order = result_of(&ctx.env, Call::QueryOrder { order_no: order_no.clone() }).await?;
+            let feedback = result_of(&ctx.env, Call::OrderFeedback { order_no }).await?;
+            error::json(&serde_json::json!({ "order": order, "feedback": feedback }), 200)
+        }
+        .await,
+    )
+}
+
+/// `POST /v1/payzero/orders/{mchtOrderNo}/qr` `{"qrCodeType"}` (§4.2): a QR code for an order
+/// already at Payzero (a batch order, one whose code expired, another wallet).
+pub(crate) async fn order_qr(req: Request, ctx: RouteContext<()>) -> worker::Result<Response> {
+    let order_no = order_no_of(&ctx);
+    post_with(req, ctx, MAX_BODY_BYTES, "order QR request", move |qr: OrderQrRequest| Call::QrCode {
+        order_no,
+        qr_code_type: qr.qr_code_type,
+    })
+    .await
 }
