@@ -269,6 +269,17 @@ fn an_amount_mismatch_or_two_paid_attempts_require_attention() {
         let event = webhook(&sink, "checkout.session.requires_attention").await?;
         ensure!(event["data"]["attention"].as_str().is_some_and(|a| a.contains("1 fen")), "{event}");
         ensure!(!sink.events().iter().any(|e| e["type"] == "checkout.session.paid"), "a paid event was sent");
+        // The line an operator's alert keys on (docs/deploy.md), once, naming the session.
+        let alert = format!("ALERT requires_attention: session {}", s1.id);
+        let mut seen = 0;
+        for _ in 0..50 {
+            seen = stack.our_full_logs().iter().map(|(_, text)| text.matches(&alert).count()).sum::<usize>();
+            if seen > 0 {
+                break;
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+        ensure!(seen == 1, "the edge logged {alert:?} {seen} times");
 
         let s2 = create(&stack, "ATTN-2", &[PaymentMethod::ShouqianbaQr], Some(&sink)).await?;
         qr(&stack, &s2.client_secret, "shouqianba_qr", "wechat_pay").await?;
