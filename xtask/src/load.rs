@@ -1,6 +1,7 @@
-//! `cargo xtask load`: a bounded load run against the real stack on loopback — session creations
-//! per second and concurrent status waits with lost updates counted — measured by
-//! `checkout-tests`'s `load` binary, which prints the figures.
+//! `cargo xtask load`: a bounded load run against the real stack on loopback — the `/health`
+//! floor, session creations, the mixed traffic of real checkouts (optionally a soak of
+//! `--soak-minutes`) and concurrent status waits released by payments, each as a ratio of the
+//! floor — measured by `checkout-tests`'s `load` binary, which prints the figures.
 
 use crate::proc::check;
 use crate::{build, root, setup, step};

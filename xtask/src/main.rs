@@ -24,9 +24,11 @@ tasks:
            (both keep their state in .state/ across restarts; --fresh starts both clean)
   test     set up (incl. Chromium), fmt + clippy (native, wasm32), build, run every test:
            native, widget-in-browser, end-to-end
-  bench    print widget/worker transfer sizes and the median navigation → visible QR time
-  load     a bounded load run on loopback: session creations per second, concurrent status
-           waits and lost updates ([--sessions N] [--concurrency C] [--waits W])
+  bench    print widget/worker transfer sizes, the median navigation → visible QR time
+           ([--runs N]) and workerd's CPU per request kind ([--requests N]; --cpu-only)
+  load     a bounded load run on loopback, every figure as a ratio of the /health floor:
+           creations, mixed checkouts, concurrent status waits released by payments
+           ([--sessions N] [--concurrency C] [--checkouts K] [--soak-minutes M] [--waits W])
   size     build the widget alone and print its gzip sizes per file (wasm, JS, CSS) and the
            totals; --names also keeps target/widget-names.wasm for twiggy
   fuzz     run every fuzz target (cargo fuzz on a pinned nightly, installed if missing) for
