@@ -12,7 +12,10 @@
  *     `checkout:ready` and `checkout:status` (event.detail.status: open, paid, expired,
  *     canceled, failed).
  * Optional attributes: data-lang ("en" | "zh"), data-accent, data-bg, data-fg, data-radius,
- * data-font (theme CSS values). A paid status here is for the UI only: the shop must wait for
+ * data-font (theme CSS values), data-method-order ("session": on phones too, the wallets in the
+ * session's order rather than those that work on the phone first).
+ * Written in the oldest JavaScript (no `let`, arrow functions or newer DOM calls): it runs in
+ * the shop's page, whatever browser or webview that is (docs/browsers.md). A paid status here is for the UI only: the shop must wait for
  * its signed webhook before treating the order as paid.
  */
 (function () {
@@ -35,6 +38,8 @@
       var value = script.getAttribute("data-" + name);
       if (value) params.set(name, value);
     });
+    var order = script.getAttribute("data-method-order");
+    if (order) params.set("method_order", order);
 
     var iframe = document.createElement("iframe");
     iframe.src = edge + "/pay/" + encodeURIComponent(clientSecret) + "?" + params.toString();
@@ -46,7 +51,8 @@
     iframe.style.height = "520px";
     iframe.style.border = "0";
     iframe.style.colorScheme = "normal";
-    target.replaceChildren(iframe);
+    while (target.firstChild) target.removeChild(target.firstChild);
+    target.appendChild(iframe);
 
     window.addEventListener("message", function (event) {
       if (event.origin !== edge || event.source !== iframe.contentWindow) return;

@@ -2,6 +2,11 @@
 //! black on white, a 4-module quiet zone, and a pixel size that is a whole multiple of the module
 //! count so every module is the same number of screen pixels and scanners see crisp edges. The
 //! widget draws it, and the edge draws the same markup into the hosted page's first paint.
+//!
+//! The same code also comes as a PNG (`png`, `data_url`): on a phone, a wallet that cannot be
+//! opened with a link reads the code from an image instead (WeChat's long-press "识别图中二维码",
+//! or a saved picture chosen from the album in its scanner), and only an `<img>` can be pressed
+//! or saved as a picture.
 
 use qrcode::{Color, QrCode};
 
@@ -50,11 +55,15 @@ pub fn escape(text: &str) -> String {
     out
 }
 
+/// The symbol's modules, row by row, without the quiet zone, and its width in modules.
+fn modules(content: &str) -> Option<(usize, Vec<Color>)> {
+    let code = QrCode::new(content.as_bytes()).ok()?;
+    Some((code.width(), code.to_colors()))
+}
+
 /// Encodes `content`; `None` when it is too long for any QR version.
 pub fn encode(content: &str) -> Option<QrSvg> {
-    let code = QrCode::new(content.as_bytes()).ok()?;
-    let width = code.width();
-    let colors = code.to_colors();
+    let (width, colors) = modules(content)?;
     let side = width + 2 * QUIET_ZONE;
     let mut path = String::with_capacity(colors.len() * 4);
     for (y, row) in colors.chunks(width).enumerate() {
@@ -77,10 +86,192 @@ pub fn encode(content: &str) -> Option<QrSvg> {
     Some(QrSvg { side, pixels: side * scale, path })
 }
 
+/// Pixels per module in the PNG: a version-4 code (a wallet link) becomes about 330 pixels, which
+/// WeChat reads from a long-pressed image or an album picture, at 14 KB.
+pub const PNG_SCALE: usize = 8;
+
+/// `content` as a PNG image: black modules on white, the quiet zone, `PNG_SCALE` pixels per
+/// module, one bit per pixel. The image data is stored without compression (a deflate "stored"
+/// block per 64 KB), which keeps the encoder a few lines long: the picture is made on the
+/// shopper's device and never downloaded. `None` when the content does not fit a QR code.
+pub fn png(content: &str) -> Option<Vec<u8>> {
+    let (width, colors) = modules(content)?;
+    let pixels = (width + 2 * QUIET_ZONE) * PNG_SCALE;
+    let row_bytes = pixels.div_ceil(8);
+    // Each row: filter type 0 (none), then the pixels, most significant bit first, 1 = white.
+    let mut raw = Vec::with_capacity((row_bytes + 1) * pixels);
+    for y in 0..pixels {
+        raw.push(0);
+        let start = raw.len();
+        raw.resize(start + row_bytes, 0xff);
+        let module_y = (y / PNG_SCALE).checked_sub(QUIET_ZONE).filter(|&m| m < width);
+        let Some(module_y) = module_y else { continue };
+        for x in 0..pixels {
+            let module_x = (x / PNG_SCALE).checked_sub(QUIET_ZONE).filter(|&m| m < width);
+            if module_x.is_some_and(|m| colors[module_y * width + m] == Color::Dark) {
+                raw[start + x / 8] &= !(0x80 >> (x % 8));
+            }
+        }
+    }
+    let side = u32::try_from(pixels).ok()?;
+    let mut header = Vec::with_capacity(13);
+    header.extend_from_slice(&side.to_be_bytes());
+    header.extend_from_slice(&side.to_be_bytes());
+    // Bit depth 1, greyscale, deflate, no filter method beyond the PNG one, not interlaced.
+    header.extend_from_slice(&[1, 0, 0, 0, 0]);
+    let mut out = b"\x89PNG\r\n\x1a\n".to_vec();
+    chunk(&mut out, b"IHDR", &header);
+    chunk(&mut out, b"IDAT", &zlib_stored(&raw));
+    chunk(&mut out, b"IEND", &[]);
+    Some(out)
+}
+
+/// A PNG as a `data:` URL, for an `<img>` and a download link (the hosted page's policy allows
+/// `data:` images, and nothing leaves the device). The base64 is written out here rather than by
+/// the `base64` crate, whose general engine would add more to the widget than this whole file;
+/// the test checks it against that crate.
+pub fn data_url(png: &[u8]) -> String {
+    const ALPHABET: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+    let mut out = String::with_capacity(22 + png.len().div_ceil(3) * 4);
+    out.push_str("data:image/png;base64,");
+    for chunk in png.chunks(3) {
+        let byte = |i: usize| u32::from(chunk.get(i).copied().unwrap_or(0));
+        let bits = byte(0) << 16 | byte(1) << 8 | byte(2);
+        for i in 0..4 {
+            // A chunk of n bytes fills n + 1 characters; the rest is padding.
+            let c = if i <= chunk.len() { ALPHABET[(bits >> (18 - 6 * i) & 63) as usize] } else { b'=' };
+            out.push(char::from(c));
+        }
+    }
+    out
+}
+
+/// One PNG chunk: length, type, data, and the CRC-32 of type and data.
+fn chunk(out: &mut Vec<u8>, kind: &[u8; 4], data: &[u8]) {
+    out.extend_from_slice(&u32::try_from(data.len()).unwrap_or(u32::MAX).to_be_bytes());
+    let start = out.len();
+    out.extend_from_slice(kind);
+    out.extend_from_slice(data);
+    let crc = crc32(&out[start..]);
+    out.extend_from_slice(&crc.to_be_bytes());
+}
+
+/// A zlib stream (RFC 1950) of deflate "stored" blocks (RFC 1951 §3.2.4): no compression.
+fn zlib_stored(data: &[u8]) -> Vec<u8> {
+    let mut out = Vec::with_capacity(data.len() + data.len() / 65535 * 5 + 11);
+    // CM 8 (deflate), a 32 KB window; FCHECK makes the header a multiple of 31.
+    out.extend_from_slice(&[0x78, 0x01]);
+    let mut blocks = data.chunks(65535).peekable();
+    if blocks.peek().is_none() {
+        out.extend_from_slice(&[1, 0, 0, 0xff, 0xff]);
+    }
+    while let Some(block) = blocks.next() {
+        out.push(u8::from(blocks.peek().is_none()));
+        let len = u16::try_from(block.len()).unwrap_or(u16::MAX);
+        out.extend_from_slice(&len.to_le_bytes());
+        out.extend_from_slice(&(!len).to_le_bytes());
+        out.extend_from_slice(block);
+    }
+    out.extend_from_slice(&adler32(data).to_be_bytes());
+    out
+}
+
+fn adler32(data: &[u8]) -> u32 {
+    let (mut a, mut b) = (1u32, 0u32);
+    for &byte in data {
+        a = (a + u32::from(byte)) % 65521;
+        b = (b + a) % 65521;
+    }
+    b << 16 | a
+}
+
+/// CRC-32 as PNG (and zlib's `crc32`) computes it: reflected, polynomial 0xEDB88320. Bit by bit,
+/// without a table: a 14 KB picture is made once per code.
+fn crc32(data: &[u8]) -> u32 {
+    let mut crc = !0u32;
+    for &byte in data {
+        crc ^= u32::from(byte);
+        for _ in 0..8 {
+            crc = if crc & 1 == 1 { crc >> 1 ^ 0xedb8_8320 } else { crc >> 1 };
+        }
+    }
+    !crc
+}
+
 #[cfg(test)]
 #[allow(clippy::unwrap_used, clippy::expect_used)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn crc_and_adler_match_their_published_check_values() {
+        // The "check" values of the CRC catalogue and of RFC 1950's Adler-32 for "123456789".
+        assert_eq!(crc32(b"123456789"), 0xcbf4_3926);
+        assert_eq!(adler32(b"123456789"), 0x091e_01de);
+        assert_eq!(adler32(b""), 1);
+    }
+
+    #[test]
+    fn stored_blocks_split_at_64_kb_and_mark_the_last() {
+        let data = vec![7u8; 65535 + 10];
+        let z = zlib_stored(&data);
+        assert_eq!(&z[..2], &[0x78, 0x01]);
+        assert_eq!(u16::from_be_bytes([z[0], z[1]]) % 31, 0, "FCHECK");
+        assert_eq!(&z[2..7], &[0, 0xff, 0xff, 0, 0]);
+        let second = 7 + 65535;
+        assert_eq!(&z[second..second + 5], &[1, 10, 0, 0xf5, 0xff]);
+        assert_eq!(z.len(), 2 + 5 + 65535 + 5 + 10 + 4);
+    }
+
+    #[test]
+    fn the_png_has_the_code_at_its_scale_with_the_quiet_zone() {
+        let content = "https://qr.alipay.com/bax00000";
+        let png = png(content).unwrap();
+        assert!(png.starts_with(b"\x89PNG\r\n\x1a\n"));
+        let (width, colors) = modules(content).unwrap();
+        let side = (width + 2 * QUIET_ZONE) * PNG_SCALE;
+        assert_eq!(
+            &png[16..24],
+            &[&(side as u32).to_be_bytes()[..], &(side as u32).to_be_bytes()[..]].concat()[..]
+        );
+        // The pixels, read back from the stored blocks: row y, bit x.
+        let idat = &png[8 + 25 + 8..];
+        let raw: Vec<u8> = {
+            let mut raw = Vec::new();
+            let mut at = 2;
+            loop {
+                let last = idat[at] == 1;
+                let len = usize::from(u16::from_le_bytes([idat[at + 1], idat[at + 2]]));
+                raw.extend_from_slice(&idat[at + 5..at + 5 + len]);
+                at += 5 + len;
+                if last {
+                    break;
+                }
+            }
+            raw
+        };
+        let row = side.div_ceil(8) + 1;
+        assert_eq!(raw.len(), row * side);
+        let dark = |x: usize, y: usize| raw[y * row + 1 + x / 8] & (0x80 >> (x % 8)) == 0;
+        for (i, color) in colors.iter().enumerate() {
+            let (mx, my) = (i % width, i / width);
+            let (x, y) = ((mx + QUIET_ZONE) * PNG_SCALE + 3, (my + QUIET_ZONE) * PNG_SCALE + 5);
+            assert_eq!(dark(x, y), *color == Color::Dark, "module {mx},{my}");
+        }
+        assert!((0..side).all(|x| !dark(x, 0) && !dark(x, side - 1) && !dark(0, x)), "quiet zone");
+        assert!(png.ends_with(&[0, 0, 0, 0, b'I', b'E', b'N', b'D', 0xae, 0x42, 0x60, 0x82]));
+        assert!(data_url(&png).starts_with("data:image/png;base64,iVBORw0KGgo"));
+    }
+
+    #[test]
+    fn the_data_url_is_standard_base64() {
+        use base64::Engine;
+        for len in 0..10 {
+            let data: Vec<u8> = (0..len).map(|i| (i * 37 + 250) as u8).collect();
+            let want = base64::engine::general_purpose::STANDARD.encode(&data);
+            assert_eq!(data_url(&data), format!("data:image/png;base64,{want}"), "{len} bytes");
+        }
+    }
 
     #[test]
     fn a_payment_url_encodes_with_quiet_zone_and_whole_pixel_modules() {

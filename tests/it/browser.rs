@@ -101,7 +101,7 @@ fn a_page_opened_for_a_wallet_arrives_with_its_qr() {
         );
         let browser = Browser::start(&stack.state_dir, 420, 900).await?;
         let client = &browser.client;
-        let without_widget = html.replace(r#"<script type="module" src="/pay.js"></script>"#, "");
+        let without_widget = html.replace(r#"<script defer src="/pay.js"></script>"#, "");
         ensure!(!without_widget.contains("pay.js"), "the page's script was not taken out");
         // Written into a page of the edge's origin, so its stylesheet loads as it would.
         client.goto(&format!("{}/health", stack.edge_url)).await?;

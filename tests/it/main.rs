@@ -15,6 +15,7 @@ mod faults;
 mod gateways;
 mod merchant;
 mod payzero_rules;
+mod phone;
 mod refunds;
 mod restarts;
 mod scan;

@@ -466,18 +466,69 @@ pub struct Browser {
     _profile: PathBuf,
 }
 
+/// User agents of the phones the tests and the mobile benchmark play (as each browser sends it).
+pub mod user_agent {
+    pub const ANDROID_CHROME: &str = "Mozilla/5.0 (Linux; Android 14; Pixel 8) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/131.0.6778.135 Mobile Safari/537.36";
+    pub const IOS_SAFARI: &str = "Mozilla/5.0 (iPhone; CPU iPhone OS 17_5 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/17.5 Mobile/15E148 Safari/604.1";
+    /// WeChat's built-in browser on Android (XWEB, its Chromium).
+    pub const WECHAT: &str = "Mozilla/5.0 (Linux; Android 14; Pixel 8 Build/UQ1A.240205.004; wv) AppleWebKit/537.36 (KHTML, like Gecko) Version/4.0 Chrome/130.0.6723.103 Mobile Safari/537.36 XWEB/1300333 MMWEBSDK/20241103 MMWEBID/2514 MicroMessenger/8.0.55.2780(0x28003737) WeChat/arm64 Weixin NetType/WIFI Language/zh_CN ABI/arm64";
+    /// Alipay's built-in browser on Android.
+    pub const ALIPAY: &str = "Mozilla/5.0 (Linux; U; Android 14; zh-CN; Pixel 8 Build/UQ1A.240205.004) AppleWebKit/537.36 (KHTML, like Gecko) Version/4.0 Chrome/118.0.5993.80 Mobile Safari/537.36 UCBS/3.22.2.68 Nebula AlipayDefined(nt:WIFI,ws:412|892|2.625) AliApp(AP/10.6.50.8000) AlipayClient/10.6.50.8000 Language/zh-Hans";
+}
+
+/// The phone Chromium's device emulation plays: 390 × 844 CSS pixels at 3 device pixels each,
+/// touch (so `(pointer: coarse)` matches), a mobile viewport, and `user_agent`.
+pub const PHONE_WIDTH: u32 = 390;
+pub const PHONE_HEIGHT: u32 = 844;
+
 impl Browser {
     pub async fn start(log_dir: &Path, width: u32, height: u32) -> Result<Browser> {
         let proxy = recorder::start().await?;
-        Browser::launch(log_dir, width, height, Some(proxy)).await
+        Browser::launch(log_dir, width, height, Some(proxy), None, &[]).await
     }
 
     /// Without the recording proxy: the benchmark times what a shopper's browser gets.
     pub async fn direct(log_dir: &Path, width: u32, height: u32) -> Result<Browser> {
-        Browser::launch(log_dir, width, height, None).await
+        Browser::launch(log_dir, width, height, None, None, &[]).await
     }
 
-    async fn launch(log_dir: &Path, width: u32, height: u32, proxy: Option<String>) -> Result<Browser> {
+    /// A phone with this user agent (see `PHONE_WIDTH`), through the recording proxy; `args` are
+    /// further Chromium switches.
+    pub async fn phone(log_dir: &Path, user_agent: &str, args: &[&str]) -> Result<Browser> {
+        let proxy = recorder::start().await?;
+        Browser::launch(log_dir, PHONE_WIDTH, PHONE_HEIGHT, Some(proxy), Some(user_agent), args).await
+    }
+
+    /// A phone without the recording proxy, for the benchmark.
+    pub async fn phone_direct(log_dir: &Path, user_agent: &str) -> Result<Browser> {
+        Browser::launch(log_dir, PHONE_WIDTH, PHONE_HEIGHT, None, Some(user_agent), &[]).await
+    }
+
+    /// Sends one DevTools protocol command to the page (chromedriver's `goog/cdp/execute`) and
+    /// returns its result.
+    pub async fn cdp(&self, command: &str, params: serde_json::Value) -> Result<serde_json::Value> {
+        let id = self.client.session_id().await?.context("no WebDriver session")?;
+        let answer: serde_json::Value = reqwest::Client::new()
+            .post(format!("{}/session/{id}/goog/cdp/execute", self.driver_url))
+            .json(&serde_json::json!({"cmd": command, "params": params}))
+            .send()
+            .await?
+            .json()
+            .await?;
+        if let Some(error) = answer["value"].get("error") {
+            bail!("{command}: {error} {}", answer["value"]["message"]);
+        }
+        Ok(answer["value"].clone())
+    }
+
+    async fn launch(
+        log_dir: &Path,
+        width: u32,
+        height: u32,
+        proxy: Option<String>,
+        phone: Option<&str>,
+        extra: &[&str],
+    ) -> Result<Browser> {
         let (chromium, chromedriver) = browser_binaries();
         for bin in [&chromium, &chromedriver] {
             if !Path::new(bin).exists() {
@@ -514,13 +565,21 @@ impl Browser {
             args.push(format!("--proxy-server=http://{proxy}"));
             args.push("--proxy-bypass-list=<-loopback>".into());
         }
+        args.extend(extra.iter().map(|a| (*a).to_owned()));
+        let mut options = serde_json::json!({
+            "binary": chromium,
+            "args": args,
+        });
+        if let Some(user_agent) = phone {
+            options["mobileEmulation"] = serde_json::json!({
+                "deviceMetrics": {"width": width, "height": height, "pixelRatio": 3.0, "touch": true, "mobile": true},
+                "userAgent": user_agent,
+            });
+        }
         let caps = serde_json::json!({
             "browserName": "chrome",
             "goog:loggingPrefs": {"browser": "ALL"},
-            "goog:chromeOptions": {
-                "binary": chromium,
-                "args": args,
-            }
+            "goog:chromeOptions": options,
         });
         let serde_json::Value::Object(caps) = caps else { bail!("capabilities") };
         let driver_url = format!("http://127.0.0.1:{port}");

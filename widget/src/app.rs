@@ -6,6 +6,7 @@ use crate::components::Screens;
 use crate::env::{InApp, Page};
 use crate::host::{self, ResizeReporter};
 use crate::i18n::Lang;
+use crate::state::phone::{self, Place};
 use crate::state::{
     self, Action, BarcodeAction, CardAction, Command, Pending, Phase, QrAction, State, UiError,
     poll_backoff_secs,
@@ -35,6 +36,12 @@ pub struct Checkout {
     pub state: UseReducerHandle<State>,
     pub lang: Lang,
     pub in_app: Option<InApp>,
+    /// A phone (and which wallet's browser) or a desktop: what the QR screen offers beside the code.
+    pub place: Place,
+    /// The merchant keeps the session's order of wallets on phones too.
+    pub keep_order: bool,
+    /// The file name a saved QR picture gets (the checkout's session id).
+    pub picture_name: AttrValue,
     /// Set when framed: links that leave the checkout must then open in the top window.
     pub framed: bool,
 }
@@ -66,6 +73,8 @@ pub fn use_checkout() -> Option<Checkout> {
 pub struct CheckoutProviderProps {
     pub edge: Edge,
     pub page: Page,
+    #[prop_or_default]
+    pub picture_name: AttrValue,
     #[prop_or_default]
     pub children: Html,
 }
@@ -167,6 +176,9 @@ pub fn CheckoutProvider(props: &CheckoutProviderProps) -> Html {
         let ready = state.phase != Phase::Loading;
         use_effect_with(ready, move |&ready| {
             if ready {
+                // The first screen other than "loading" is on the page with its handlers: the
+                // widget is usable (the mobile benchmark reads this mark).
+                host::mark("checkout:ready");
                 host::post(origin.as_deref(), "ready", &[]);
             }
         });
@@ -193,7 +205,15 @@ pub fn CheckoutProvider(props: &CheckoutProviderProps) -> Html {
         .lang
         .or_else(|| state.view.as_ref().map(|v| Lang::from_locale(&v.locale)))
         .unwrap_or_default();
-    let context = Checkout { state, lang, in_app: props.page.in_app, framed: origin.is_some() };
+    let context = Checkout {
+        state,
+        lang,
+        in_app: props.page.in_app,
+        place: props.page.place,
+        keep_order: props.page.keep_order,
+        picture_name: props.picture_name.clone(),
+        framed: origin.is_some(),
+    };
     html! {
         <ContextProvider<Checkout> {context}>{ props.children.clone() }</ContextProvider<Checkout>>
     }
@@ -251,8 +271,10 @@ pub struct AppProps {
 #[component]
 pub fn App(props: &AppProps) -> Html {
     let edge = Edge::new(&props.edge_base, &props.client_secret);
+    let session_id = checkout_shared::session::session_id_of_secret(&props.client_secret).unwrap_or_default();
+    let picture_name = AttrValue::from(phone::picture_name(session_id));
     html! {
-        <CheckoutProvider {edge} page={props.page.clone()}>
+        <CheckoutProvider {edge} page={props.page.clone()} {picture_name}>
             <Screens />
         </CheckoutProvider>
     }

@@ -10,6 +10,7 @@ use crate::env::{InApp, safe_link};
 use crate::host;
 use crate::i18n::{self, Lang, Msg, t};
 use crate::state::card::{FORM_FIELDS, china_month};
+use crate::state::phone::{self, Place, WalletAction};
 use crate::state::{
     Action, BarcodeAction, BarcodeNotice, BarcodePanel, BarcodeStep, CardAction, CardFailure, CardPanel,
     CardStage, Offer, Phase, QrAction, QrChoice, QrPhase, Simulation, State, UiError,
@@ -104,7 +105,10 @@ pub fn Screens() -> Html {
             };
             let on_card = checkout.on(Action::Card(CardAction::Open));
             html! {
-                { picker(&PickerProps { lang, amount, subject: subject.clone(), methods, busy, on_choose, on_barcode, on_card }) }
+                { picker(&PickerProps {
+                    lang, amount, subject: subject.clone(), methods, busy, on_choose, on_barcode, on_card,
+                    place: checkout.place, keep_order: checkout.keep_order,
+                }) }
             }
         }
         Phase::Qr(QrPhase::Showing { qr, refreshing, simulation }) => html! {
@@ -116,6 +120,9 @@ pub fn Screens() -> Html {
                 seconds_left={state.qr_seconds_left().unwrap_or(0)}
                 refreshing={refreshing.is_some()}
                 in_app={checkout.in_app}
+                place={checkout.place}
+                picture_name={checkout.picture_name.clone()}
+                framed={checkout.framed}
                 test_mode={state.test_mode()}
                 simulation={*simulation}
                 on_refresh={checkout.on(Action::Qr(QrAction::Refresh))}
@@ -234,13 +241,19 @@ pub struct PickerProps {
     pub on_barcode: Callback<PaymentMethod>,
     #[prop_or_default]
     pub on_card: Callback<()>,
+    /// On a phone the wallets that work on it come first (`state::phone::order_for`).
+    #[prop_or_default]
+    pub place: Place,
+    #[prop_or_default]
+    pub keep_order: bool,
 }
 
 /// What this session offers, grouped by what the shopper does: scan a code, or show their
 /// payment code to the cashier.
 pub fn picker(props: &PickerProps) -> Html {
     let lang = props.lang;
-    let offer = Offer::of(&props.methods);
+    let mut offer = Offer::of(&props.methods);
+    phone::order_for(&mut offer, props.place, props.keep_order);
     let waiting = props.busy.is_some();
     let qr_buttons = offer.qr.iter().map(|option| {
         let busy = props.busy.as_ref() == Some(&option.choice);
@@ -322,6 +335,10 @@ pub struct QrImageProps {
     pub lang: Lang,
     pub content: AttrValue,
     pub label: AttrValue,
+    /// The same code as a PNG `data:` URL, drawn as an `<img>` instead of the SVG: a picture
+    /// WeChat's long-press can read and a phone can save.
+    #[prop_or_default]
+    pub picture: Option<AttrValue>,
 }
 
 /// The QR itself, drawn here from the content: the payment URL is never sent to an image
@@ -335,10 +352,18 @@ pub fn QrImage(props: &QrImageProps) -> Html {
             host::mark_qr_visible();
         }
     });
-    match &*svg {
+    match (&*svg, &props.picture) {
+        // As large as the SVG it stands for, so nothing moves when it replaces the first paint.
+        (Some(svg), Some(picture)) => {
+            let side = svg.pixels.to_string();
+            html! {
+                <img class="ce-qr-img" data-testid="qr-image" src={picture.clone()} alt={props.label.clone()}
+                    width={side.clone()} height={side} />
+            }
+        }
         // The same markup the edge draws into the hosted page's first paint.
-        Some(svg) => Html::from_html_unchecked(svg.markup(&props.label).into()),
-        None => {
+        (Some(svg), None) => Html::from_html_unchecked(svg.markup(&props.label).into()),
+        (None, _) => {
             html! { <p class="ce-qr-error" role="alert">{ i18n::error_text(props.lang, &UiError::QrEncode) }</p> }
         }
     }
@@ -355,6 +380,15 @@ pub struct QrPanelProps {
     pub refreshing: bool,
     #[prop_or_default]
     pub in_app: Option<InApp>,
+    /// A phone (or a wallet's browser on one): the code is handed to the wallet app.
+    #[prop_or_default]
+    pub place: Place,
+    /// The saved picture's file name.
+    #[prop_or_default]
+    pub picture_name: AttrValue,
+    /// In the loader's frame: the wallet's own link is opened by the top window.
+    #[prop_or_default]
+    pub framed: bool,
     #[prop_or_default]
     pub test_mode: bool,
     #[prop_or_default]
@@ -365,15 +399,21 @@ pub struct QrPanelProps {
 }
 
 /// The QR to scan, with who collects the money, how long the code lives and what else to do.
+/// On a phone it also hands the code to the wallet app on this device (`state::phone`): a button
+/// that opens the app, or the code as a picture to long-press or save.
 #[component]
 pub fn QrPanel(props: &QrPanelProps) -> Html {
     let lang = props.lang;
-    // Inside WeChat/Alipay the shopper cannot scan their own screen: explain first, and show
-    // the code only on request (for a screenshot or a second device).
     let show_anyway = use_state(|| false);
     let expired = props.seconds_left == 0;
     let channel = i18n::channel_name(lang, &props.qr.channel).to_owned();
     let qr_label = format!("{} – {}", t(lang, Msg::QrLabel), channel);
+    let action = phone::wallet_action(props.place, &props.qr.channel, &props.qr.qr_content);
+    let as_picture = matches!(action, WalletAction::LongPress | WalletAction::Save);
+    let picture = use_memo((props.qr.qr_content.clone(), as_picture), |(content, as_picture)| {
+        as_picture.then(|| qr::png(content)).flatten().map(|png| AttrValue::from(qr::data_url(&png)))
+    });
+    let picture = (*picture).clone();
 
     let code = if expired {
         html! {
@@ -381,7 +421,9 @@ pub fn QrPanel(props: &QrPanelProps) -> Html {
                 <p>{ t(lang, Msg::QrExpired) }</p>
             </div>
         }
-    } else if props.in_app.is_some() && !*show_anyway {
+    } else if action == WalletAction::LeaveApp && !*show_anyway {
+        // This app's browser cannot reach the wallet: explain first, and show the code only on
+        // request (for a screenshot or a second device).
         let title = match props.in_app {
             Some(InApp::Alipay) => Msg::InAlipay,
             _ => Msg::InWechat,
@@ -401,10 +443,54 @@ pub fn QrPanel(props: &QrPanelProps) -> Html {
     } else {
         html! {
             <div class="ce-qr" data-testid="qr" aria-busy={props.refreshing.then_some("true")}>
-                <QrImage {lang} content={props.qr.qr_content.clone()} label={qr_label} />
+                <QrImage {lang} content={props.qr.qr_content.clone()} label={qr_label} picture={picture.clone()} />
             </div>
         }
     };
+
+    // What this phone does with the code, under it (so the code stays where the first paint drew
+    // it). Nothing for an expired code: it must be refreshed first.
+    let on_phone = match (&action, expired) {
+        (_, true) | (WalletAction::Scan | WalletAction::LeaveApp, _) => Html::default(),
+        (WalletAction::Open { href }, false) => {
+            // A web link opens beside the checkout, which keeps waiting for the payment; the
+            // app's own scheme leaves the page where it is (from the loader's frame, the top
+            // window asks the system for the app).
+            let web = href.starts_with("http");
+            let target = if web {
+                Some("_blank")
+            } else if props.framed {
+                Some("_top")
+            } else {
+                None
+            };
+            html! {
+                <a class="ce-button" data-testid="open-wallet" href={href.clone()} {target}
+                    rel={web.then_some("noopener")}>{ i18n::open_wallet(lang, &props.qr.channel) }</a>
+            }
+        }
+        (WalletAction::LongPress, false) => html! {
+            <p class="ce-hint" data-testid="picture-caveat">{ t(lang, Msg::PictureCaveat) }</p>
+        },
+        (WalletAction::Save, false) => match &picture {
+            Some(picture) => html! {
+                <>
+                    <a class="ce-button" data-testid="save-qr" href={picture.clone()} download={props.picture_name.clone()}>
+                        { t(lang, Msg::SaveQr) }
+                    </a>
+                    <p class="ce-hint" data-testid="save-steps">{ t(lang, Msg::SaveSteps) }</p>
+                    <p class="ce-hint">{ t(lang, Msg::PictureCaveat) }</p>
+                </>
+            },
+            None => Html::default(),
+        },
+    };
+    let title = match &action {
+        WalletAction::Scan | WalletAction::LeaveApp => i18n::scan_instruction(lang, &props.qr.channel),
+        WalletAction::LongPress => t(lang, Msg::LongPressTitle).to_owned(),
+        WalletAction::Open { .. } | WalletAction::Save => i18n::pay_in_app(lang, &props.qr.channel),
+    };
+    let hint = if props.place.is_phone() { Msg::OtherDevice } else { Msg::ScanHint };
 
     let on_refresh = props.on_refresh.reform(|_: MouseEvent| ());
     let on_switch = props.on_switch.reform(|_: MouseEvent| ());
@@ -418,8 +504,9 @@ pub fn QrPanel(props: &QrPanelProps) -> Html {
         <div class="ce-panel" data-testid="qr-panel" data-method={props.qr.method.as_str().to_owned()}
             data-channel={channel_hook(&props.qr.channel).to_owned()}>
             { summary(lang, props.amount, &props.subject) }
-            <Heading text={i18n::scan_instruction(lang, &props.qr.channel)} />
+            <Heading text={title} />
             { code }
+            { on_phone }
             <p class="ce-countdown-line">
                 <span>{ t(lang, Msg::QrValidFor) }{ " " }</span>
                 <span class="ce-countdown" data-testid="countdown" role="timer">{ i18n::countdown(props.seconds_left) }</span>
@@ -429,7 +516,7 @@ pub fn QrPanel(props: &QrPanelProps) -> Html {
                     { t(lang, if props.refreshing { Msg::CreatingQr } else { Msg::RefreshQr }) }
                 </button>
             }
-            <p class="ce-hint">{ t(lang, Msg::ScanHint) }</p>
+            <p class="ce-hint">{ t(lang, hint) }</p>
             <p class="ce-psp">{ t(lang, Msg::ProcessedBy) }<span data-testid="psp">{ i18n::collector_name(lang, &props.qr) }</span></p>
             if props.test_mode {
                 <button type="button" class="ce-button ce-button--test" data-testid="simulate" onclick={on_simulate}

@@ -1,8 +1,10 @@
-//! What the widget learns from the page around it: the in-app browser it runs in, the `?lang=`,
-//! `?origin=` and theme parameters, and which URLs are safe to link to. The parsing is pure (and
-//! tested natively); only `Page::read` touches the browser.
+//! What the widget learns from the page around it: the in-app browser it runs in, whether it is
+//! a phone, the `?lang=`, `?origin=`, `?method_order=` and theme parameters, and which URLs are
+//! safe to link to. The parsing is pure (and tested natively); only `Page::read` touches the
+//! browser.
 
 use crate::i18n::Lang;
+use crate::state::phone::Place;
 
 /// The wallets whose built-in browsers cannot scan a QR shown on their own screen.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -127,6 +129,11 @@ pub struct Page {
     pub parent_origin: Option<String>,
     /// Theme custom properties from the URL, already checked.
     pub theme: Vec<(&'static str, String)>,
+    /// A phone, a wallet's browser on a phone, or a desktop (`Page::read` tells them apart).
+    pub place: Place,
+    /// The merchant's setting (`?method_order=session`, the loader's `data-method-order`) to show
+    /// the wallets in the session's order on phones too.
+    pub keep_order: bool,
 }
 
 impl Page {
@@ -144,17 +151,29 @@ impl Page {
             in_app: detect_in_app(user_agent),
             parent_origin: query_param(search, "origin").and_then(|o| parse_origin(&o)),
             theme,
+            place: Place::Desktop,
+            keep_order: query_param(search, "method_order").as_deref() == Some("session"),
         }
     }
 
-    /// Reads the current window's URL and user agent.
+    /// Reads the current window's URL, user agent, primary pointer and screen.
     pub fn read() -> Page {
         let Some(window) = web_sys::window() else {
             return Page::default();
         };
         let search = window.location().search().unwrap_or_default();
         let user_agent = window.navigator().user_agent().unwrap_or_default();
-        Page::parse(&search, &user_agent)
+        let mut page = Page::parse(&search, &user_agent);
+        let coarse =
+            window.match_media("(pointer: coarse)").ok().flatten().is_some_and(|query| query.matches());
+        let short_side = window
+            .screen()
+            .ok()
+            .and_then(|s| Some(s.width().ok()?.min(s.height().ok()?)))
+            .and_then(|side| u32::try_from(side).ok())
+            .unwrap_or(0);
+        page.place = Place::of(coarse, short_side, page.in_app);
+        page
     }
 }
 
@@ -242,5 +261,8 @@ mod tests {
         assert_eq!(page.parent_origin.as_deref(), Some("http://127.0.0.1:8788"));
         assert_eq!(page.in_app, Some(InApp::Wechat));
         assert_eq!(page.theme, vec![("--checkout-accent", "#c00".to_owned())]);
+        assert!(!page.keep_order);
+        assert!(Page::parse("?method_order=session", "").keep_order);
+        assert!(!Page::parse("?method_order=phone", "").keep_order);
     }
 }

@@ -86,6 +86,11 @@ pub enum Msg {
     InAppOpenBrowser,
     InAppScreenshot,
     ShowQrAnyway,
+    LongPressTitle,
+    SaveQr,
+    SaveSteps,
+    PictureCaveat,
+    OtherDevice,
     StatusPrefix,
     StatusAwaiting,
     StatusQrExpired,
@@ -234,6 +239,11 @@ impl Msg {
         Msg::InAppOpenBrowser,
         Msg::InAppScreenshot,
         Msg::ShowQrAnyway,
+        Msg::LongPressTitle,
+        Msg::SaveQr,
+        Msg::SaveSteps,
+        Msg::PictureCaveat,
+        Msg::OtherDevice,
         Msg::StatusPrefix,
         Msg::StatusAwaiting,
         Msg::StatusQrExpired,
@@ -405,6 +415,21 @@ pub fn t(lang: Lang, msg: Msg) -> &'static str {
             "You can also take a screenshot of the code and pick it from your photos in the paying app's scanner.",
         ),
         Msg::ShowQrAnyway => ("仍然显示二维码", "Show the code anyway"),
+        Msg::LongPressTitle => {
+            ("长按二维码，识别付款", "Press and hold the code, then choose \"Scan QR Code in Image\" to pay")
+        }
+        Msg::SaveQr => ("保存二维码", "Save the code"),
+        Msg::SaveSteps => (
+            "保存后打开微信：扫一扫 → 相册，选择这张二维码付款。",
+            "Then open WeChat: Scan → Album, and choose this picture to pay.",
+        ),
+        Msg::PictureCaveat => (
+            "如微信提示暂不支持识别图片中的付款码，请用另一台手机的微信扫码，或更换支付方式。",
+            "If WeChat says it cannot pay from a picture, scan the code with WeChat on another phone, or use another payment method.",
+        ),
+        Msg::OtherDevice => {
+            ("也可以用另一台手机扫码付款。", "You can also scan the code with another phone.")
+        }
         Msg::StatusPrefix => ("状态：", "Status: "),
         Msg::StatusAwaiting => ("待支付", "awaiting payment"),
         Msg::StatusQrExpired => ("二维码已失效", "code expired"),
@@ -648,6 +673,34 @@ pub fn scan_instruction(lang: Lang, channel: &Channel) -> String {
         (Channel::Unionpay, Lang::En) => "Scan with UnionPay or your bank's app to pay".into(),
         (Channel::Unknown(name), Lang::Zh) => format!("请使用{name}扫码支付"),
         (Channel::Unknown(name), Lang::En) => format!("Scan with {name} to pay"),
+    }
+}
+
+/// The heading over a QR on a phone that hands the code to the wallet app.
+pub fn pay_in_app(lang: Lang, channel: &Channel) -> String {
+    match (channel, lang) {
+        (Channel::WechatPay, Lang::Zh) => "用微信付款".into(),
+        (Channel::WechatPay, Lang::En) => "Pay with WeChat".into(),
+        (Channel::Alipay, Lang::Zh) => "用支付宝付款".into(),
+        (Channel::Alipay, Lang::En) => "Pay with Alipay".into(),
+        (Channel::Unionpay, Lang::Zh) => "用云闪付付款".into(),
+        (Channel::Unionpay, Lang::En) => "Pay with the UnionPay app".into(),
+        (Channel::Unknown(name), Lang::Zh) => format!("用{name}付款"),
+        (Channel::Unknown(name), Lang::En) => format!("Pay with {name}"),
+    }
+}
+
+/// The primary button that opens the wallet app with the code.
+pub fn open_wallet(lang: Lang, channel: &Channel) -> String {
+    match (channel, lang) {
+        (Channel::Alipay, Lang::Zh) => "打开支付宝付款".into(),
+        (Channel::Alipay, Lang::En) => "Open Alipay to pay".into(),
+        (Channel::Unionpay, Lang::Zh) => "打开云闪付付款".into(),
+        (Channel::Unionpay, Lang::En) => "Open the UnionPay app to pay".into(),
+        (Channel::WechatPay, Lang::Zh) => "打开微信付款".into(),
+        (Channel::WechatPay, Lang::En) => "Open WeChat to pay".into(),
+        (Channel::Unknown(name), Lang::Zh) => format!("打开{name}付款"),
+        (Channel::Unknown(name), Lang::En) => format!("Open {name} to pay"),
     }
 }
 

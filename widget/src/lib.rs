@@ -15,7 +15,8 @@
 //! reads the rest from the page URL: `?lang=en|zh` overrides the session's locale, `?origin=`
 //! is the host page's origin when framed by the `checkout.js` loader (the only target of
 //! `postMessage`), and `?accent=`, `?bg=`, `?fg=`, `?radius=`, `?font=` set the theme's CSS
-//! custom properties. `www/pay.js` is the hosted page's caller.
+//! custom properties. `www/pay-start.js` is the hosted page's caller (`www/pay.js` loads it
+//! where the browser can run the widget).
 //!
 //! # DOM contract (the end-to-end tests rely on it)
 //!
@@ -66,9 +67,17 @@
 //! - `[data-testid="paid"]`: the paid screen; `[data-testid="closed"][data-status=…]`: expired,
 //!   canceled or `requires_attention`; `[data-testid="error"]`: any error message
 //!   (`role="alert"`);
+//! - on a phone (`(pointer: coarse)` and a screen no wider than a tablet's, `state::phone`), the QR
+//!   screen also hands the code to the wallet on this device: `a[data-testid="open-wallet"]`
+//!   (Alipay: `alipays://platformapi/startapp?saId=10000007&qrcode=<code>`, or the code itself
+//!   inside Alipay; UnionPay: the code's link), or the code as a PNG
+//!   `img[data-testid="qr-image"]` (inside WeChat, to long-press) with, elsewhere,
+//!   `a[data-testid="save-qr"][download]` and `[data-testid="save-steps"]`; the picker then lists
+//!   the wallets that work on this device first (`?method_order=session` keeps the session's order);
 //! - `[data-testid="amount"]`, `[data-testid="psp"]` (who collects the money),
-//!   `[data-testid="inapp"]` (WeChat/Alipay webview guidance);
-//! - `performance.mark("checkout:qr-visible")` when the first QR is drawn; on the way there
+//!   `[data-testid="inapp"]` (an in-app browser that cannot reach the wallet: Alipay in WeChat);
+//! - `performance.mark("checkout:ready")` when the first screen other than "loading" is on the page;
+//!   `performance.mark("checkout:qr-visible")` when the first QR is drawn; on the way there
 //!   `checkout:mounted`, `checkout:view` (the view read), `checkout:qr-request` and
 //!   `checkout:qr-answer` (each QR call);
 //! - framed by `checkout.js`: `postMessage({source: "checkout-edge", type: "ready" | "resize"

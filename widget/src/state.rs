@@ -11,6 +11,7 @@
 
 pub mod barcode;
 pub mod card;
+pub mod phone;
 pub mod qr;
 
 pub use barcode::{BarcodeAction, BarcodeNotice, BarcodePanel, BarcodeStep, CodeProblem};

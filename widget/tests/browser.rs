@@ -17,6 +17,7 @@ use checkout_widget::components::{
 use checkout_widget::env::{InApp, Page};
 use checkout_widget::i18n::Lang;
 use checkout_widget::json;
+use checkout_widget::state::phone::Place;
 use checkout_widget::state::{BarcodeNotice, BarcodePanel, BarcodeStep, QrChoice, Simulation};
 use std::cell::RefCell;
 use std::rc::Rc;
@@ -134,6 +135,9 @@ fn qr_props(seconds_left: u64) -> (QrPanelProps, [Rc<RefCell<u32>>; 3]) {
         seconds_left,
         refreshing: false,
         in_app: None,
+        place: Place::Desktop,
+        picture_name: "sess_0.png".into(),
+        framed: false,
         test_mode: true,
         simulation: Simulation::Idle,
         on_refresh,
@@ -191,9 +195,12 @@ async fn simulate_is_only_offered_in_test_mode() {
 }
 
 #[wasm_bindgen_test]
-async fn inside_wechat_the_panel_explains_before_showing_the_code() {
+async fn inside_wechat_an_alipay_code_is_explained_before_it_is_shown() {
     let (mut props, _) = qr_props(120);
     props.in_app = Some(InApp::Wechat);
+    props.place = Place::InWechat;
+    props.qr.channel = Channel::Alipay;
+    props.qr.qr_content = "https://qr.alipay.com/bax00001".into();
     props.lang = Lang::En;
     let root = mount::<QrPanel>(props).await;
     assert!(find(&root, r#"[data-testid="qr"]"#).is_none());
@@ -201,6 +208,44 @@ async fn inside_wechat_the_panel_explains_before_showing_the_code() {
     click(&root, r#"[data-testid="inapp"] button"#);
     yew::scheduler::flush().await;
     assert!(find(&root, r#"[data-testid="qr"] svg"#).is_some(), "the code is still available on request");
+}
+
+#[wasm_bindgen_test]
+async fn inside_wechat_a_wechat_code_is_a_picture_to_long_press() {
+    let (mut props, _) = qr_props(120);
+    props.in_app = Some(InApp::Wechat);
+    props.place = Place::InWechat;
+    let root = mount::<QrPanel>(props).await;
+    let image =
+        find(&root, r#"[data-testid="qr"] img[data-testid="qr-image"]"#).expect("the code is an image");
+    assert!(image.get_attribute("src").unwrap().starts_with("data:image/png;base64,"));
+    let width: u32 = image.get_attribute("width").unwrap().parse().unwrap();
+    assert!(width >= 200, "the image is {width} px wide");
+    assert_eq!(text(&root, "h2"), "长按二维码，识别付款");
+    assert!(find(&root, r#"[data-testid="open-wallet"]"#).is_none());
+}
+
+#[wasm_bindgen_test]
+async fn on_a_phone_alipay_opens_its_app_and_wechat_saves_a_picture() {
+    let (mut props, _) = qr_props(120);
+    props.place = Place::Phone;
+    props.qr.channel = Channel::Alipay;
+    props.qr.qr_content = "https://qr.alipay.com/bax00001".into();
+    let root = mount::<QrPanel>(props).await;
+    let link = find(&root, r#"a[data-testid="open-wallet"]"#).expect("a button that opens Alipay");
+    assert_eq!(
+        link.get_attribute("href").as_deref(),
+        Some("alipays://platformapi/startapp?saId=10000007&qrcode=https%3A%2F%2Fqr.alipay.com%2Fbax00001")
+    );
+    assert!(find(&root, r#"[data-testid="qr"] svg"#).is_some(), "the code stays for another phone");
+
+    let (mut props, _) = qr_props(120);
+    props.place = Place::Phone;
+    let root = mount::<QrPanel>(props).await;
+    let save = find(&root, r#"a[data-testid="save-qr"]"#).expect("a button that saves the code");
+    assert_eq!(save.get_attribute("download").as_deref(), Some("sess_0.png"));
+    assert!(save.get_attribute("href").unwrap().starts_with("data:image/png;base64,"));
+    assert!(text(&root, r#"[data-testid="save-steps"]"#).contains("扫一扫 → 相册"));
 }
 
 #[wasm_bindgen_test]
@@ -216,6 +261,8 @@ async fn the_picker_offers_the_three_wallets_and_reports_the_choice() {
         on_choose: Callback::from(move |ch| c.borrow_mut().push(ch)),
         on_barcode: Callback::noop(),
         on_card: Callback::noop(),
+        place: Place::Desktop,
+        keep_order: false,
     };
     let root = mount::<Picker>(props).await;
     assert_eq!(text(&root, r#"button[data-channel="WECHATPAY"]"#), "WeChat Pay");
@@ -252,6 +299,8 @@ async fn the_picker_groups_methods_by_what_the_shopper_does() {
         on_choose: Callback::from(move |ch| c.borrow_mut().push(ch)),
         on_barcode: Callback::from(move |m| o.borrow_mut().push(m)),
         on_card: Callback::noop(),
+        place: Place::Desktop,
+        keep_order: false,
     };
     let root = mount::<Picker>(props).await;
 
@@ -297,6 +346,8 @@ async fn the_picker_shows_only_what_the_session_allows() {
         on_choose: Callback::noop(),
         on_barcode: Callback::noop(),
         on_card: Callback::noop(),
+        place: Place::Desktop,
+        keep_order: false,
     };
     let root = mount::<Picker>(props).await;
     assert_eq!(texts(&root, "button"), ["银行卡快捷支付"], "a card-only session offers the card alone");

@@ -4,6 +4,9 @@
 //! `qr-bench` in headless Chromium against the real stack; `--runs N`), and workerd's CPU time
 //! per request kind (`cpu-bench`: median and p99 of `--requests N`, default 200; `--cpu-only`
 //! skips the browser runs).
+//! `--mobile` times the phone profile instead of both (a phone's screen, touch and user agent, a
+//! throttled network and CPU, cold caches): QR first paint, picker on screen, widget usable and
+//! the bytes until then.
 
 use crate::proc::check;
 use crate::size::{Sizes, WIDGET_BUDGET, gz, kb};
@@ -39,17 +42,33 @@ pub(crate) fn run(args: &[String]) -> Result<()> {
             .cloned()
             .unwrap_or_else(|| default.into())
     };
-    let cpu_only = args.iter().any(|a| a == "--cpu-only");
-    if !cpu_only {
-        let runs = value("--runs", "15");
-        step(&format!("timing navigation → visible QR over {runs} runs"));
-        check(Command::new("cargo").args(bench_bin("qr-bench")).args(["--runs", &runs]).current_dir(&root))?;
+    if args.iter().any(|a| a == "--mobile") {
+        let runs = value("--runs", "5");
+        step(&format!("timing the phone profile over {runs} cold loads of each page"));
+        check(
+            Command::new("cargo")
+                .args(bench_bin("qr-bench"))
+                .args(["--runs", &runs, "--mobile"])
+                .current_dir(&root),
+        )?;
+    } else {
+        let cpu_only = args.iter().any(|a| a == "--cpu-only");
+        if !cpu_only {
+            let runs = value("--runs", "15");
+            step(&format!("timing navigation → visible QR over {runs} runs"));
+            check(
+                Command::new("cargo").args(bench_bin("qr-bench")).args(["--runs", &runs]).current_dir(&root),
+            )?;
+        }
+        let requests = value("--requests", "200");
+        step(&format!("workerd CPU time per request kind, {requests} requests each"));
+        check(
+            Command::new("cargo")
+                .args(bench_bin("cpu-bench"))
+                .args(["--requests", &requests])
+                .current_dir(&root),
+        )?;
     }
-    let requests = value("--requests", "200");
-    step(&format!("workerd CPU time per request kind, {requests} requests each"));
-    check(
-        Command::new("cargo").args(bench_bin("cpu-bench")).args(["--requests", &requests]).current_dir(&root),
-    )?;
     if widget > WIDGET_BUDGET || worker > WORKER_BUDGET {
         anyhow::bail!("over budget");
     }

@@ -10,6 +10,10 @@ use anyhow::{Context, Result};
 use std::path::Path;
 use std::process::Command;
 
+/// The oldest browsers the widget runs in (docs/browsers.md): those whose WebAssembly has
+/// reference types, the newest feature in the module rustc emits. `www/pay.js` checks the same.
+pub(crate) const WIDGET_BROWSERS: &str = "chrome96,firefox79,safari15,ios15";
+
 pub(crate) fn all() -> Result<()> {
     widget()?;
     edge()
@@ -83,12 +87,15 @@ pub(crate) fn widget_into(out: &Path, names: bool) -> Result<()> {
         .context("shortening the widget's import names")?;
     std::fs::write(&bg, module)?;
     std::fs::write(&glue, js)?;
-    // The glue is shipped to every shopper: minified, it is a quarter smaller after gzip.
+    // The glue is shipped to every shopper: minified, it is a quarter smaller after gzip. Its
+    // syntax is held to the oldest browsers that run the module (`--target`, docs/browsers.md):
+    // esbuild rewrites anything newer, or fails the build where it cannot.
     check(
         Command::new(root.join("tools/node_modules/.bin/esbuild"))
             .env("PATH", tools_path(&root))
             .arg(&glue)
             .args(["--minify", "--format=esm", "--log-level=warning", "--allow-overwrite"])
+            .arg(format!("--target={WIDGET_BROWSERS}"))
             .arg(format!("--outfile={}", glue.display())),
     )?;
     // The stylesheet is written readable in `www/checkout.css` and shipped minified beside the

@@ -25,7 +25,9 @@ tasks:
   test     set up (incl. Chromium), fmt + clippy (native, wasm32), build, run every test:
            native, widget-in-browser, end-to-end
   bench    print widget/worker transfer sizes, the median navigation → visible QR time
-           ([--runs N]) and workerd's CPU per request kind ([--requests N]; --cpu-only)
+           ([--runs N]) and workerd's CPU per request kind ([--requests N]; --cpu-only);
+           --mobile: the phone profile instead (throttled, cold: QR first paint, picker on
+           screen, widget usable, bytes until usable)
   load     a bounded load run on loopback, every figure as a ratio of the /health floor:
            creations, mixed checkouts, concurrent status waits released by payments
            ([--sessions N] [--concurrency C] [--checkouts K] [--soak-minutes M] [--waits W])

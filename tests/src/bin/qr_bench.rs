@@ -6,6 +6,9 @@
 //! step on the way (navigation and resource timing, the widget's own marks). On the pages opened
 //! for a wallet the QR is then paid in the sandbox, and the bench times the sandbox's signed
 //! notification (sent to the edge on loopback) until the widget's paid screen is in the page.
+//!
+//! `--mobile` measures the phone profile instead (`phone` below): a phone's user agent, screen
+//! and touch, Lighthouse's mobile network and CPU, and a cold cache for every load.
 
 use anyhow::{Context, Result, bail, ensure};
 use checkout_shared::Fen;
@@ -73,17 +76,25 @@ if (!seen()) {
 }";
 
 fn main() -> Result<()> {
-    let mut runs: usize = 15;
+    let mut runs: Option<usize> = None;
+    let mut mobile = false;
     let mut args = std::env::args().skip(1);
     while let Some(arg) = args.next() {
         if arg == "--runs" {
-            runs = args.next().context("--runs needs a number")?.parse()?;
+            runs = Some(args.next().context("--runs needs a number")?.parse()?);
+        } else if arg == "--mobile" {
+            mobile = true;
         }
     }
-    let runs = runs.clamp(1, 200);
     let stack = Stack::start()?;
     let rt = tokio::runtime::Builder::new_multi_thread().enable_all().build()?;
-    let result = rt.block_on(measure(&stack, runs));
+    let result = if mobile {
+        // Each cold load on the throttled profile takes seconds: 5 is the least the figures are
+        // medians of.
+        rt.block_on(phone::measure(&stack, runs.unwrap_or(5).clamp(5, 50)))
+    } else {
+        rt.block_on(measure(&stack, runs.unwrap_or(15).clamp(1, 200)))
+    };
     if result.is_err() {
         eprintln!("{}", stack.logs());
     }
@@ -476,4 +487,179 @@ async fn notification_to_paid(
         .and_then(|a| a["at_ms"].as_f64())
         .context("the sandbox recorded no notification for the order")?;
     Ok(seen - sent)
+}
+
+/// The phone profile: Chromium emulating a phone (Android Chrome's user agent, 390 CSS pixels
+/// wide at 3×, touch), with the DevTools protocol's `Network.emulateNetworkConditions` (150 ms
+/// round trip, 1.6 Mbit/s down, 750 kbit/s up: Lighthouse's mobile figures) and
+/// `Emulation.setCPUThrottlingRate` 4, and the browser's cache cleared before every load. Each
+/// load is read back from the page: the first contentful paint, the frame in which each thing
+/// first appears (a `MutationObserver` installed before the page's own scripts, which notes the
+/// next animation frame after the element enters the DOM), and every response's transfer size.
+mod phone {
+    use super::median;
+    use anyhow::{Context, Result, ensure};
+    use checkout_shared::Fen;
+    use checkout_shared::api::{CreateSessionRequest, SessionCreated};
+    use checkout_tests::{Browser, Stack, user_agent};
+    use serde_json::json;
+    use std::time::{Duration, Instant};
+
+    /// Installed before any script of each new page: notes, per selector, the start of the first
+    /// animation frame after a matching element is in the DOM (the frame that paints it).
+    const WATCH: &str = r#"
+window.__ceSeen = {};
+(function () {
+  var wanted = {
+    qr: '[data-testid="qr"] svg, [data-testid="qr"] img, [data-testid="qr-first-paint"] svg',
+    picker: 'button[data-channel]',
+    usable: 'section.ce[lang] > .ce-panel:not(.ce-loading)'
+  };
+  var pending = {};
+  function check() {
+    for (var key in wanted) {
+      if (!(key in window.__ceSeen) && !pending[key] && document.querySelector(wanted[key])) {
+        pending[key] = true;
+        (function (key) {
+          requestAnimationFrame(function (frame) { window.__ceSeen[key] = frame; });
+        })(key);
+      }
+    }
+  }
+  new MutationObserver(check).observe(document, { childList: true, subtree: true });
+})();"#;
+
+    /// One load's figures, read once the widget is usable.
+    const READ: &str = r#"
+const paint = performance.getEntriesByName('first-contentful-paint');
+const seen = window.__ceSeen || {};
+const usable = seen.usable;
+let bytes = 0;
+for (const e of performance.getEntriesByType('navigation').concat(performance.getEntriesByType('resource'))) {
+  if (usable !== undefined && e.responseEnd <= usable) bytes += e.transferSize;
+}
+return { paint: paint.length ? paint[0].startTime : null, qr: seen.qr ?? null, picker: seen.picker ?? null,
+         usable: usable ?? null, bytes };"#;
+
+    /// How the page is opened.
+    #[derive(Clone, Copy)]
+    enum Page {
+        /// For one wallet (`?channel=alipay`): the edge draws its QR into the page.
+        Wallet,
+        /// Plain: the picker.
+        Picker,
+    }
+
+    pub(super) async fn measure(stack: &Stack, runs: usize) -> Result<()> {
+        let http = reqwest::Client::new();
+        let browser = Browser::phone_direct(&stack.state_dir, user_agent::ANDROID_CHROME).await?;
+        browser.cdp("Network.enable", json!({})).await?;
+        browser.cdp("Page.enable", json!({})).await?;
+        browser.cdp("Page.addScriptToEvaluateOnNewDocument", json!({"source": WATCH})).await?;
+        browser
+            .cdp(
+                "Network.emulateNetworkConditions",
+                json!({
+                    "offline": false,
+                    "latency": 150,
+                    "downloadThroughput": 1.6 * 1024.0 * 1024.0 / 8.0,
+                    "uploadThroughput": 750.0 * 1024.0 / 8.0,
+                }),
+            )
+            .await?;
+        browser.cdp("Emulation.setCPUThrottlingRate", json!({"rate": 4})).await?;
+        println!(
+            "phone profile: Android Chrome user agent, 390 px at 3x, touch; RTT 150 ms, 1.6 Mbit/s down, 750 kbit/s up; CPU 4x slower; cache cleared before each load; {runs} loads of each page after one warm-up"
+        );
+        for page in [Page::Wallet, Page::Picker] {
+            series(stack, &http, &browser, page, runs).await?;
+        }
+        browser.close().await
+    }
+
+    async fn series(
+        stack: &Stack,
+        http: &reqwest::Client,
+        browser: &Browser,
+        page: Page,
+        runs: usize,
+    ) -> Result<()> {
+        let (name, tag, figures): (&str, &str, &[(&str, &str)]) = match page {
+            Page::Wallet => (
+                "page opened for Alipay (?channel=alipay)",
+                "MW",
+                &[("qr", "QR first paint"), ("usable", "widget usable"), ("bytes", "bytes until usable")],
+            ),
+            Page::Picker => (
+                "page with the picker",
+                "MP",
+                &[
+                    ("picker", "picker on screen"),
+                    ("usable", "widget usable"),
+                    ("bytes", "bytes until usable"),
+                ],
+            ),
+        };
+        println!("{name}:");
+        let mut columns: Vec<Vec<f64>> = vec![Vec::new(); figures.len()];
+        for run in 0..=runs {
+            let session: SessionCreated = http
+                .post(format!("{}/v1/sessions", stack.edge_url))
+                .bearer_auth(&stack.creds.merchant_key)
+                .json(&CreateSessionRequest::new(Fen(1), "bench", format!("BENCH-{tag}{run}")))
+                .send()
+                .await?
+                .json()
+                .await?;
+            let client = &browser.client;
+            client.goto("about:blank").await?;
+            browser.cdp("Network.clearBrowserCache", json!({})).await?;
+            let url = match page {
+                Page::Wallet => format!("{}?channel=alipay", session.url),
+                Page::Picker => session.url.clone(),
+            };
+            client.goto(&url).await?;
+            // Bounded: the throttled load takes a few seconds.
+            let deadline = Instant::now() + Duration::from_secs(60);
+            let read = loop {
+                let read = client.execute(READ, vec![]).await?;
+                // A whole number of milliseconds comes as an integer: `as_f64` takes both.
+                if read["usable"].as_f64().is_some() {
+                    break read;
+                }
+                ensure!(Instant::now() < deadline, "the widget was not usable within 60 s: {read}");
+                tokio::time::sleep(Duration::from_millis(200)).await;
+            };
+            let paint = read["paint"].as_f64().context("no first contentful paint")?;
+            // Something in the DOM before the first paint is on screen at the first paint.
+            let on_screen =
+                |key: &str| read[key].as_f64().map(|ms| if key == "bytes" { ms } else { ms.max(paint) });
+            let values: Vec<Option<f64>> = figures.iter().map(|(key, _)| on_screen(key)).collect();
+            if run > 0 {
+                let line: Vec<String> = figures
+                    .iter()
+                    .zip(&values)
+                    .map(|((key, label), v)| match (v, *key) {
+                        (Some(v), "bytes") => format!("{label} {:.1} KB", v / 1024.0),
+                        (Some(v), _) => format!("{label} {v:.0} ms"),
+                        (None, _) => format!("{label} -"),
+                    })
+                    .collect();
+                println!("run {run:>3}: first contentful paint {paint:.0} ms, {}", line.join(", "));
+                for (column, v) in columns.iter_mut().zip(values) {
+                    column.extend(v);
+                }
+            }
+        }
+        for ((key, label), column) in figures.iter().zip(columns) {
+            let n = column.len();
+            let m = median(column);
+            if *key == "bytes" {
+                println!("  {label:<20} median {:>7.1} KB over {n} cold loads", m / 1024.0);
+            } else {
+                println!("  {label:<20} median {m:>7.0} ms over {n} cold loads");
+            }
+        }
+        Ok(())
+    }
 }
