@@ -84,6 +84,9 @@ pub(crate) enum SessionCall {
     Barcode {
         secret: String,
         request: BarcodeRequest,
+        /// `CF-Connecting-IP` of the request.
+        #[serde(default)]
+        client_ip: Option<String>,
     },
     Status {
         secret: String,
@@ -300,9 +303,9 @@ impl CheckoutSession {
                     None => Err(busy()),
                 }
             }
-            SessionCall::Barcode { secret, request } => {
+            SessionCall::Barcode { secret, request, client_ip } => {
                 self.authorize(&secret).await?;
-                self.step(Input::Barcode { method: request.method, code: request.code }).await?;
+                self.step(Input::Barcode { method: request.method, code: request.code, client_ip }).await?;
                 let now = self.now_ms() / 1000;
                 let update = self.read(|s| s.status_update(now))?;
                 error::json(&update.barcode, 202)
@@ -432,10 +435,14 @@ impl CheckoutSession {
         let app_id = config::var(&self.env, "EZR_APP_ID")?;
         let shop_code = config::var(&self.env, "EZR_SHOP_CODE")?;
         let token = config::secret(&self.env, "EZR_TOKEN")?;
+        let terminal_id = config::optional_var(&self.env, "EZR_TERMINAL_ID")
+            .filter(|t| !t.trim().is_empty())
+            .unwrap_or_else(|| gateway::ezr::DEFAULT_TERMINAL_ID.to_owned());
         let creds = gateway::ezr::Credentials {
             api_url: &api_url,
             app_id: &app_id,
             shop_code: &shop_code,
+            terminal_id: &terminal_id,
             token: &token,
         };
         let request = gateway::ezr::build(op, &creds, config::now_ms())

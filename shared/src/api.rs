@@ -123,6 +123,17 @@ pub struct CreateSessionRequest {
     /// the shopper or sent to a gateway.
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub metadata: BTreeMap<String, String>,
+    /// Who takes the payment (a cashier's name or number), at most 32 characters: Shouqianba's
+    /// `operator` on pay, precreate and refund. Default `checkout-edge`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub operator: Option<String>,
+    /// What is bought, in more detail than `subject`, at most 256 characters: Shouqianba's
+    /// `description` (cut to 256 bytes). Default: not sent.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub description: Option<String>,
+    /// A value Shouqianba echoes back unchanged (`reflect`), at most 64 bytes. Default: not sent.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reflect: Option<String>,
 }
 
 /// What a customs declaration of a Payzero payment needs (spec §4.1/§5.3 order fields, A.6).
@@ -172,12 +183,20 @@ impl CreateSessionRequest {
             customer: None,
             customs: None,
             metadata: BTreeMap::new(),
+            operator: None,
+            description: None,
+            reflect: None,
         }
     }
 
     /// Adds one metadata pair (see [`CreateSessionRequest::metadata`]).
     pub fn with_metadata(mut self, key: impl Into<String>, value: impl Into<String>) -> Self {
         self.metadata.insert(key.into(), value.into());
+        self
+    }
+
+    pub fn with_operator(mut self, operator: impl Into<String>) -> Self {
+        self.operator = Some(operator.into());
         self
     }
 
@@ -298,6 +317,9 @@ crate::wire_enum! {
         Pending = "pending",
         Succeeded = "succeeded",
         Failed = "failed",
+        /// The gateway said a person must look, or stayed undecided too long: money may have
+        /// moved. `attention` says why, in the gateway's words.
+        RequiresAttention = "requires_attention",
     }
 }
 
@@ -323,6 +345,9 @@ pub struct RefundView {
     /// Why it failed: the gateway's code.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub failure_code: Option<String>,
+    /// Why it requires attention, with the gateway's own words.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub attention: Option<String>,
 }
 
 /// `GET /v1/sessions?merchant_order_no=…`: the sessions made for one shop order, newest first.

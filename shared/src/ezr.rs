@@ -25,10 +25,9 @@ use std::str::FromStr;
 /// agrees (`"TotalAmount": 1`), but its pay example answers the same one-fen order with
 /// `"TotalAmount": 0.01` — yuan, as a decimal. So: a JSON integer is read as fen, a JSON number
 /// with a decimal point as yuan (parsed from its decimal text with `Fen::from_yuan_str`, so no
-/// float arithmetic touches the value, and more than two decimals is refused). The one case this
-/// cannot settle is a yuan amount EZR writes without decimals (`1` for ¥1.00): `may_equal`
-/// accepts both readings when checking against the amount we asked for, and the query call, whose
-/// example is in fen, is the one to trust.
+/// float arithmetic touches the value, and more than two decimals is refused). An integer is
+/// never read as yuan: `1` is one fen, as the tables say, so an answer of `1` for a ¥1.00 order
+/// is a mismatch for a person to look at, not a payment.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
 pub struct EzrAmount {
     fen: Fen,
@@ -55,12 +54,6 @@ impl EzrAmount {
     /// Whether it arrived as a yuan decimal.
     pub fn is_yuan_decimal(&self) -> bool {
         self.yuan_text.is_some()
-    }
-
-    /// Whether this can be `expected`: exactly, for a decimal; for an integer, either as fen
-    /// (what the spec says) or as whole yuan (what its pay example suggests EZR may send).
-    pub fn may_equal(&self, expected: Fen) -> bool {
-        self.fen == expected || (self.yuan_text.is_none() && self.fen.0.checked_mul(100) == Some(expected.0))
     }
 }
 
@@ -755,14 +748,11 @@ mod tests {
     }
 
     #[test]
-    fn may_equal_allows_both_readings_of_an_integer_only() {
+    fn an_integer_is_fen_and_only_a_decimal_is_yuan() {
         let one: EzrAmount = serde_json::from_str("1").unwrap();
-        assert!(one.may_equal(Fen(1)));
-        assert!(one.may_equal(Fen(100)));
-        assert!(!one.may_equal(Fen(10)));
-        let cent: EzrAmount = serde_json::from_str("0.01").unwrap();
-        assert!(cent.may_equal(Fen(1)));
-        assert!(!cent.may_equal(Fen(100)));
+        assert_eq!(one.fen(), Fen(1), "never whole yuan");
+        let yuan: EzrAmount = serde_json::from_str("1.00").unwrap();
+        assert_eq!(yuan.fen(), Fen(100));
     }
 
     #[test]

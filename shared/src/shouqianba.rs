@@ -857,6 +857,19 @@ pub fn classify_cancel(response: &TradeResponse) -> CancelOutcome {
     }
 }
 
+/// The longest prefix of `text` that fits a `String(n)` field of `max_bytes` bytes, cut on a
+/// UTF-8 character boundary (the spec's lengths are bytes: `dynamic_id` "不超过32字节").
+pub fn fit(text: &str, max_bytes: usize) -> &str {
+    if text.len() <= max_bytes {
+        return text;
+    }
+    let mut end = max_bytes;
+    while !text.is_char_boundary(end) {
+        end -= 1;
+    }
+    &text[..end]
+}
+
 /// A `cancel` that got no response: 本次收款超时撤单网络异常请联系收钱吧客服.
 pub fn classify_cancel_transport(_error: TransportError) -> CancelOutcome {
     CancelOutcome::NeedsSupport

@@ -1,18 +1,20 @@
 //! Refunds end to end through `checkout-client`, on every gateway: a full refund of one paid
-//! session, two partial ones of another and a third above what is left refused; EZR's refund
-//! pending until approved in its back office; a refund Payzero fails; refunds of an unpaid
+//! session, two partial ones of another and a third above what is left refused; Shouqianba's
+//! refund naming the order by `sn` and `client_sn`, EZR's by our `OutRefundNo`; for a merchant
+//! whose EZR account needs approval, an application pending until approved in its back office,
+//! and one rejected there requiring attention; a refund Payzero fails; refunds of an unpaid
 //! session refused; an `Idempotency-Key` retried (one refund) and reused with another body; the
 //! merchant's events.
 
 use crate::api::request_qr;
-use crate::gateways::{admin, barcode, create, wait_until, webhook};
-use crate::with_stack;
+use crate::gateways::{admin, barcode, create, sandbox_requests, wait_until, webhook};
+use crate::{with_stack, with_stack_setup};
 use anyhow::{Result, bail, ensure};
 use checkout_client::api::{
     ErrorCode, PaymentMethod, RefundRequest, RefundStatus, RefundView, SessionCreated, SessionStatus,
 };
 use checkout_client::{Client, Error, Fen};
-use checkout_tests::{Stack, WebhookSink};
+use checkout_tests::{Setup, Stack, WebhookSink};
 use serde_json::json;
 use std::time::{Duration, Instant};
 
@@ -24,6 +26,8 @@ enum Gateway {
     Payzero,
     Shouqianba,
     Ezr,
+    /// EZR for a merchant whose account needs each refund approved (`EZR_REFUND_APPROVAL`).
+    EzrApply,
 }
 
 /// A session paid on `gateway`, notifying `sink`.
@@ -36,7 +40,7 @@ async fn paid_session(
     let method = match gateway {
         Gateway::Payzero => PaymentMethod::PayzeroQr,
         Gateway::Shouqianba => PaymentMethod::ShouqianbaBarcode,
-        Gateway::Ezr => PaymentMethod::EzrBarcode,
+        Gateway::Ezr | Gateway::EzrApply => PaymentMethod::EzrBarcode,
     };
     let session = create(stack, order_no, &[method], Some(sink)).await?;
     let cs = &session.client_secret;
@@ -47,7 +51,9 @@ async fn paid_session(
         }
         // Codes the sandboxes pay at once.
         Gateway::Shouqianba => drop(barcode(stack, cs, "shouqianba_barcode", "134567890123450000").await?),
-        Gateway::Ezr => drop(barcode(stack, cs, "ezr_barcode", "284567890123450000").await?),
+        Gateway::Ezr | Gateway::EzrApply => {
+            drop(barcode(stack, cs, "ezr_barcode", "284567890123450000").await?)
+        }
     }
     wait_until(stack, cs, Duration::from_secs(30), |u| u.status == SessionStatus::Paid).await?;
     Ok(session)
@@ -57,8 +63,7 @@ fn amount(fen: u64) -> RefundRequest {
     RefundRequest { amount: Some(Fen(fen)), reason: Some("退货 returned".into()) }
 }
 
-/// Reads the refund until it is no longer pending (bounded), moving it along the way with the
-/// gateway's control where one is needed.
+/// Reads the refund until it is no longer pending (bounded).
 async fn settled(client: &Client, session: &str, refund: &RefundView) -> Result<RefundView> {
     let deadline = Instant::now() + Duration::from_secs(45);
     loop {
@@ -74,21 +79,32 @@ async fn settled(client: &Client, session: &str, refund: &RefundView) -> Result<
 }
 
 /// Ends a pending refund at the gateway as its back office would: Payzero's refund settles, an
-/// EZR application is approved. Shouqianba refunds are done at once.
+/// EZR application is approved. Shouqianba and EZR refunds are done at once.
 async fn approve(stack: &Stack, gateway: Gateway, refund: &RefundView) -> Result<()> {
     match gateway {
         Gateway::Payzero => {
             drop(admin(stack, &format!("/payzero/refunds/{}/succeed", refund.id), json!({})).await?)
         }
-        Gateway::Ezr => {
-            let Some(no) = &refund.gateway_refund_no else {
-                bail!("an EZR refund without its RefundNo: {refund:?}")
-            };
+        Gateway::EzrApply => {
+            let no = ezr_refund_no(refund)?;
             drop(admin(stack, &format!("/ezr/refunds/{no}/approve"), json!({})).await?);
         }
-        Gateway::Shouqianba => {}
+        Gateway::Shouqianba | Gateway::Ezr => {}
     }
     Ok(())
+}
+
+fn ezr_refund_no(refund: &RefundView) -> Result<&str> {
+    match &refund.gateway_refund_no {
+        Some(no) => Ok(no),
+        None => bail!("an EZR refund without its RefundNo: {refund:?}"),
+    }
+}
+
+/// The bodies the sandbox received at `path`, as JSON.
+async fn bodies(stack: &Stack, path: &str) -> Result<Vec<serde_json::Value>> {
+    let log = sandbox_requests(stack, path).await?;
+    Ok(log.iter().filter_map(|r| serde_json::from_str(r["body"].as_str()?).ok()).collect())
 }
 
 fn expect_code<T: std::fmt::Debug>(result: Result<T, Error>, code: ErrorCode) -> Result<()> {
@@ -107,7 +123,7 @@ async fn refunds_on(stack: &Stack, gateway: Gateway) -> Result<()> {
     let full = paid_session(stack, gateway, &format!("RF-{tag}-1"), &sink).await?;
     let refund = client.refund(&full.id, &RefundRequest::default()).await?;
     ensure!(refund.amount == Fen(PAID) && refund.session_id == full.id, "{refund:?}");
-    if gateway == Gateway::Ezr {
+    if gateway == Gateway::EzrApply {
         // Applied, and pending until someone approves it in the EZR back office.
         ensure!(refund.status == RefundStatus::Pending, "{refund:?}");
         tokio::time::sleep(Duration::from_secs(6)).await;
@@ -157,8 +173,77 @@ fn shouqianba_refunds_full_and_partial() {
 }
 
 #[test]
-fn ezr_refunds_wait_for_approval() {
-    with_stack(|stack| async move { refunds_on(&stack, Gateway::Ezr).await });
+fn shouqianba_refunds_name_the_order_by_sn_and_client_sn() {
+    with_stack(|stack| async move {
+        let client = stack.client()?;
+        let sink = WebhookSink::start().await?;
+        let paid = paid_session(&stack, Gateway::Shouqianba, "RF-SQB-SN", &sink).await?;
+        let refund = client.refund(&paid.id, &amount(34)).await?;
+        ensure!(settled(&client, &paid.id, &refund).await?.status == RefundStatus::Succeeded, "{refund:?}");
+        let sent = bodies(&stack, "/shouqianba/upay/v2/refund").await?;
+        let [body] = &sent[..] else { bail!("one refund upstream, not {sent:?}") };
+        let sn = body["sn"].as_str().unwrap_or_default();
+        ensure!(sn.len() == 16 && sn.bytes().all(|b| b.is_ascii_digit()), "no sn: {body}");
+        ensure!(body["client_sn"] == format!("{}_0", paid.id).as_str(), "{body}");
+        ensure!(
+            body["refund_request_no"] == refund.id.as_str() && body["operator"] == "checkout-edge",
+            "{body}"
+        );
+        Ok(())
+    });
+}
+
+#[test]
+fn ezr_refunds_full_and_partial_by_our_out_refund_no() {
+    with_stack(|stack| async move {
+        refunds_on(&stack, Gateway::Ezr).await?;
+        let sent = bodies(&stack, "/ezr/upay/refund").await?;
+        ensure!(sent.len() == 4, "one §5 refund per refund: {sent:?}");
+        for body in &sent {
+            let reason = body["RefundReason"].as_str().unwrap_or_default();
+            ensure!(
+                body["OutRefundNo"].as_str().is_some_and(|no| no.starts_with("sess_") && no.contains('r'))
+                    && ["退货 returned", "商户退款"].contains(&reason)
+                    && body["TerminalId"] == "checkout-edge",
+                "{body}"
+            );
+        }
+        ensure!(bodies(&stack, "/ezr/upay/refund/apply").await?.is_empty(), "nothing applied");
+        Ok(())
+    });
+}
+
+fn approval() -> Setup {
+    Setup { vars: vec![("EZR_REFUND_APPROVAL".into(), "true".into())], ..Setup::default() }
+}
+
+#[test]
+fn ezr_applications_wait_for_approval() {
+    with_stack_setup(&approval(), |stack| async move { refunds_on(&stack, Gateway::EzrApply).await });
+}
+
+#[test]
+fn an_ezr_application_rejected_requires_attention() {
+    with_stack_setup(&approval(), |stack| async move {
+        let client = stack.client()?;
+        let sink = WebhookSink::start().await?;
+        let paid = paid_session(&stack, Gateway::EzrApply, "RF-EZR-REJECT", &sink).await?;
+        let refund = client.refund(&paid.id, &amount(500)).await?;
+        ensure!(refund.status == RefundStatus::Pending, "{refund:?}");
+        let no = ezr_refund_no(&refund)?;
+        admin(&stack, &format!("/ezr/refunds/{no}/reject"), json!({})).await?;
+        let ended = settled(&client, &paid.id, &refund).await?;
+        ensure!(ended.status == RefundStatus::RequiresAttention, "{ended:?}");
+        ensure!(ended.attention.as_deref().is_some_and(|a| a.contains(no)), "{ended:?}");
+        let event = webhook(&sink, "checkout.refund.requires_attention").await?;
+        ensure!(event["data"]["refund"]["status"] == "requires_attention", "{event}");
+        // What may have been refunded is not offered again, and nothing was applied twice.
+        let session = client.get_session(&paid.id).await?;
+        ensure!(session.amount_refunding == Fen(500) && session.status == SessionStatus::Paid, "{session:?}");
+        expect_code(client.refund(&paid.id, &amount(PAID - 499)).await, ErrorCode::RefundExceedsPayment)?;
+        ensure!(bodies(&stack, "/ezr/upay/refund/apply").await?.len() == 1, "applied twice");
+        Ok(())
+    });
 }
 
 #[test]

@@ -200,6 +200,8 @@ pub struct Setup {
     pub extra_merchant_keys: Vec<String>,
     /// Webhook secrets that sign beside `creds.webhook_secret`, as while the secret is rotated.
     pub extra_webhook_secrets: Vec<String>,
+    /// More edge `[vars]`, by name (e.g. `EZR_REFUND_APPROVAL`).
+    pub vars: Vec<(String, String)>,
 }
 
 /// The running stack. Dropping it stops everything and removes its state directory.
@@ -345,6 +347,9 @@ impl Stack {
             .env("WRANGLER_HIDE_BANNER", "true")
             .env("NO_COLOR", "1")
             .env("CI", "true");
+        for (name, value) in &setup.vars {
+            wrangler.arg("--var").arg(format!("{name}:{value}"));
+        }
         let edge = Process::spawn("edge", &mut wrangler, &state_dir)?;
         edge.wait_for("Ready on", Duration::from_secs(90))?;
 

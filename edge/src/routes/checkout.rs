@@ -64,8 +64,12 @@ pub(crate) async fn barcode(mut req: Request, ctx: RouteContext<()>) -> worker::
     error::handle(
         async {
             let (secret, id) = secret_of(&req)?;
+            // EZR's `SpbillCreateIp`: the address of the browser submitting the code (Cloudflare
+            // sets `CF-Connecting-IP`; without it the gateway module sends its fallback).
+            let client_ip = req.headers().get("CF-Connecting-IP")?;
             let request = parse(&read_body(&mut req, MAX_BODY).await?, "barcode request")?;
-            relay(session_do::call(&ctx.env, &id, &SessionCall::Barcode { secret, request }).await?).await
+            let call = SessionCall::Barcode { secret, request, client_ip };
+            relay(session_do::call(&ctx.env, &id, &call).await?).await
         }
         .await,
     )

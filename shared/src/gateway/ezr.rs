@@ -1,17 +1,28 @@
-//! EZR calls as data: pay (barcode), query, cancel and refund apply, each signed with the EZR token over the
-//! common and business parameters (PRODUCT.md's rule, in `crate::ezr::signed_body`), and their
-//! answers read into shared outcomes. EZR's pay → query → cancel on NOTPAY is driven by the
-//! session; here is only what one answer means.
+//! EZR calls as data: pay (barcode), query, cancel, refund (§5) and refund apply (§4), each
+//! signed with the EZR token over the common and business parameters (PRODUCT.md's rule, in
+//! `crate::ezr::signed_body`), and their answers read into shared outcomes. EZR's pay → query →
+//! cancel on NOTPAY is driven by the session; here is only what one answer means.
 
-use super::{ListedRefund, Op, Outcome, PayState, PaymentFact, RefundFact, UpstreamRequest, failed, join};
+use super::{
+    ListedRefund, ListedState, Op, Outcome, PayState, PaymentFact, RefundFact, UpstreamRequest, failed, join,
+};
 use crate::china_time;
 use crate::ezr::{
     self as wire, BusinessCode, CancelRequest, CancelResult, Common, OrderState, PayRequest, PayResult,
-    QueryRequest, QueryResult, ReCall, RefundApplyRequest, RefundApplyResult, RefundGoods, RefundState,
+    QueryRequest, QueryResult, ReCall, RefundApplyRequest, RefundApplyResult, RefundGoods, RefundRequest,
+    RefundResult, RefundState,
 };
 use crate::json::decode;
 use crate::money::Fen;
 use crate::sign::Secret;
+
+/// `SpbillCreateIp` when the shopper's address is unknown (no `CF-Connecting-IP`, as under
+/// `wrangler dev`, or not an IP address): the spec's own example value.
+pub const FALLBACK_IP: &str = "127.0.0.1";
+/// `TerminalId` (required by §5 refund, optional on pay) when `EZR_TERMINAL_ID` is not set.
+pub const DEFAULT_TERMINAL_ID: &str = "checkout-edge";
+/// `RefundReason` (required by §5) when the merchant gave none.
+pub const DEFAULT_REFUND_REASON: &str = "商户退款";
 
 /// What the edge needs to sign an EZR call. `Debug` never shows the token (it is a `Secret`).
 #[derive(Clone, Debug)]
@@ -19,7 +30,20 @@ pub struct Credentials<'a> {
     pub api_url: &'a str,
     pub app_id: &'a str,
     pub shop_code: &'a str,
+    /// `EZR_TERMINAL_ID`, or `DEFAULT_TERMINAL_ID`.
+    pub terminal_id: &'a str,
     pub token: &'a Secret,
+}
+
+/// The one line of a `RefundGoodsInfoList` (required by §4 and §5): a checkout session is one
+/// thing bought once, at the refunded amount.
+fn refund_goods(subject: &str, amount: Fen) -> Vec<RefundGoods> {
+    vec![RefundGoods::new("checkout", subject.chars().take(64).collect::<String>(), amount, 1)]
+}
+
+/// `SpbillCreateIp`: the shopper's address when it is one, else `FALLBACK_IP`.
+pub fn spbill_create_ip(client_ip: Option<&str>) -> &str {
+    client_ip.map(str::trim).filter(|ip| ip.parse::<std::net::IpAddr>().is_ok()).unwrap_or(FALLBACK_IP)
 }
 
 /// The signed request for an EZR `op` at `now_ms`; `None` for other gateways' operations.
@@ -27,10 +51,10 @@ pub fn build(op: &Op, creds: &Credentials<'_>, now_ms: u64) -> Option<UpstreamRe
     let common = Common::new(creds.app_id, china_time::compact(now_ms), creds.shop_code);
     let token = creds.token.expose();
     let (path, body) = match op {
-        Op::EzrPay { order_no, amount, subject, code } => {
-            // EZR wants the client's address; the cashier's browser is not the payer, and the
-            // edge does not forward addresses upstream, so the documented placeholder is sent.
-            let pay = PayRequest::new(code, order_no, subject, *amount, "127.0.0.1");
+        Op::EzrPay { order_no, amount, subject, code, client_ip } => {
+            let pay =
+                PayRequest::new(code, order_no, subject, *amount, spbill_create_ip(client_ip.as_deref()))
+                    .with_terminal_id(creds.terminal_id);
             ("/upay/pay", wire::signed_body(&common, &pay, token).ok()?)
         }
         Op::EzrQuery { order_no } => (
@@ -41,11 +65,20 @@ pub fn build(op: &Op, creds: &Credentials<'_>, now_ms: u64) -> Option<UpstreamRe
             "/upay/cancel",
             wire::signed_body(&common, &CancelRequest::new(gateway_ref.as_str()), token).ok()?,
         ),
+        Op::EzrRefund { gateway_ref, refund_no, amount, reason, subject, .. } => {
+            let refund = RefundRequest::new(
+                refund_no,
+                gateway_ref,
+                *amount,
+                reason,
+                creds.terminal_id,
+                refund_goods(subject, *amount),
+            );
+            ("/upay/refund", wire::signed_body(&common, &refund, token).ok()?)
+        }
         Op::EzrRefundApply { gateway_ref, amount, subject, .. } => {
-            // The list is required; a checkout session is one line: what was bought, once.
-            let goods =
-                vec![RefundGoods::new("checkout", subject.chars().take(64).collect::<String>(), *amount, 1)];
-            let apply = RefundApplyRequest::new(gateway_ref.as_str(), *amount, goods);
+            let apply =
+                RefundApplyRequest::new(gateway_ref.as_str(), *amount, refund_goods(subject, *amount));
             ("/upay/refund/apply", wire::signed_body(&common, &apply, token).ok()?)
         }
         Op::EzrRefundQuery { gateway_ref, .. } => (
@@ -85,21 +118,27 @@ fn not_found_or_refusal<T>(response: &wire::Response<T>) -> Outcome {
     }
 }
 
-/// pay (1). `expected` is the amount asked for: EZR's pay answer may write it in yuan, and an
-/// integer there is ambiguous (`EzrAmount::may_equal`).
-pub fn interpret_pay(status: u16, body: &[u8], expected: Fen) -> Outcome {
+/// pay (1). The amount is read as the spec's tables say: an integer is fen, a decimal yuan
+/// (`EzrAmount`); an answer that matches the session only when its integer is read as yuan is a
+/// mismatch, which the session sends to `requires_attention`.
+pub fn interpret_pay(status: u16, body: &[u8]) -> Outcome {
     let response: wire::Response<PayResult> = match envelope(status, body) {
         Ok(r) => r,
         // Lost or garbled: the money may be moving, so the session queries.
         Err(_) => return Outcome::InProgress { gateway_ref: None },
     };
     let Some(result) = response.ok() else {
-        return match refusal(&response) {
-            Outcome::Rejected { message, .. } => Outcome::Declined { reason: decline_reason(&message) },
+        return match response.business_code.value() {
+            // 参数错误: the request was refused as malformed; nothing was charged.
+            BusinessCode::InvalidParameter => {
+                Outcome::Declined { reason: decline_reason(response.msg.as_deref().unwrap_or_default()) }
+            }
+            // 业务异常 (or a code the spec lacks) says nothing about the money: the session
+            // queries, and "订单不存在" then declines it.
             _ => Outcome::InProgress { gateway_ref: None },
         };
     };
-    let amount = if result.total_amount.may_equal(expected) { expected } else { result.total_amount.fen() };
+    let amount = result.total_amount.fen();
     state_outcome(
         &result.order_state,
         &result.out_trade_no,
@@ -145,21 +184,52 @@ fn state_outcome(
     }
 }
 
-/// refund apply (4): PROCESSING (awaiting the back office) is pending; SUCCESS done; a refusal
-/// ends the refund (no money moved).
+/// A refused refund or apply: 4001 (参数错误) refused our request, nothing done; 500 (业务异常)
+/// and codes the spec lacks say nothing about the money.
+fn refund_refusal<T>(response: &wire::Response<T>) -> RefundFact {
+    let message = decline_reason(response.msg.as_deref().unwrap_or_default());
+    let code = response.business_code.value().as_str().to_owned();
+    match response.business_code.value() {
+        BusinessCode::InvalidParameter => RefundFact::Failed { code: format!("{code} {message}") },
+        _ => RefundFact::Undecided { words: format!("EZR BusinessCode {code} {message}") },
+    }
+}
+
+/// refund (5), for `amount`: SUCCESS is done (an other amount needs a person), PROCESSING
+/// pending; the same `OutRefundNo` is sent again to follow it up.
+pub fn interpret_refund(status: u16, body: &[u8], amount: Fen) -> Outcome {
+    let response: wire::Response<RefundResult> = match envelope(status, body) {
+        Ok(r) => r,
+        Err(outcome) => return outcome,
+    };
+    let Some(result) = response.ok() else { return Outcome::Refund(refund_refusal(&response)) };
+    let gateway_refund_no = Some(result.refund_no.clone());
+    Outcome::Refund(match &result.refund_state {
+        RefundState::Success if result.refund_amount.fen() == amount => {
+            RefundFact::Succeeded { gateway_refund_no }
+        }
+        RefundState::Success => RefundFact::Attention {
+            words: format!(
+                "EZR refunded {} fen as {} for a refund of {} fen",
+                result.refund_amount.fen().0,
+                result.refund_no,
+                amount.0
+            ),
+        },
+        RefundState::Processing => RefundFact::Pending { gateway_refund_no },
+        RefundState::Unknown(other) => RefundFact::Undecided { words: format!("EZR RefundState {other}") },
+    })
+}
+
+/// refund apply (4): PROCESSING (awaiting the back office) is pending and SUCCESS done; a state
+/// the spec lacks is followed up by listing like PROCESSING. 4001 refused it; any other refusal
+/// is undecided (the listing settles whether an application exists).
 pub fn interpret_refund_apply(status: u16, body: &[u8]) -> Outcome {
     let response: wire::Response<RefundApplyResult> = match envelope(status, body) {
         Ok(r) => r,
         Err(outcome) => return outcome,
     };
-    let Some(result) = response.ok() else {
-        return match refusal(&response) {
-            Outcome::Rejected { code, message } => {
-                Outcome::Refund(RefundFact::Failed { code: format!("{code} {}", decline_reason(&message)) })
-            }
-            other => other,
-        };
-    };
+    let Some(result) = response.ok() else { return Outcome::Refund(refund_refusal(&response)) };
     let gateway_refund_no = Some(result.refund_no.clone());
     Outcome::Refund(match result.refund_state {
         RefundState::Success => RefundFact::Succeeded { gateway_refund_no },
@@ -177,7 +247,11 @@ pub fn interpret_refund_query(status: u16, body: &[u8]) -> Outcome {
     let listed = result.refund_info_list.iter().flatten().map(|r| ListedRefund {
         gateway_refund_no: r.refund_no.clone(),
         amount: r.refund_amount.fen(),
-        succeeded: r.refund_state == RefundState::Success,
+        state: match &r.refund_state {
+            RefundState::Success => ListedState::Succeeded,
+            RefundState::Processing => ListedState::Processing,
+            RefundState::Unknown(other) => ListedState::Other(other.clone()),
+        },
     });
     Outcome::Refunds(listed.collect())
 }
@@ -210,7 +284,13 @@ mod tests {
     use super::*;
 
     fn creds(token: &Secret) -> Credentials<'_> {
-        Credentials { api_url: "http://ezr/ezr", app_id: "EZP", shop_code: "HQ01S001", token }
+        Credentials {
+            api_url: "http://ezr/ezr",
+            app_id: "EZP",
+            shop_code: "HQ01S001",
+            terminal_id: "T1",
+            token,
+        }
     }
 
     fn ok(result: serde_json::Value) -> Vec<u8> {
@@ -227,6 +307,7 @@ mod tests {
             amount: Fen(1),
             subject: "茶".into(),
             code: "134567890123450000".into(),
+            client_ip: Some("203.0.113.7".into()),
         };
         let request = build(&op, &creds(&token), 1_555_816_968_018).unwrap();
         assert_eq!(request.url, "http://ezr/ezr/upay/pay");
@@ -235,6 +316,8 @@ mod tests {
         assert_eq!(body["Timestamp"], "20190421112248");
         assert_eq!(body["OutTradeNo"], "sess_a_2");
         assert_eq!(body["AuthCode"], "134567890123450000");
+        assert_eq!(body["SpbillCreateIp"], "203.0.113.7", "the shopper's address");
+        assert_eq!(body["TerminalId"], "T1");
         assert!(crate::sign::ezr_verify_body(&body, "sandbox-ezr-token"));
         assert!(!format!("{request:?}").contains("134567890123450000"));
         let cancel = build(&Op::EzrCancel { gateway_ref: "WP01".into() }, &creds(&token), 0).unwrap();
@@ -248,7 +331,7 @@ mod tests {
             serde_json::json!({"TradeNo": "WP1", "OutTradeNo": "o", "TotalAmount": 0.01, "OrderState": "SUCCESS"}),
         );
         assert_eq!(
-            interpret_pay(200, &paid, Fen(1)),
+            interpret_pay(200, &paid),
             Outcome::Payment(PaymentFact {
                 order_no: "o".into(),
                 amount: Some(Fen(1)),
@@ -256,44 +339,42 @@ mod tests {
                 gateway_ref: Some("WP1".into())
             })
         );
-        // An integer in the pay answer may be whole yuan: it matches what was asked.
-        let yuan = ok(
+        // An integer is fen, never whole yuan: `1` is one fen, whatever was asked (the session
+        // then finds the amount wrong).
+        let integer = ok(
             serde_json::json!({"TradeNo": "WP1", "OutTradeNo": "o", "TotalAmount": 1, "OrderState": "SUCCESS"}),
         );
         assert!(matches!(
-            interpret_pay(200, &yuan, Fen(100)),
-            Outcome::Payment(PaymentFact { amount: Some(Fen(100)), .. })
-        ));
-        assert!(matches!(
-            interpret_pay(200, &yuan, Fen(7)),
+            interpret_pay(200, &integer),
             Outcome::Payment(PaymentFact { amount: Some(Fen(1)), .. })
         ));
         let declined = ok(
             serde_json::json!({"OutTradeNo": "o", "TotalAmount": 1, "OrderState": "PAYERROR", "ErrorCode": "NOTENOUGH"}),
         );
-        assert_eq!(interpret_pay(200, &declined, Fen(1)), Outcome::Declined { reason: "NOTENOUGH".into() });
+        assert_eq!(interpret_pay(200, &declined), Outcome::Declined { reason: "NOTENOUGH".into() });
         let paying = ok(
             serde_json::json!({"TradeNo": "WP2", "OutTradeNo": "o", "TotalAmount": 1, "OrderState": "USERPAYING"}),
         );
-        assert_eq!(
-            interpret_pay(200, &paying, Fen(1)),
-            Outcome::InProgress { gateway_ref: Some("WP2".into()) }
-        );
+        assert_eq!(interpret_pay(200, &paying), Outcome::InProgress { gateway_ref: Some("WP2".into()) });
         let notpay = ok(
             serde_json::json!({"TradeNo": "WP3", "OutTradeNo": "o", "TotalAmount": 1, "OrderState": "NOTPAY"}),
         );
         assert!(matches!(
-            interpret_pay(200, &notpay, Fen(1)),
+            interpret_pay(200, &notpay),
             Outcome::Payment(PaymentFact { state: PayState::Pending, .. })
         ));
+        // 业务异常 says nothing about the money: the session asks with a query.
         let refused =
-            r#"{"Success":false,"Msg":"商户订单号重复","Status":200,"BusinessCode":500,"Result":null}"#
-                .as_bytes();
-        assert_eq!(
-            interpret_pay(200, refused, Fen(1)),
-            Outcome::Declined { reason: "商户订单号重复".into() }
-        );
-        assert_eq!(interpret_pay(200, b"garbage", Fen(1)), Outcome::InProgress { gateway_ref: None });
+            r#"{"Success":false,"Msg":"系统繁忙","Status":200,"BusinessCode":500,"Result":null}"#.as_bytes();
+        assert_eq!(interpret_pay(200, refused), Outcome::InProgress { gateway_ref: None });
+        let unknown =
+            r#"{"Success":false,"Msg":"?","Status":200,"BusinessCode":4999,"Result":null}"#.as_bytes();
+        assert_eq!(interpret_pay(200, unknown), Outcome::InProgress { gateway_ref: None });
+        // 参数错误 refused the request: nothing was charged.
+        let params =
+            r#"{"Success":false,"Msg":"参数AuthCode格式错误","Status":200,"BusinessCode":4001}"#.as_bytes();
+        assert_eq!(interpret_pay(200, params), Outcome::Declined { reason: "参数AuthCode格式错误".into() });
+        assert_eq!(interpret_pay(200, b"garbage"), Outcome::InProgress { gateway_ref: None });
 
         let queried = ok(
             serde_json::json!({"TradeNo": "WP1", "OutTradeNo": "o", "TotalAmount": 1, "OrderState": "SUCCESS"}),
@@ -306,6 +387,93 @@ mod tests {
             .as_bytes();
         assert_eq!(interpret_query(200, missing), Outcome::NotFound);
         assert!(matches!(interpret_query(200, b"{"), Outcome::Failed { .. }));
+    }
+
+    fn refused(code: u32, msg: &str) -> Vec<u8> {
+        serde_json::json!({"Success": false, "Msg": msg, "Status": 200, "BusinessCode": code, "Result": null})
+            .to_string()
+            .into_bytes()
+    }
+
+    #[test]
+    fn a_refund_carries_our_number_and_every_required_field() {
+        let token = Secret::new("sandbox-ezr-token");
+        let op = Op::EzrRefund {
+            refund: 1,
+            gateway_ref: "WP01".into(),
+            refund_no: "sess_a_r1".into(),
+            amount: Fen(300),
+            reason: DEFAULT_REFUND_REASON.into(),
+            subject: "茶".into(),
+        };
+        let request = build(&op, &creds(&token), 0).unwrap();
+        assert!(request.url.ends_with("/upay/refund"));
+        let body: serde_json::Map<String, serde_json::Value> =
+            serde_json::from_slice(request.body.as_deref().unwrap()).unwrap();
+        for (field, value) in [
+            ("OutRefundNo", serde_json::json!("sess_a_r1")),
+            ("TradeNo", serde_json::json!("WP01")),
+            ("RefundAmount", serde_json::json!(300)),
+            ("RefundReason", serde_json::json!("商户退款")),
+            ("TerminalId", serde_json::json!("T1")),
+        ] {
+            assert_eq!(body[field], value, "{field}");
+        }
+        assert_eq!(body["RefundGoodsInfoList"][0]["Price"], 300);
+        assert!(crate::sign::ezr_verify_body(&body, "sandbox-ezr-token"));
+    }
+
+    #[test]
+    fn refund_answers_decide_only_on_the_specs_words() {
+        let done = ok(serde_json::json!({"TrandeNo": "WP1", "RefundNo": "R1", "OutRefundNo": "sess_a_r1",
+            "RefundAmount": 300, "RefundState": "SUCCESS"}));
+        assert_eq!(
+            interpret_refund(200, &done, Fen(300)),
+            Outcome::Refund(RefundFact::Succeeded { gateway_refund_no: Some("R1".into()) })
+        );
+        // Another amount than ours, or a state the spec lacks: not believed.
+        assert!(matches!(
+            interpret_refund(200, &done, Fen(30)),
+            Outcome::Refund(RefundFact::Attention { .. })
+        ));
+        let odd = ok(
+            serde_json::json!({"TrandeNo": "WP1", "RefundNo": "R1", "RefundAmount": 300, "RefundState": "FAIL"}),
+        );
+        assert!(matches!(
+            interpret_refund(200, &odd, Fen(300)),
+            Outcome::Refund(RefundFact::Undecided { .. })
+        ));
+        // 4001 refused our request; 500 or an unknown code decides nothing.
+        assert!(matches!(
+            interpret_refund(200, &refused(4001, "参数RefundReason不能为空"), Fen(300)),
+            Outcome::Refund(RefundFact::Failed { .. })
+        ));
+        for code in [500, 4002] {
+            let Outcome::Refund(RefundFact::Undecided { words }) =
+                interpret_refund(200, &refused(code, "现金账户余额不足"), Fen(300))
+            else {
+                panic!("{code} decided a refund");
+            };
+            assert!(words.contains("现金账户余额不足"), "the gateway's words are kept: {words}");
+        }
+        assert!(matches!(interpret_refund(502, b"", Fen(300)), Outcome::Failed { .. }));
+        // The same for an application: a refusal other than 4001 leaves it to the listing.
+        assert!(matches!(
+            interpret_refund_apply(200, &refused(500, "x")),
+            Outcome::Refund(RefundFact::Undecided { .. })
+        ));
+        let listed = ok(serde_json::json!({"TradeNo": "WP1", "TotalAmount": 300, "OrderState": "SUCCESS",
+            "RefundInfoList": [{"RefundNo": "R1", "RefundAmount": 300, "RefundState": "REJECTED"}]}));
+        let Outcome::Refunds(list) = interpret_refund_query(200, &listed) else { panic!() };
+        assert_eq!(list[0].state, ListedState::Other("REJECTED".into()));
+    }
+
+    #[test]
+    fn the_shoppers_address_or_the_fallback() {
+        assert_eq!(spbill_create_ip(Some("203.0.113.7")), "203.0.113.7");
+        assert_eq!(spbill_create_ip(Some("2001:db8::1")), "2001:db8::1");
+        assert_eq!(spbill_create_ip(Some("not an address")), FALLBACK_IP);
+        assert_eq!(spbill_create_ip(None), FALLBACK_IP);
     }
 
     #[test]

@@ -170,12 +170,16 @@ pub enum Op {
         amount: Fen,
         subject: String,
         wallet: Wallet,
+        #[serde(default)]
+        text: SqbText,
     },
     ShouqianbaPay {
         order_no: String,
         amount: Fen,
         subject: String,
         code: String,
+        #[serde(default)]
+        text: SqbText,
     },
     ShouqianbaQuery {
         order_no: String,
@@ -188,6 +192,10 @@ pub enum Op {
         amount: Fen,
         subject: String,
         code: String,
+        /// The address of the browser that submitted the code (`CF-Connecting-IP`), sent as
+        /// `SpbillCreateIp`; `None` sends `EZR_FALLBACK_IP`.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        client_ip: Option<String>,
     },
     EzrQuery {
         order_no: String,
@@ -262,16 +270,43 @@ pub enum Op {
         refund: u32,
         refund_no: String,
     },
-    /// Shouqianba 3: refund `amount` of `order_no` as `refund_no` (`refund_request_no`). The same
-    /// number with the same amount answers again without refunding twice, so this one op is both
-    /// the request and its follow-up.
+    /// Shouqianba 3: refund `amount` of `order_no` (Shouqianba's `sn`) as `refund_no`
+    /// (`refund_request_no`). The same number with the same amount answers again without
+    /// refunding twice, so this one op is both the request and its follow-up after a lost answer;
+    /// a `REFUND_REQUEST_CONFLICT` is settled by `ShouqianbaRefundQuery`.
     ShouqianbaRefund {
         refund: u32,
         order_no: String,
+        /// Shouqianba's order number; empty only in calls stored before it was sent.
+        #[serde(default)]
+        sn: String,
         refund_no: String,
         amount: Fen,
+        #[serde(default)]
+        text: SqbText,
     },
-    /// EZR 4 refund apply on the EZR order `gateway_ref`: PROCESSING until someone confirms it in
+    /// Shouqianba 4 query of the refunded order: its `net_amount` tells whether refund
+    /// `refund` went through, where the refund's own answer could not.
+    ShouqianbaRefundQuery {
+        refund: u32,
+        order_no: String,
+        #[serde(default)]
+        sn: String,
+    },
+    /// EZR 5 refund of the EZR order `gateway_ref` as our `refund_no` (`OutRefundNo`): done at
+    /// once, and the same `OutRefundNo` answers the same refund, so it is also its own follow-up.
+    EzrRefund {
+        refund: u32,
+        gateway_ref: String,
+        refund_no: String,
+        amount: Fen,
+        /// `RefundReason` (required): the merchant's reason, or `EZR_DEFAULT_REFUND_REASON`.
+        reason: String,
+        /// The one line of `RefundGoodsInfoList`.
+        subject: String,
+    },
+    /// EZR 4 refund apply on the EZR order `gateway_ref`, for a merchant whose EZR account needs
+    /// each refund approved (`EZR_REFUND_APPROVAL`): PROCESSING until someone confirms it in
     /// the EZR back office. EZR takes no number of ours, so it is never sent twice: a lost answer
     /// is settled by listing the order's refunds.
     EzrRefundApply {
@@ -314,6 +349,8 @@ impl Op {
             Op::PayzeroRefund { refund, .. }
             | Op::PayzeroRefundQuery { refund, .. }
             | Op::ShouqianbaRefund { refund, .. }
+            | Op::ShouqianbaRefundQuery { refund, .. }
+            | Op::EzrRefund { refund, .. }
             | Op::EzrRefundApply { refund, .. }
             | Op::EzrRefundQuery { refund, .. } => Some(*refund),
             _ => None,
@@ -346,6 +383,8 @@ impl Op {
             Op::PayzeroRefund { .. } => "payzero refund",
             Op::PayzeroRefundQuery { .. } => "payzero refund query",
             Op::ShouqianbaRefund { .. } => "shouqianba refund",
+            Op::ShouqianbaRefundQuery { .. } => "shouqianba refund query",
+            Op::EzrRefund { .. } => "ezr refund",
             Op::EzrRefundApply { .. } => "ezr refund apply",
             Op::EzrRefundQuery { .. } => "ezr refund query",
         }
@@ -368,13 +407,15 @@ impl Op {
             | Op::PayzeroQuickpayRedo { order_no, .. }
             | Op::SandboxPay { order_no, .. }
             | Op::PayzeroRefund { order_no, .. }
-            | Op::ShouqianbaRefund { order_no, .. } => Some(order_no),
+            | Op::ShouqianbaRefund { order_no, .. }
+            | Op::ShouqianbaRefundQuery { order_no, .. } => Some(order_no),
             Op::PayzeroRefundQuery { refund_no, .. } => Some(refund_no),
             Op::PayzeroAgreeApply { request_id, .. } | Op::PayzeroAgreeConfirm { request_id, .. } => {
                 Some(request_id)
             }
             Op::SmsPermit { then, .. } => then.order_no(),
             Op::EzrCancel { .. }
+            | Op::EzrRefund { .. }
             | Op::EzrRefundApply { .. }
             | Op::EzrRefundQuery { .. }
             | Op::Webhook { .. }
@@ -402,10 +443,12 @@ impl Op {
             | Op::ShouqianbaPay { .. }
             | Op::ShouqianbaQuery { .. }
             | Op::ShouqianbaCancel { .. }
-            | Op::ShouqianbaRefund { .. } => Upstream::Shouqianba,
+            | Op::ShouqianbaRefund { .. }
+            | Op::ShouqianbaRefundQuery { .. } => Upstream::Shouqianba,
             Op::EzrPay { .. }
             | Op::EzrQuery { .. }
             | Op::EzrCancel { .. }
+            | Op::EzrRefund { .. }
             | Op::EzrRefundApply { .. }
             | Op::EzrRefundQuery { .. } => Upstream::Ezr,
             Op::SandboxPay { .. } => Upstream::SandboxAdmin,
@@ -454,6 +497,8 @@ impl Op {
             Op::PayzeroRefund { .. }
             | Op::PayzeroRefundQuery { .. }
             | Op::ShouqianbaRefund { .. }
+            | Op::ShouqianbaRefundQuery { .. }
+            | Op::EzrRefund { .. }
             | Op::EzrRefundQuery { .. } => Strategy::Retry { tries: 3, backoff_ms: 2_000 },
             // No number of ours: never sent twice blindly.
             Op::EzrRefundApply { .. } => Strategy::Once,
@@ -592,6 +637,23 @@ pub enum Outcome {
     Refund(RefundFact),
     /// The refunds an order has at the gateway (EZR's query), to find ours among.
     Refunds(Vec<ListedRefund>),
+    /// What is left of a paid order after its refunds (Shouqianba's query: `total_amount`,
+    /// `net_amount`), to tell whether a refund whose own answer was unclear went through.
+    /// `uncertain` is the order state when the gateway itself calls it uncertain.
+    OrderRefunded { total: Option<Fen>, net: Option<Fen>, uncertain: Option<String> },
+}
+
+/// Shouqianba's free-text fields of a trade call, from the session: `operator` (default
+/// `session::DEFAULT_OPERATOR`), `description` and `reflect`; each cut to its `String(n)` in
+/// bytes when the call is built.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SqbText {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub operator: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub description: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reflect: Option<String>,
 }
 
 /// A gateway's word on one refund.
@@ -608,6 +670,16 @@ pub enum RefundFact {
     Failed {
         code: String,
     },
+    /// An answer that decides nothing (a code the spec does not define, a generic refusal):
+    /// money may have moved. Followed up; if it stays so, a person must look.
+    Undecided {
+        words: String,
+    },
+    /// The gateway says a person must look (its own "人工介入"), or reports a state nothing
+    /// automatic can settle (an application rejected, an amount that differs).
+    Attention {
+        words: String,
+    },
 }
 
 /// One refund of an order as the gateway lists it.
@@ -615,7 +687,17 @@ pub enum RefundFact {
 pub struct ListedRefund {
     pub gateway_refund_no: String,
     pub amount: Fen,
-    pub succeeded: bool,
+    pub state: ListedState,
+}
+
+/// Where a listed refund stands.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum ListedState {
+    Succeeded,
+    /// Being processed, or (an EZR application) waiting for its approval.
+    Processing,
+    /// A state the spec does not name (a rejected application, perhaps): for a person.
+    Other(String),
 }
 
 /// Reads the HTTP status of a gateway answer before its body: 5xx and garbage are `Failed`.
@@ -645,7 +727,7 @@ pub fn interpret(op: &Op, answer: &Answer) -> Outcome {
         Op::ShouqianbaPay { .. } => shouqianba::interpret_pay(status, body),
         Op::ShouqianbaQuery { .. } => shouqianba::interpret_query(status, body),
         Op::ShouqianbaCancel { .. } => shouqianba::interpret_cancel(status, body),
-        Op::EzrPay { amount, .. } => ezr::interpret_pay(status, body, *amount),
+        Op::EzrPay { .. } => ezr::interpret_pay(status, body),
         Op::EzrQuery { .. } => ezr::interpret_query(status, body),
         Op::EzrCancel { .. } => ezr::interpret_cancel(status, body),
         Op::PayzeroAgreeApply { .. } => payzero::interpret_agree_apply(status, body),
@@ -659,6 +741,8 @@ pub fn interpret(op: &Op, answer: &Answer) -> Outcome {
         Op::SmsPermit { .. } => interpret_permit(status, body),
         Op::PayzeroRefund { .. } | Op::PayzeroRefundQuery { .. } => payzero::interpret_refund(status, body),
         Op::ShouqianbaRefund { .. } => shouqianba::interpret_refund(status, body),
+        Op::ShouqianbaRefundQuery { .. } => shouqianba::interpret_refund_query(status, body),
+        Op::EzrRefund { amount, .. } => ezr::interpret_refund(status, body, *amount),
         Op::EzrRefundApply { .. } => ezr::interpret_refund_apply(status, body),
         Op::EzrRefundQuery { .. } => ezr::interpret_refund_query(status, body),
         Op::SandboxPay { .. }
@@ -714,10 +798,16 @@ mod tests {
             amount: Fen(1),
             subject: "s".into(),
             code: code.clone(),
+            text: SqbText::default(),
         };
         assert_eq!(pay.strategy().retry_at(1, 0), None);
-        let ezr =
-            Op::EzrPay { order_no: "o".into(), amount: Fen(1), subject: "s".into(), code: code.clone() };
+        let ezr = Op::EzrPay {
+            order_no: "o".into(),
+            amount: Fen(1),
+            subject: "s".into(),
+            code: code.clone(),
+            client_ip: None,
+        };
         assert_eq!(ezr.strategy().retry_at(1, 0), None);
         let query = Op::ShouqianbaQuery { order_no: "o".into() };
         assert_eq!(query.strategy().retry_at(1, 100), Some(1_100));

@@ -24,7 +24,10 @@ pub use outbox::{
     webhook_retry_delay_secs,
 };
 pub use params::*;
-pub use refund::{MAX_REASON_CHARS, MAX_REFUNDS, REFUND_FOLLOW_UP_SECS, Refund, refund_id, refund_index_of};
+pub use refund::{
+    EZR_APPROVAL_WAIT_SECS, MAX_REASON_CHARS, MAX_REFUNDS, REFUND_FOLLOW_UP_SECS, REFUND_UNDECIDED_SECS,
+    Refund, refund_id, refund_index_of,
+};
 pub use stored::{SCHEMA, load};
 
 use crate::api::{
@@ -161,8 +164,9 @@ impl Refusal {
 pub enum Input {
     /// The shopper wants a QR code for `channel` with `method`.
     ShowQr { method: PaymentMethod, channel: Channel },
-    /// The cashier scanned the shopper's payment code.
-    Barcode { method: PaymentMethod, code: String },
+    /// The cashier scanned the shopper's payment code; `client_ip` is the address the request
+    /// came from (`CF-Connecting-IP`), EZR's `SpbillCreateIp`.
+    Barcode { method: PaymentMethod, code: String, client_ip: Option<String> },
     /// A browser is waiting for a change: queries may be due.
     Wait,
     /// The merchant cancels the session.
@@ -379,7 +383,9 @@ impl Session {
         self.catch_up(now_ms);
         match input {
             Input::ShowQr { method, channel } => self.show_qr(&method, &channel, now_ms),
-            Input::Barcode { method, code } => self.submit_barcode(&method, &code, now_ms),
+            Input::Barcode { method, code, client_ip } => {
+                self.submit_barcode(&method, &code, client_ip, now_ms)
+            }
             Input::Wait => {
                 self.queue_due_queries(now_ms, QUERY_INTERVAL_MS);
                 Ok(Accepted::Done)
@@ -585,53 +591,63 @@ impl Session {
             ));
         }
         self.qr_issues += 1;
-        let index = match method {
-            // One Payzero order per session: another wallet or a fresh code is a `qrCode` call
-            // on the same order.
-            Method::PayzeroQr => {
-                match self.attempts.iter().rposition(|a| a.method == method && a.order_created) {
-                    Some(pos) => {
-                        let a = &mut self.attempts[pos];
-                        a.state = AttemptState::Issuing;
-                        a.error = None;
-                        let op = Op::PayzeroRefreshQr { order_no: a.order_no.clone(), wallet };
-                        let index = a.index;
-                        self.queue(Some(index), op, Purpose::Normal, now_ms);
-                        index
-                    }
-                    None => {
-                        let (declare, customs) = self.customs_for_order();
-                        let order_datetime = self.order_datetime();
-                        self.issue_new_order(method, now_ms, |order_no, amount, subject| {
-                            Op::PayzeroCreateQr {
-                                order_no,
-                                amount,
-                                subject,
-                                wallet,
-                                declare,
-                                order_datetime,
-                                customs,
-                            }
-                        })
+        let index =
+            match method {
+                // One Payzero order per session: another wallet or a fresh code is a `qrCode` call
+                // on the same order.
+                Method::PayzeroQr => {
+                    match self.attempts.iter().rposition(|a| a.method == method && a.order_created) {
+                        Some(pos) => {
+                            let a = &mut self.attempts[pos];
+                            a.state = AttemptState::Issuing;
+                            a.error = None;
+                            let op = Op::PayzeroRefreshQr { order_no: a.order_no.clone(), wallet };
+                            let index = a.index;
+                            self.queue(Some(index), op, Purpose::Normal, now_ms);
+                            index
+                        }
+                        None => {
+                            let (declare, customs) = self.customs_for_order();
+                            let order_datetime = self.order_datetime();
+                            self.issue_new_order(method, now_ms, |order_no, amount, subject| {
+                                Op::PayzeroCreateQr {
+                                    order_no,
+                                    amount,
+                                    subject,
+                                    wallet,
+                                    declare,
+                                    order_datetime,
+                                    customs,
+                                }
+                            })
+                        }
                     }
                 }
-            }
-            // A Shouqianba precreate order belongs to one wallet: each code is a new order. The
-            // older ones stay open (a shopper may be paying one) until the session closes.
-            Method::ShouqianbaQr => self.issue_new_order(method, now_ms, |order_no, amount, subject| {
-                Op::ShouqianbaPrecreate { order_no, amount, subject, wallet }
-            }),
-            Method::PayzeroCard | Method::ShouqianbaBarcode | Method::EzrBarcode => {
-                return Err(Refusal::new(
-                    ErrorCode::MethodNotSupported,
-                    format!("method: {wire} has no QR code"),
-                ));
-            }
-        };
+                // A Shouqianba precreate order belongs to one wallet: each code is a new order. The
+                // older ones stay open (a shopper may be paying one) until the session closes.
+                Method::ShouqianbaQr => {
+                    let text = self.params.sqb_text();
+                    self.issue_new_order(method, now_ms, |order_no, amount, subject| {
+                        Op::ShouqianbaPrecreate { order_no, amount, subject, wallet, text }
+                    })
+                }
+                Method::PayzeroCard | Method::ShouqianbaBarcode | Method::EzrBarcode => {
+                    return Err(Refusal::new(
+                        ErrorCode::MethodNotSupported,
+                        format!("method: {wire} has no QR code"),
+                    ));
+                }
+            };
         Ok(Accepted::Attempt(index))
     }
 
-    fn submit_barcode(&mut self, wire: &PaymentMethod, code: &str, now_ms: u64) -> Result<Accepted, Refusal> {
+    fn submit_barcode(
+        &mut self,
+        wire: &PaymentMethod,
+        code: &str,
+        client_ip: Option<String>,
+        now_ms: u64,
+    ) -> Result<Accepted, Refusal> {
         let method = self.offered(wire)?;
         if !method.is_barcode() {
             return Err(Refusal::new(
@@ -664,8 +680,10 @@ impl Session {
             (a.order_no.clone(), self.params.amount, self.params.subject.clone());
         let code = code.to_owned();
         let op = match method {
-            Method::ShouqianbaBarcode => Op::ShouqianbaPay { order_no, amount, subject, code },
-            _ => Op::EzrPay { order_no, amount, subject, code },
+            Method::ShouqianbaBarcode => {
+                Op::ShouqianbaPay { order_no, amount, subject, code, text: self.params.sqb_text() }
+            }
+            _ => Op::EzrPay { order_no, amount, subject, code, client_ip },
         };
         self.queue(Some(index), op, Purpose::Normal, now_ms);
         self.changed();
@@ -988,7 +1006,7 @@ impl Session {
             }
             Outcome::Payment(fact) => self.payment(index, fact, purpose, now_ms),
             // Refund calls are answered in `refund_answer`, never about an attempt.
-            Outcome::Refund(_) | Outcome::Refunds(_) => {}
+            Outcome::Refund(_) | Outcome::Refunds(_) | Outcome::OrderRefunded { .. } => {}
             Outcome::InProgress { gateway_ref } => {
                 let Some(a) = self.attempt_mut(index) else { return };
                 if gateway_ref.is_some() {

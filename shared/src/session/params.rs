@@ -104,6 +104,41 @@ pub struct SessionParams {
     /// The shop's own key–value pairs, returned in the merchant view and every webhook.
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub metadata: BTreeMap<String, String>,
+    /// The merchant's EZR account needs each refund approved in the EZR back office
+    /// (`EZR_REFUND_APPROVAL` when the session was made): refunds go by §4 `refund/apply`
+    /// instead of §5 `refund`.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub ezr_refund_approval: bool,
+    /// Who takes the payment, for Shouqianba's `operator` (`DEFAULT_OPERATOR` when not given).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub operator: Option<String>,
+    /// Shouqianba's `description`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub description: Option<String>,
+    /// Shouqianba's `reflect`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reflect: Option<String>,
+}
+
+/// Shouqianba's `operator` when the session names none: the checkout acts for the merchant.
+pub const DEFAULT_OPERATOR: &str = "checkout-edge";
+/// The longest `operator`: Shouqianba's pay and precreate take `String(32)`.
+pub const MAX_OPERATOR_CHARS: usize = 32;
+/// The longest `description`: Shouqianba's `String(256)`.
+pub const MAX_DESCRIPTION_CHARS: usize = 256;
+/// The longest `reflect`, in bytes: Shouqianba's `String(64)`, refused rather than cut, since it
+/// is meant to come back unchanged.
+pub const MAX_REFLECT_BYTES: usize = 64;
+
+impl SessionParams {
+    /// Shouqianba's free-text fields for this session's calls.
+    pub fn sqb_text(&self) -> crate::gateway::SqbText {
+        crate::gateway::SqbText {
+            operator: self.operator.clone(),
+            description: self.description.clone(),
+            reflect: self.reflect.clone(),
+        }
+    }
 }
 
 /// The edge's settings a session takes at creation, from its `[vars]`.
@@ -116,11 +151,18 @@ pub struct Settings {
     pub barcode_deadline: u64,
     /// `SMS_*`.
     pub sms: SmsLimits,
+    /// `EZR_REFUND_APPROVAL` (`true`/`false`, default `false`).
+    pub ezr_refund_approval: bool,
 }
 
 impl Default for Settings {
     fn default() -> Self {
-        Settings { live: true, barcode_deadline: DEFAULT_BARCODE_DEADLINE_SECS, sms: SmsLimits::default() }
+        Settings {
+            live: true,
+            barcode_deadline: DEFAULT_BARCODE_DEADLINE_SECS,
+            sms: SmsLimits::default(),
+            ezr_refund_approval: false,
+        }
     }
 }
 
@@ -135,6 +177,10 @@ impl Settings {
         Ok(Settings {
             live: is_live_mode(lookup("CHECKOUT_MODE").as_deref()),
             barcode_deadline: barcode_deadline_setting(lookup("BARCODE_DEADLINE_SECS").as_deref())?,
+            ezr_refund_approval: flag_setting(
+                "EZR_REFUND_APPROVAL",
+                lookup("EZR_REFUND_APPROVAL").as_deref(),
+            )?,
             sms: SmsLimits::from_settings(lookup)?,
         })
     }
@@ -152,6 +198,15 @@ pub fn parse_create_request(body: &[u8], settings: &Settings) -> Result<SessionP
     let request: CreateSessionRequest =
         decode(body).map_err(|e| Refusal::new(ErrorCode::InvalidJson, e.describe("session request")))?;
     validate(request, settings)
+}
+
+/// A yes/no setting: `true` or `false` (unset or empty: `false`); anything else names it.
+fn flag_setting(name: &str, value: Option<&str>) -> Result<bool, String> {
+    match value.map(str::trim) {
+        None | Some("" | "false") => Ok(false),
+        Some("true") => Ok(true),
+        Some(other) => Err(format!("{name} must be \"true\" or \"false\", not \"{other}\"")),
+    }
 }
 
 fn default_barcode_deadline() -> u64 {
@@ -227,8 +282,23 @@ pub fn validate(request: CreateSessionRequest, settings: &Settings) -> Result<Se
     };
     let customs = request.customs.map(|c| check_customs(c, &methods)).transpose()?;
     let metadata = check_metadata(request.metadata)?;
+    let operator = request.operator.map(|o| check_text("operator", &o, MAX_OPERATOR_CHARS)).transpose()?;
+    let description =
+        request.description.map(|d| check_text("description", &d, MAX_DESCRIPTION_CHARS)).transpose()?;
+    let reflect = match request.reflect {
+        Some(r) if r.len() > MAX_REFLECT_BYTES || r.chars().any(char::is_control) => {
+            return Err(invalid(format!(
+                "reflect must be at most {MAX_REFLECT_BYTES} bytes (UTF-8), without control characters"
+            )));
+        }
+        other => other.filter(|r| !r.is_empty()),
+    };
     Ok(SessionParams {
         metadata,
+        ezr_refund_approval: settings.ezr_refund_approval,
+        operator,
+        description,
+        reflect,
         customs,
         barcode_deadline: settings.barcode_deadline,
         customer,

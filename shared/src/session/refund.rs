@@ -2,10 +2,16 @@
 //! bounded reason), one refund call per gateway as its spec says, the refund followed up on the
 //! session's alarms until the gateway says it succeeded or failed, and a merchant event when it
 //! ends. Several refunds per session; their sum never exceeds what was paid.
+//!
+//! A refund ends `failed` only on the gateway's word that nothing moved. An answer that decides
+//! nothing (no answer, a code the spec does not define, a generic refusal) leaves it `pending`
+//! and followed up; still undecided after `REFUND_UNDECIDED_SECS`, or on the gateway's own
+//! "a person must look", it ends `requires_attention` with the gateway's words, still counted
+//! against what is left to refund.
 
 use super::{Call, CallState, Method, Purpose, Refusal, Session, Status};
 use crate::api::{ErrorCode, RefundRequest, RefundStatus, RefundView};
-use crate::gateway::{ListedRefund, Op, Outcome, RefundFact};
+use crate::gateway::{ListedRefund, ListedState, Op, Outcome, RefundFact};
 use crate::money::Fen;
 use serde::{Deserialize, Serialize};
 
@@ -17,6 +23,12 @@ pub const MAX_REASON_CHARS: usize = 80;
 /// Waits between follow-ups of a pending refund: quick at first (Payzero and EZR in the sandbox
 /// settle within a minute), then hourly, for an approval that waits on a person.
 pub const REFUND_FOLLOW_UP_SECS: [u64; 7] = [5, 10, 30, 60, 300, 1800, 3600];
+/// A refund the gateway leaves undecided this long (no answer, or answers that decide nothing)
+/// requires attention: a day of follow-ups with backoff found nothing to go on.
+pub const REFUND_UNDECIDED_SECS: u64 = 86_400;
+/// An EZR refund application not approved in the EZR back office this long after it was made
+/// requires attention (the spec gives no time limit and no word for a rejection).
+pub const EZR_APPROVAL_WAIT_SECS: u64 = 3 * 86_400;
 
 /// One refund, as the session keeps it.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -39,6 +51,27 @@ pub struct Refund {
     pub next_follow_up_ms: Option<u64>,
     #[serde(default)]
     pub follow_ups: u32,
+    /// Why a person must look, in the gateway's words (`requires_attention`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub attention: Option<String>,
+    /// Unix ms since when no answer decided anything, and the gateway's last words then.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub undecided_since_ms: Option<u64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub last_words: Option<String>,
+    /// Shouqianba: the next follow-up is a query of the order (after `REFUND_REQUEST_CONFLICT`
+    /// or another undecided answer) rather than the refund sent again.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub settle_by_query: bool,
+    /// EZR: made by §4 `refund/apply` (followed by listing the order's refunds) rather than §5
+    /// `refund` (followed by sending it again). Refunds stored before §5 was used were all
+    /// applications, hence the default.
+    #[serde(default = "stored_before_ezr_refund")]
+    pub ezr_apply: bool,
+}
+
+fn stored_before_ezr_refund() -> bool {
+    true
 }
 
 /// Our number of refund `index` of session `session_id`: the refund's id in the API and its
@@ -57,12 +90,16 @@ pub fn refund_index_of(session_id: &str, refund_id: &str) -> Option<u32> {
 }
 
 impl Session {
-    /// What is refunded (succeeded) and what is being refunded (pending).
+    /// What is refunded (succeeded) and what is being refunded or may have been (pending, and
+    /// requiring attention).
     pub fn refunded(&self) -> (Fen, Fen) {
-        let sum = |status: RefundStatus| {
-            Fen(self.refunds.iter().filter(|r| r.status == status).map(|r| r.amount.0).sum())
+        let sum = |keep: &dyn Fn(&RefundStatus) -> bool| {
+            Fen(self.refunds.iter().filter(|r| keep(&r.status)).map(|r| r.amount.0).sum())
         };
-        (sum(RefundStatus::Succeeded), sum(RefundStatus::Pending))
+        (
+            sum(&|s| *s == RefundStatus::Succeeded),
+            sum(&|s| matches!(s, RefundStatus::Pending | RefundStatus::RequiresAttention)),
+        )
     }
 
     /// The merchant asks for a refund: checked, recorded as pending, its call queued. Refused,
@@ -107,23 +144,38 @@ impl Session {
             ));
         }
         let refund_no = refund_id(&self.id, index);
-        let op = match method {
-            Method::PayzeroQr | Method::PayzeroCard => {
+        let ezr_apply = method == Method::EzrBarcode && self.params.ezr_refund_approval;
+        let op = match (method, gateway_ref) {
+            (Method::PayzeroQr | Method::PayzeroCard, _) => {
                 Op::PayzeroRefund { refund: index, order_no, refund_no, amount }
             }
-            Method::ShouqianbaQr | Method::ShouqianbaBarcode => {
-                Op::ShouqianbaRefund { refund: index, order_no, refund_no, amount }
-            }
-            Method::EzrBarcode => {
-                let Some(gateway_ref) = gateway_ref else {
-                    return Err(Refusal::new(ErrorCode::Internal, "the EZR payment has no EZR order number"));
-                };
-                Op::EzrRefundApply {
-                    refund: index,
-                    gateway_ref,
-                    amount,
-                    subject: self.params.subject.clone(),
-                }
+            (Method::ShouqianbaQr | Method::ShouqianbaBarcode, Some(sn)) => Op::ShouqianbaRefund {
+                refund: index,
+                order_no,
+                sn,
+                refund_no,
+                amount,
+                text: self.params.sqb_text(),
+            },
+            (Method::EzrBarcode, Some(gateway_ref)) if ezr_apply => Op::EzrRefundApply {
+                refund: index,
+                gateway_ref,
+                amount,
+                subject: self.params.subject.clone(),
+            },
+            (Method::EzrBarcode, Some(gateway_ref)) => Op::EzrRefund {
+                refund: index,
+                gateway_ref,
+                refund_no,
+                amount,
+                reason: ezr_reason(reason.as_deref()),
+                subject: self.params.subject.clone(),
+            },
+            (_, None) => {
+                return Err(Refusal::new(
+                    ErrorCode::Internal,
+                    "the payment has no order number of the gateway's",
+                ));
             }
         };
         self.refunds.push(Refund {
@@ -137,6 +189,11 @@ impl Session {
             failure_code: None,
             next_follow_up_ms: None,
             follow_ups: 0,
+            attention: None,
+            undecided_since_ms: None,
+            last_words: None,
+            settle_by_query: false,
+            ezr_apply,
         });
         self.queue(None, op, Purpose::Normal, now_ms);
         Ok(index)
@@ -154,6 +211,7 @@ impl Session {
             finished_at: r.finished_at,
             gateway_refund_no: r.gateway_refund_no.clone(),
             failure_code: r.failure_code.clone(),
+            attention: r.attention.clone(),
         })
     }
 
@@ -165,48 +223,91 @@ impl Session {
     pub(super) fn refund_answer(&mut self, op: &Op, outcome: Outcome, now_ms: u64) {
         let Some(index) = op.refund_index() else { return };
         let claimed: Vec<String> = self.refunds.iter().filter_map(|r| r.gateway_refund_no.clone()).collect();
+        let others = |keep: &dyn Fn(&RefundStatus) -> bool| {
+            Fen(self.refunds.iter().filter(|r| r.index != index && keep(&r.status)).map(|r| r.amount.0).sum())
+        };
+        let others_succeeded = others(&|s| *s == RefundStatus::Succeeded);
+        let others_open = others(&|s| matches!(s, RefundStatus::Pending | RefundStatus::RequiresAttention));
+        let paid = self.params.amount;
+        // A Shouqianba refund the gateway answered without deciding (rather than not at all) is
+        // settled by a query: sent again, it would only conflict.
+        let query_next = matches!(op, Op::ShouqianbaRefund { .. })
+            && matches!(outcome, Outcome::Refund(RefundFact::Undecided { .. }));
         let Some(r) = self.refunds.iter_mut().find(|r| r.index == index) else { return };
         if r.status != RefundStatus::Pending {
             return;
         }
+        if query_next {
+            r.settle_by_query = true;
+        }
         let fact = match outcome {
-            Outcome::Refund(fact) => Some(fact),
-            Outcome::Refunds(listed) => {
-                find_listed(r, &listed, &claimed, matches!(op, Op::EzrRefundQuery { .. }))
+            Outcome::Refund(fact) => fact,
+            Outcome::Refunds(listed) => find_listed(r, &listed, &claimed, now_ms),
+            Outcome::OrderRefunded { total, net, uncertain } => {
+                let balance =
+                    Balance { total: total.unwrap_or(paid), net, uncertain, others_succeeded, others_open };
+                balance.settle(r)
             }
-            // Anything else (no answer after the retries, garbage, a refusal of the query): still
-            // pending, asked again later.
-            _ => None,
+            // No usable answer after the retries (or a refusal of the query): decides nothing.
+            // The follow-up is the same kind of call again.
+            Outcome::Failed { reason } => RefundFact::Undecided { words: reason },
+            Outcome::Rejected { code, message } => {
+                RefundFact::Undecided { words: format!("{code} {message}").trim().to_owned() }
+            }
+            other => RefundFact::Undecided { words: format!("{other:?}") },
         };
         match fact {
-            Some(RefundFact::Succeeded { gateway_refund_no }) => {
+            RefundFact::Succeeded { gateway_refund_no } => {
                 r.gateway_refund_no = gateway_refund_no.or(r.gateway_refund_no.take());
                 self.end_refund(index, RefundStatus::Succeeded, None, now_ms);
             }
-            Some(RefundFact::Failed { code }) => {
-                self.end_refund(index, RefundStatus::Failed, Some(code), now_ms)
+            RefundFact::Failed { code } => self.end_refund(index, RefundStatus::Failed, Some(code), now_ms),
+            RefundFact::Attention { words } => {
+                self.end_refund(index, RefundStatus::RequiresAttention, Some(words), now_ms)
             }
-            Some(RefundFact::Pending { gateway_refund_no }) => {
+            RefundFact::Pending { gateway_refund_no } => {
                 if gateway_refund_no.is_some() {
                     r.gateway_refund_no = gateway_refund_no;
                 }
+                r.undecided_since_ms = None;
                 schedule_follow_up(r, now_ms);
             }
-            None => schedule_follow_up(r, now_ms),
+            RefundFact::Undecided { words } => {
+                let since = *r.undecided_since_ms.get_or_insert(now_ms);
+                r.last_words = Some(words.clone());
+                if now_ms.saturating_sub(since) >= REFUND_UNDECIDED_SECS * 1000 {
+                    let hours = REFUND_UNDECIDED_SECS / 3600;
+                    let words = format!("undecided for {hours} hours; the gateway's last answer: {words}");
+                    self.end_refund(index, RefundStatus::RequiresAttention, Some(words), now_ms);
+                } else {
+                    schedule_follow_up(r, now_ms);
+                }
+            }
         }
     }
 
-    fn end_refund(&mut self, index: u32, status: RefundStatus, failure_code: Option<String>, now_ms: u64) {
+    /// Ends refund `index`: `why` is the failure code (`failed`) or the reason a person must
+    /// look (`requires_attention`).
+    fn end_refund(&mut self, index: u32, status: RefundStatus, why: Option<String>, now_ms: u64) {
         let Some(r) = self.refunds.iter_mut().find(|r| r.index == index) else { return };
         r.status = status.clone();
-        r.failure_code = failure_code;
-        r.finished_at = Some(now_ms / 1000);
         r.next_follow_up_ms = None;
-        self.changed();
         let kind = match status {
             RefundStatus::Succeeded => "checkout.refund.succeeded",
-            _ => "checkout.refund.failed",
+            RefundStatus::RequiresAttention => {
+                // Not finished: money may have moved, and a person finds out.
+                r.attention = why;
+                "checkout.refund.requires_attention"
+            }
+            _ => {
+                r.failure_code = why;
+                "checkout.refund.failed"
+            }
         };
+        if status != RefundStatus::RequiresAttention {
+            r.finished_at = Some(now_ms / 1000);
+        }
+        self.changed();
         let mut data = self.webhook_data();
         data.refund = self.refund_view(index);
         self.queue_event(kind, data, now_ms);
@@ -236,25 +337,41 @@ impl Session {
         else {
             return;
         };
+        let (text, subject) = (self.params.sqb_text(), self.params.subject.clone());
         for index in due {
             let Some(r) = self.refunds.iter_mut().find(|r| r.index == index) else { continue };
             r.next_follow_up_ms = None;
             r.follow_ups = r.follow_ups.saturating_add(1);
             let refund_no = refund_id(&self.id, index);
+            let sn = gateway_ref.clone().unwrap_or_default();
             let op = match method {
                 Method::PayzeroQr | Method::PayzeroCard => {
                     Op::PayzeroRefundQuery { refund: index, refund_no }
                 }
+                Method::ShouqianbaQr | Method::ShouqianbaBarcode if r.settle_by_query => {
+                    Op::ShouqianbaRefundQuery { refund: index, order_no: order_no.clone(), sn }
+                }
                 Method::ShouqianbaQr | Method::ShouqianbaBarcode => Op::ShouqianbaRefund {
                     refund: index,
                     order_no: order_no.clone(),
+                    sn,
                     refund_no,
                     amount: r.amount,
+                    text: text.clone(),
                 },
                 Method::EzrBarcode => match &gateway_ref {
-                    Some(gateway_ref) => {
+                    Some(gateway_ref) if r.ezr_apply => {
                         Op::EzrRefundQuery { refund: index, gateway_ref: gateway_ref.clone() }
                     }
+                    // §5 is idempotent by `OutRefundNo`: sent again, it answers the same refund.
+                    Some(gateway_ref) => Op::EzrRefund {
+                        refund: index,
+                        gateway_ref: gateway_ref.clone(),
+                        refund_no,
+                        amount: r.amount,
+                        reason: ezr_reason(r.reason.as_deref()),
+                        subject: subject.clone(),
+                    },
                     None => continue,
                 },
             };
@@ -271,32 +388,101 @@ impl Session {
 }
 
 /// Ours among the refunds EZR lists. Known by its `RefundNo`; after an apply whose answer was
-/// lost, the one listed refund of the same amount no other refund of ours claims is adopted, and
-/// if there is none, the apply never arrived: failed, nothing moved. An apply followed by an
-/// answer that lists nothing of ours yet is just pending.
-fn find_listed(
-    r: &Refund,
-    listed: &[ListedRefund],
-    claimed: &[String],
-    is_query: bool,
-) -> Option<RefundFact> {
+/// lost, the one listed refund of the same amount no other refund of ours claims is adopted. An
+/// application that is not there is never taken for "nothing happened" (the merchant might then
+/// refund again): unknown, it stays undecided; known and gone, or in a state the spec does not
+/// name, or unapproved for `EZR_APPROVAL_WAIT_SECS`, a person must look.
+fn find_listed(r: &Refund, listed: &[ListedRefund], claimed: &[String], now_ms: u64) -> RefundFact {
     let known = r.gateway_refund_no.as_deref();
     let ours = match known {
         Some(no) => listed.iter().find(|l| l.gateway_refund_no == no),
         None => listed.iter().find(|l| l.amount == r.amount && !claimed.contains(&l.gateway_refund_no)),
     };
-    match ours {
-        Some(l) => {
-            let gateway_refund_no = Some(l.gateway_refund_no.clone());
-            Some(if l.succeeded {
-                RefundFact::Succeeded { gateway_refund_no }
-            } else {
-                RefundFact::Pending { gateway_refund_no }
-            })
+    let Some(l) = ours else {
+        return match known {
+            Some(no) => RefundFact::Attention {
+                words: format!("EZR no longer lists refund application {no} (rejected in its back office?)"),
+            },
+            None => RefundFact::Undecided {
+                words: "EZR does not list the refund application whose answer was lost".into(),
+            },
+        };
+    };
+    let gateway_refund_no = Some(l.gateway_refund_no.clone());
+    match &l.state {
+        ListedState::Succeeded => RefundFact::Succeeded { gateway_refund_no },
+        ListedState::Processing
+            if now_ms >= r.created.saturating_add(EZR_APPROVAL_WAIT_SECS).saturating_mul(1000) =>
+        {
+            RefundFact::Attention {
+                words: format!(
+                    "EZR refund application {} is still PROCESSING after {} days: approve or reject it in the EZR back office",
+                    l.gateway_refund_no,
+                    EZR_APPROVAL_WAIT_SECS / 86_400
+                ),
+            }
         }
-        None if known.is_none() && is_query => Some(RefundFact::Failed { code: "NOT_APPLIED".into() }),
-        None => None,
+        ListedState::Processing => RefundFact::Pending { gateway_refund_no },
+        ListedState::Other(state) => {
+            RefundFact::Attention { words: format!("EZR lists refund {} as {state}", l.gateway_refund_no) }
+        }
     }
+}
+
+/// A Shouqianba order's refunds as its query shows them, to settle one refund of ours.
+struct Balance {
+    total: Fen,
+    net: Option<Fen>,
+    uncertain: Option<String>,
+    others_succeeded: Fen,
+    others_open: Fen,
+}
+
+impl Balance {
+    /// Refunded upstream = `total − net`. Exactly the other refunds plus this one: it went
+    /// through. Exactly the others: it did not — sent again (with the same number, which never
+    /// refunds twice). With other refunds of ours undecided the sum says nothing yet; any other
+    /// figure, or the gateway's own doubt, is for a person.
+    fn settle(&self, r: &mut Refund) -> RefundFact {
+        if let Some(state) = &self.uncertain {
+            return RefundFact::Attention { words: format!("Shouqianba reports the order {state}") };
+        }
+        let Some(net) = self.net else {
+            return RefundFact::Undecided { words: "Shouqianba's query gave no net_amount".into() };
+        };
+        let Some(refunded) = self.total.0.checked_sub(net.0) else {
+            return RefundFact::Attention {
+                words: format!("Shouqianba reports net_amount {} above total_amount {}", net.0, self.total.0),
+            };
+        };
+        if self.others_open != Fen::ZERO {
+            return RefundFact::Undecided {
+                words: format!(
+                    "Shouqianba reports {refunded} fen refunded while other refunds are undecided"
+                ),
+            };
+        }
+        if refunded == self.others_succeeded.0.saturating_add(r.amount.0) {
+            return RefundFact::Succeeded { gateway_refund_no: None };
+        }
+        if refunded == self.others_succeeded.0 {
+            r.settle_by_query = false;
+            return RefundFact::Undecided {
+                words: format!("Shouqianba's order shows no refund of {} fen yet", r.amount.0),
+            };
+        }
+        RefundFact::Attention {
+            words: format!(
+                "Shouqianba reports {refunded} fen refunded; this session knows of {} fen and this refund of {} fen",
+                self.others_succeeded.0, r.amount.0
+            ),
+        }
+    }
+}
+
+/// EZR §5's required `RefundReason`.
+fn ezr_reason(reason: Option<&str>) -> String {
+    reason.unwrap_or(crate::gateway::ezr::DEFAULT_REFUND_REASON).to_owned()
 }
 
 fn schedule_follow_up(r: &mut Refund, now_ms: u64) {

@@ -94,6 +94,10 @@ impl V1 {
             sms: crate::sms::SmsLimits::default(),
             customs: None,
             metadata: Default::default(),
+            operator: None,
+            description: None,
+            reflect: None,
+            ezr_refund_approval: false,
         };
         let mut session = Session::open(self.id, self.client_secret, params, self.created_at);
         session.expires_at = self.expires_at;

@@ -446,8 +446,15 @@ fn a_second_paid_attempt_requires_attention() {
     let sqb_index = attempt_of(s.handle(wechat(PaymentMethod::ShouqianbaQr), NOW_MS).unwrap());
     let sqb_no = s.attempts[sqb_index as usize].order_no.clone();
     drive(&mut s, NOW_MS, |_| sqb_order("PRECREATE_SUCCESS", &sqb_no, "CREATED"));
-    s.handle(Input::Barcode { method: PaymentMethod::EzrBarcode, code: "134567890123450000".into() }, NOW_MS)
-        .unwrap();
+    s.handle(
+        Input::Barcode {
+            method: PaymentMethod::EzrBarcode,
+            code: "134567890123450000".into(),
+            client_ip: None,
+        },
+        NOW_MS,
+    )
+    .unwrap();
     let ezr_no = s.attempts[1].order_no.clone();
     // The barcode pays, and the shopper had also paid the QR: its cancel is too late.
     drive(&mut s, NOW_MS, |op| match op {
@@ -485,7 +492,7 @@ fn a_second_paid_attempt_requires_attention() {
 // ----- barcodes
 
 fn barcode(s: &mut Session, method: PaymentMethod, code: &str, now_ms: u64) -> u32 {
-    attempt_of(s.handle(Input::Barcode { method, code: code.into() }, now_ms).unwrap())
+    attempt_of(s.handle(Input::Barcode { method, code: code.into(), client_ip: None }, now_ms).unwrap())
 }
 
 #[test]
@@ -559,7 +566,14 @@ fn declined_codes_and_uncertain_outcomes() {
     // A malformed code never reaches a gateway.
     for bad in ["", "12345", "1345678901234500001234567", "13456789012345000x"] {
         let refusal = s
-            .handle(Input::Barcode { method: PaymentMethod::ShouqianbaBarcode, code: bad.into() }, NOW_MS)
+            .handle(
+                Input::Barcode {
+                    method: PaymentMethod::ShouqianbaBarcode,
+                    code: bad.into(),
+                    client_ip: None,
+                },
+                NOW_MS,
+            )
             .unwrap_err();
         assert_eq!(refusal.code, ErrorCode::InvalidRequest, "{bad}");
     }
@@ -671,6 +685,102 @@ fn ezr_barcode_success_notpay_cancel_and_declines() {
 }
 
 #[test]
+fn an_ezr_integer_is_fen_so_whole_yuan_is_a_mismatch_not_a_payment() {
+    // ¥12.34 answered as the integer 12 (whole yuan?) or 1234 (fen): only fen matches.
+    for (total, paid) in [(serde_json::json!(1234), true), (serde_json::json!(12), false)] {
+        let mut s = all_methods();
+        let i = barcode(&mut s, PaymentMethod::EzrBarcode, "284567890123450000", NOW_MS);
+        let no = s.attempts[i as usize].order_no.clone();
+        drive(&mut s, NOW_MS, |_| {
+            ezr(
+                serde_json::json!({"TradeNo": "WP1", "OutTradeNo": no, "TotalAmount": total, "OrderState": "SUCCESS"}),
+            )
+        });
+        if paid {
+            assert_eq!(s.status, Status::Paid);
+        } else {
+            assert_eq!(s.status, Status::RequiresAttention, "{total}");
+            assert!(s.attention.as_deref().unwrap().contains("12 fen"), "{:?}", s.attention);
+        }
+    }
+    // A session of ¥1.00 answered `1`: one fen, not a yuan.
+    let request =
+        CreateSessionRequest::new(Fen(100), "Tea", "ORDER-2").with_methods(vec![PaymentMethod::EzrBarcode]);
+    let params = validate(request, &Settings::default()).unwrap();
+    let id = new_session_id([8; 12]);
+    let mut s = Session::open(id.clone(), ClientSecret::new(new_client_secret(&id, [1; 16])), params, NOW);
+    let i = barcode(&mut s, PaymentMethod::EzrBarcode, "284567890123450000", NOW_MS);
+    let no = s.attempts[i as usize].order_no.clone();
+    drive(&mut s, NOW_MS, |_| {
+        ezr(
+            serde_json::json!({"TradeNo": "WP1", "OutTradeNo": no, "TotalAmount": 1, "OrderState": "SUCCESS"}),
+        )
+    });
+    assert_eq!(s.status, Status::RequiresAttention);
+}
+
+#[test]
+fn the_cashiers_address_goes_with_the_ezr_pay() {
+    let mut s = all_methods();
+    let input = Input::Barcode {
+        method: PaymentMethod::EzrBarcode,
+        code: "284567890123450000".into(),
+        client_ip: Some("198.51.100.4".into()),
+    };
+    s.handle(input, NOW_MS).unwrap();
+    let call = s.poll_call(NOW_MS).unwrap();
+    assert!(
+        matches!(&call.op, Op::EzrPay { client_ip: Some(ip), .. } if ip == "198.51.100.4"),
+        "{:?}",
+        call.op
+    );
+}
+
+#[test]
+fn shouqianba_text_fields_come_from_the_session() {
+    let request = CreateSessionRequest::new(Fen(1234), "Lipstick", "ORDER-3")
+        .with_methods(vec![PaymentMethod::ShouqianbaBarcode, PaymentMethod::ShouqianbaQr])
+        .with_operator("收银员 07");
+    let mut request = request;
+    request.description = Some("口红 ×1".into());
+    request.reflect = Some("shop-ref-1".into());
+    let params = validate(request, &Settings::default()).unwrap();
+    let id = new_session_id([6; 12]);
+    let mut s = Session::open(id.clone(), ClientSecret::new(new_client_secret(&id, [2; 16])), params, NOW);
+    barcode(&mut s, PaymentMethod::ShouqianbaBarcode, "134567890123450000", NOW_MS);
+    let call = s.poll_call(NOW_MS).unwrap();
+    let Op::ShouqianbaPay { text, .. } = &call.op else { panic!("{:?}", call.op) };
+    assert_eq!(text.operator.as_deref(), Some("收银员 07"));
+    assert_eq!(text.description.as_deref(), Some("口红 ×1"));
+    assert_eq!(text.reflect.as_deref(), Some("shop-ref-1"));
+    // Without them: the documented default operator, nothing else sent.
+    let mut t = session_with(&[PaymentMethod::ShouqianbaQr]);
+    t.handle(wechat(PaymentMethod::ShouqianbaQr), NOW_MS).unwrap();
+    let call = t.poll_call(NOW_MS).unwrap();
+    let (_, body) = gateway::shouqianba::request(&call.op).unwrap();
+    assert_eq!(body["operator"], DEFAULT_OPERATOR);
+    assert!(!body.contains_key("reflect"));
+}
+
+#[test]
+fn shouqianba_text_fields_are_checked_at_creation() {
+    let base = r#""amount": 100, "currency": "CNY", "subject": "s", "merchant_order_no": "o", "methods": ["shouqianba_qr"]"#;
+    for (extra, field) in [
+        (r#""operator": "123456789012345678901234567890123""#, "operator"),
+        (r#""operator": "  ""#, "operator"),
+        (r#""reflect": "茶茶茶茶茶茶茶茶茶茶茶茶茶茶茶茶茶茶茶茶茶茶""#, "reflect"),
+        (
+            r#""description": "a
+b""#,
+            "description",
+        ),
+    ] {
+        let refusal = rejects(&format!("{{{base}, {extra}}}"));
+        assert!(refusal.message.starts_with(field), "{extra}: {}", refusal.message);
+    }
+}
+
+#[test]
 fn browser_load_is_bounded() {
     let mut s = all_methods();
     for n in 0..MAX_BARCODES {
@@ -679,7 +789,11 @@ fn browser_load_is_bounded() {
         assert!(i < MAX_BARCODES);
         // While one is in progress, another is refused.
         let busy = s.handle(
-            Input::Barcode { method: PaymentMethod::ShouqianbaBarcode, code: "134567890123450000".into() },
+            Input::Barcode {
+                method: PaymentMethod::ShouqianbaBarcode,
+                code: "134567890123450000".into(),
+                client_ip: None,
+            },
             NOW_MS,
         );
         assert_eq!(busy.unwrap_err().code, ErrorCode::RateLimited);
@@ -689,7 +803,11 @@ fn browser_load_is_bounded() {
     }
     let refusal = s
         .handle(
-            Input::Barcode { method: PaymentMethod::ShouqianbaBarcode, code: "134567890123450000".into() },
+            Input::Barcode {
+                method: PaymentMethod::ShouqianbaBarcode,
+                code: "134567890123450000".into(),
+                client_ip: None,
+            },
             NOW_MS,
         )
         .unwrap_err();
@@ -716,7 +834,11 @@ fn methods_not_offered_are_refused() {
     assert_eq!(refusal.code, ErrorCode::MethodNotSupported);
     let refusal = s
         .handle(
-            Input::Barcode { method: PaymentMethod::EzrBarcode, code: "134567890123450000".into() },
+            Input::Barcode {
+                method: PaymentMethod::EzrBarcode,
+                code: "134567890123450000".into(),
+                client_ip: None,
+            },
             NOW_MS,
         )
         .unwrap_err();
@@ -1167,7 +1289,12 @@ fn healthy(op: &Op) -> Answer {
             pz_refund(order_no, refund_no, *amount, "REFUND_REQUESTED")
         }
         Op::PayzeroRefundQuery { refund_no, .. } => pz_refund("", refund_no, Fen(1), "REFUND_REQUESTED"),
-        Op::ShouqianbaRefund { order_no, .. } => sqb_order("REFUND_ERROR", order_no, "PAID"),
+        Op::ShouqianbaRefund { order_no, .. } => sqb_order("REFUND_SUCCESS", order_no, "PARTIAL_REFUNDED"),
+        Op::ShouqianbaRefundQuery { order_no, .. } => sqb_order("SUCCESS", order_no, "PAID"),
+        Op::EzrRefund { refund_no, amount, .. } => {
+            ezr(serde_json::json!({"TrandeNo": "WP9", "RefundNo": "APR9",
+            "OutRefundNo": refund_no, "RefundAmount": amount.0, "RefundState": "SUCCESS"}))
+        }
         Op::EzrRefundApply { .. } => {
             ezr(serde_json::json!({"TradeNo": "WP9", "RefundNo": "ER1", "RefundState": "PROCESSING"}))
         }

@@ -274,7 +274,7 @@ fn run(steps: Vec<Step>) -> Result<(), TestCaseError> {
                 } else {
                     "134567890123451001"
                 };
-                s.handle(Input::Barcode { method, code: code.into() }, now).map(drop)
+                s.handle(Input::Barcode { method, code: code.into(), client_ip: None }, now).map(drop)
             }
             Step::Wait => s.handle(Input::Wait, now).map(drop),
             Step::Notice { order, paid, right_amount, digest } => {
