@@ -7,7 +7,9 @@
 //! the right amount (a notice or a card step saying "paid" is not one), `paid` is said once,
 //! refunds never pass what was paid, no merchant event is lost, a cashier payment is decided once
 //! its deadline has passed, and what is stored never holds the card's number, ID, phone, CVV2 or
-//! expiry.
+//! expiry. Shouqianba and EZR also answer with codes their specs do not define: none of them
+//! decides money — no refund is `failed` on one, and no refund request is ever sent as two
+//! refunds (every refund call carries the refund's own number; an EZR application goes once).
 
 use super::card::{CARD, CVV2, EXPIRY, ID, PHONE, form, pz_refused};
 use super::*;
@@ -31,7 +33,9 @@ enum Reply {
     ServerError,
     Garbage,
     Lost,
-    /// Any Payzero call refused with a code no spec defines (other gateways answer as healthy).
+    /// Any gateway call refused with a code its spec does not define: Payzero `E_NEVER_SEEN`,
+    /// Shouqianba a result code it does not list (a refund: `REFUND_REQUEST_CONFLICT`), EZR
+    /// `BusinessCode` 4999; the edge's own objects answer as healthy.
     UnknownCode,
     /// A Payzero refund call answered REFUND_FAILED (A.8): the only answer that fails a refund.
     RefundFailed,
@@ -175,7 +179,24 @@ fn answer(op: &Op, reply: Reply) -> (Answer, bool) {
             }
             _ => (healthy(op), false),
         },
-        Reply::UnknownCode | Reply::Slow => (healthy(op), false),
+        Reply::UnknownCode => match op.upstream() {
+            gateway::Upstream::Shouqianba if matches!(op, Op::ShouqianbaRefund { .. }) => (
+                sqb(serde_json::json!({"result_code": "FAIL", "error_code": "REFUND_REQUEST_CONFLICT"})),
+                false,
+            ),
+            gateway::Upstream::Shouqianba => (
+                sqb(serde_json::json!({"result_code": "SOMETHING_NEW", "error_code": "E_NEVER_SEEN"})),
+                false,
+            ),
+            gateway::Upstream::Ezr => (
+                http(
+                    serde_json::json!({"Success": false, "Msg": "某种新情况", "Status": 200, "BusinessCode": 4999}),
+                ),
+                false,
+            ),
+            _ => (healthy(op), false),
+        },
+        Reply::Slow => (healthy(op), false),
     }
 }
 
@@ -204,6 +225,8 @@ struct Facts {
     refund_failed_said: Vec<u32>,
     /// Refunds the merchant's requests made.
     refunds_requested: usize,
+    /// EZR refund applications sent, by refund index.
+    applies: Vec<u32>,
 }
 
 fn check(s: &Session, facts: &mut Facts) -> Result<(), TestCaseError> {
@@ -226,15 +249,17 @@ fn check(s: &Session, facts: &mut Facts) -> Result<(), TestCaseError> {
     prop_assert!(refunded <= paid, "refunds {refunded} above the payment {paid}");
     // One refund per request, never two.
     prop_assert_eq!(s.refunds.len(), facts.refunds_requested, "refunds made per request");
-    // A Payzero refund fails only on Payzero's REFUND_FAILED: after any other answer (an unknown
-    // code, nothing) the money may have moved.
-    let payzero_paid = s
-        .paid_attempt
-        .and_then(|i| s.attempt(i))
-        .is_some_and(|a| matches!(a.method, Method::PayzeroQr | Method::PayzeroCard));
+    // A refund fails only on the gateway's word that nothing moved — here only Payzero's
+    // REFUND_FAILED says so; after any other answer (an unknown code, a conflict, nothing) the
+    // money may have moved.
     for r in &s.refunds {
-        if payzero_paid && r.status == crate::api::RefundStatus::Failed {
-            prop_assert!(facts.refund_failed_said.contains(&r.index), "refund {} failed on a guess", r.index);
+        if r.status == crate::api::RefundStatus::Failed {
+            prop_assert!(
+                facts.refund_failed_said.contains(&r.index),
+                "refund {} failed on a guess: {:?}",
+                r.index,
+                r.failure_code
+            );
         }
     }
     // No queued merchant event is ever lost: what was in the outbox stays, in order.
@@ -252,6 +277,24 @@ fn check(s: &Session, facts: &mut Facts) -> Result<(), TestCaseError> {
     Ok(())
 }
 
+/// A refund request is never sent as two refunds: a refund call carries that refund's own number
+/// (which the gateway refunds once), and an EZR application, which carries none, goes once.
+fn one_refund_per_request(s: &Session, op: &Op, facts: &mut Facts) -> Result<(), TestCaseError> {
+    match op {
+        Op::PayzeroRefund { refund, refund_no, .. }
+        | Op::ShouqianbaRefund { refund, refund_no, .. }
+        | Op::EzrRefund { refund, refund_no, .. } => {
+            prop_assert_eq!(refund_no, &refund_id(&s.id, *refund), "a refund call under another number");
+        }
+        Op::EzrRefundApply { refund, .. } => {
+            prop_assert!(!facts.applies.contains(refund), "refund {refund} applied twice");
+            facts.applies.push(*refund);
+        }
+        _ => {}
+    }
+    Ok(())
+}
+
 fn run(steps: Vec<Step>) -> Result<(), TestCaseError> {
     let mut s = session_with(&[
         PaymentMethod::PayzeroQr,
@@ -260,6 +303,8 @@ fn run(steps: Vec<Step>) -> Result<(), TestCaseError> {
         PaymentMethod::EzrBarcode,
         PaymentMethod::PayzeroCard,
     ]);
+    // Half the runs are for a merchant whose EZR refunds need approval (applications).
+    s.params.ezr_refund_approval = steps.len() % 2 == 0;
     let mut now = NOW_MS;
     let mut facts = Facts::default();
     let mut replies = Vec::new();
@@ -346,6 +391,7 @@ fn run(steps: Vec<Step>) -> Result<(), TestCaseError> {
         };
         let mut turn = 0;
         while let Some(call) = s.poll_call(now) {
+            one_refund_per_request(&s, &call.op, &mut facts)?;
             let reply = replies.get(turn % replies.len().max(1)).copied().unwrap_or(Reply::Healthy);
             turn += 1;
             if matches!(reply, Reply::Slow) {
@@ -376,6 +422,7 @@ fn run(steps: Vec<Step>) -> Result<(), TestCaseError> {
     // decided (paid, declined or canceled), none left in progress.
     for _ in 0..400 {
         while let Some(call) = s.poll_call(now) {
+            one_refund_per_request(&s, &call.op, &mut facts)?;
             let answer = healthy(&call.op);
             let handled = s.handle(Input::Answer { call: call.id, answer }, now);
             prop_assert!(handled.is_ok(), "an answer was refused: {:?}", handled);
