@@ -229,6 +229,12 @@ fn ezr_barcode_success_and_notpay_canceled() {
         let view = barcode(&stack, &s1.client_secret, "ezr_barcode", "284567890123450000").await?;
         ensure!(view.state == BarcodeState::Paid, "{view:?}");
         ensure!(checkout_view(&stack, &s1.client_secret).await?.status == SessionStatus::Paid, "not paid");
+        // SpbillCreateIp is the address the cashier's browser called from (CF-Connecting-IP, or
+        // the documented fallback), never an invented value.
+        let pays = sandbox_requests(&stack, "/ezr/upay/pay").await?;
+        let body: Value = serde_json::from_str(pays[0]["body"].as_str().unwrap_or("{}"))?;
+        let ip = body["SpbillCreateIp"].as_str().unwrap_or_default();
+        ensure!(ip.parse::<std::net::IpAddr>().is_ok() && body["TerminalId"] == "checkout-edge", "{body}");
 
         let s2 = create(&stack, "EZR-2", &methods, None).await?;
         let view = barcode(&stack, &s2.client_secret, "ezr_barcode", "284567890123453001").await?;
