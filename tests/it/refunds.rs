@@ -1,8 +1,8 @@
 //! Refunds end to end through `checkout-client`, on every gateway: a full refund of one paid
 //! session, two partial ones of another and a third above what is left refused; Shouqianba's
 //! refund naming the order by `sn` and `client_sn`, EZR's by our `OutRefundNo`; for a merchant
-//! whose EZR account needs approval, an application pending until approved in its back office;
-//! a refund Payzero fails; refunds of an unpaid
+//! whose EZR account needs approval, an application pending until approved in its back office,
+//! and one rejected there requiring attention; a refund Payzero fails; refunds of an unpaid
 //! session refused; an `Idempotency-Key` retried (one refund) and reused with another body; the
 //! merchant's events.
 
@@ -265,6 +265,30 @@ fn refunds_are_refused_safe_to_retry_and_can_fail() {
             other => bail!("an unknown refund answered {other:?}"),
         }
         ensure!(client.get_session(&paid.id).await?.refunds.len() == 1, "bad input recorded a refund");
+        Ok(())
+    });
+}
+
+#[test]
+fn an_ezr_application_rejected_requires_attention() {
+    with_stack_setup(&approval(), |stack| async move {
+        let client = stack.client()?;
+        let sink = WebhookSink::start().await?;
+        let paid = paid_session(&stack, Gateway::EzrApply, "RF-EZR-REJECT", &sink).await?;
+        let refund = client.refund(&paid.id, &amount(500)).await?;
+        ensure!(refund.status == RefundStatus::Pending, "{refund:?}");
+        let no = ezr_refund_no(&refund)?;
+        admin(&stack, &format!("/ezr/refunds/{no}/reject"), json!({})).await?;
+        let ended = settled(&client, &paid.id, &refund).await?;
+        ensure!(ended.status == RefundStatus::RequiresAttention, "{ended:?}");
+        ensure!(ended.attention.as_deref().is_some_and(|a| a.contains(no)), "{ended:?}");
+        let event = webhook(&sink, "checkout.refund.requires_attention").await?;
+        ensure!(event["data"]["refund"]["status"] == "requires_attention", "{event}");
+        // What may have been refunded is not offered again, and nothing was applied twice.
+        let session = client.get_session(&paid.id).await?;
+        ensure!(session.amount_refunding == Fen(500) && session.status == SessionStatus::Paid, "{session:?}");
+        expect_code(client.refund(&paid.id, &amount(PAID - 499)).await, ErrorCode::RefundExceedsPayment)?;
+        ensure!(bodies(&stack, "/ezr/upay/refund/apply").await?.len() == 1, "applied twice");
         Ok(())
     });
 }

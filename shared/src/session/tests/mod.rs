@@ -763,6 +763,35 @@ fn shouqianba_text_fields_come_from_the_session() {
 }
 
 #[test]
+fn shouqianba_payways_4_and_5_are_refused_with_a_clear_error() {
+    // 百付宝 (4) and 京东 (5) have no wallet of ours: a QR for them is refused, naming the
+    // channels there are (docs/gateways.md).
+    let mut s = session_with(&[PaymentMethod::ShouqianbaQr]);
+    for channel in [Channel::Unknown("jd_pay".into()), Channel::Unknown("baifubao".into()), Channel::Unionpay]
+    {
+        let refusal =
+            s.handle(Input::ShowQr { method: PaymentMethod::ShouqianbaQr, channel }, NOW_MS).unwrap_err();
+        assert_eq!(refusal.code, ErrorCode::InvalidRequest);
+        assert!(refusal.message.contains("wechat_pay, alipay"), "{}", refusal.message);
+    }
+    assert!(s.attempts.is_empty() && s.calls.is_empty());
+}
+
+#[test]
+fn ezr_refund_approval_is_a_setting_a_session_keeps() {
+    let vars = |value: &'static str| {
+        Settings::from_vars(move |name| (name == "EZR_REFUND_APPROVAL").then(|| value.to_owned()))
+    };
+    assert!(vars("true").unwrap().ezr_refund_approval);
+    assert!(!vars("false").unwrap().ezr_refund_approval);
+    assert!(!Settings::from_vars(|_| None).unwrap().ezr_refund_approval, "unset: §5 refunds");
+    assert!(vars("yes").unwrap_err().contains("EZR_REFUND_APPROVAL"));
+    let request = CreateSessionRequest::new(Fen(1234), "Lipstick", "ORDER-4");
+    let settings = Settings { ezr_refund_approval: true, ..Settings::default() };
+    assert!(validate(request, &settings).unwrap().ezr_refund_approval);
+}
+
+#[test]
 fn shouqianba_text_fields_are_checked_at_creation() {
     let base = r#""amount": 100, "currency": "CNY", "subject": "s", "merchant_order_no": "o", "methods": ["shouqianba_qr"]"#;
     for (extra, field) in [

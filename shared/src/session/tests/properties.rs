@@ -304,7 +304,7 @@ fn run(steps: Vec<Step>) -> Result<(), TestCaseError> {
         PaymentMethod::PayzeroCard,
     ]);
     // Half the runs are for a merchant whose EZR refunds need approval (applications).
-    s.params.ezr_refund_approval = steps.len() % 2 == 0;
+    s.params.ezr_refund_approval = steps.len().is_multiple_of(2);
     let mut now = NOW_MS;
     let mut facts = Facts::default();
     let mut replies = Vec::new();
