@@ -517,18 +517,13 @@ impl Shouqianba {
             return Err(CommError::params("refund_request_no不可以为空且不超过32字节"));
         }
         check_len("operator", &req.operator, 64)?;
+        check_len("sn", &req.sn, 16)?;
+        check_len("client_sn", &req.client_sn, 64)?;
         if req.refund_amount.fen() == Fen::ZERO {
             return Err(CommError::params("refund_amount必须大于0"));
         }
-        let r = OrderRef {
-            terminal_sn: req.terminal_sn.clone(),
-            sn: req.sn.clone(),
-            client_sn: req.client_sn.clone(),
-        };
-        let Some(sn) = self.sn_of(&r)? else {
-            return Ok(not_exist());
-        };
-        let Some(o) = self.orders.get_mut(&sn) else {
+        // Both numbers name the order; numbers of two different orders name none.
+        let Some(o) = self.orders.get_mut(&req.sn).filter(|o| o.client_sn == req.client_sn) else {
             return Ok(not_exist());
         };
         let amount = req.refund_amount.fen();

@@ -234,14 +234,13 @@ pub(crate) struct OrderRef {
     pub(crate) client_sn: Option<String>,
 }
 
-/// 3.2 退款. The table marks `sn` and `client_sn` both required (Y).
+/// 3.2 退款. The table marks `sn` and `client_sn` both required (Y): both must be sent, and name
+/// the same order.
 #[derive(Clone, Debug, Deserialize)]
 pub(crate) struct RefundRequest {
     pub(crate) terminal_sn: String,
-    #[serde(default)]
-    pub(crate) sn: Option<String>,
-    #[serde(default)]
-    pub(crate) client_sn: Option<String>,
+    pub(crate) sn: String,
+    pub(crate) client_sn: String,
     pub(crate) refund_request_no: String,
     pub(crate) operator: String,
     pub(crate) refund_amount: Amount,

@@ -94,9 +94,10 @@ fn biz(v: &Value) -> &Value {
 async fn shouqianba_refund_error_conflict_and_result_code_500() {
     let env = Env::start().await;
     let t = env.sqb_activate().await;
-    env.sqb(&t, "/upay/v2/pay", &sqb_pay(&t, "E1", "1000", "130115575166786427")).await;
+    let paid = env.sqb(&t, "/upay/v2/pay", &sqb_pay(&t, "E1", "1000", "130115575166786427")).await;
+    let sn = biz(&paid)["data"]["sn"].as_str().unwrap().to_owned();
     let refund = |no: &str, amount: &str| {
-        json!({"terminal_sn": t.0, "sn": Value::Null, "client_sn": "E1", "refund_request_no": no,
+        json!({"terminal_sn": t.0, "sn": sn, "client_sn": "E1", "refund_request_no": no,
                "operator": "op", "refund_amount": amount})
     };
     env.admin(
@@ -110,8 +111,9 @@ async fn shouqianba_refund_error_conflict_and_result_code_500() {
     let q = env.sqb(&t, "/upay/v2/query", &json!({"terminal_sn": t.0, "client_sn": "E1"})).await;
     assert_eq!(biz(&q)["data"]["order_status"], "REFUND_ERROR", "the order reads as appendix 3 says");
 
-    env.sqb(&t, "/upay/v2/pay", &sqb_pay(&t, "E2", "1000", "130115575166786427")).await;
-    let refund2 = json!({"terminal_sn": t.0, "client_sn": "E2", "refund_request_no": "1", "operator": "op", "refund_amount": "100"});
+    let paid = env.sqb(&t, "/upay/v2/pay", &sqb_pay(&t, "E2", "1000", "130115575166786427")).await;
+    let sn2 = biz(&paid)["data"]["sn"].as_str().unwrap().to_owned();
+    let refund2 = json!({"terminal_sn": t.0, "sn": sn2, "client_sn": "E2", "refund_request_no": "1", "operator": "op", "refund_amount": "100"});
     env.sqb(&t, "/upay/v2/refund", &refund2).await;
     let mut conflicting = refund2.clone();
     conflicting["refund_amount"] = json!("200");

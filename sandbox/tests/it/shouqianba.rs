@@ -194,8 +194,24 @@ async fn precreate_returns_a_qr_code_that_expires() {
 async fn refunds_are_partial_idempotent_and_bounded() {
     let env = Env::start().await;
     let t = env.sqb_activate().await;
-    env.sqb(&t, "/upay/v2/pay", &sqb_pay(&t, "R1", "1000", "130115575166786427")).await;
-    let refund = |no: &str, amount: &str| json!({"terminal_sn": t.0, "client_sn": "R1", "refund_request_no": no, "operator": "op", "refund_amount": amount});
+    let paid = env.sqb(&t, "/upay/v2/pay", &sqb_pay(&t, "R1", "1000", "130115575166786427")).await;
+    let sn = biz(&paid)["data"]["sn"].as_str().unwrap().to_owned();
+    let refund = |no: &str, amount: &str| json!({"terminal_sn": t.0, "sn": sn, "client_sn": "R1", "refund_request_no": no, "operator": "op", "refund_amount": amount});
+    // 3.2 marks both numbers required, and they must name the same order.
+    let mut only_client_sn = refund("0", "1");
+    only_client_sn.as_object_mut().unwrap().remove("sn");
+    let v = env.sqb(&t, "/upay/v2/refund", &only_client_sn).await;
+    assert_eq!(
+        (v["result_code"].as_str(), v["error_code"].as_str()),
+        (Some("400"), Some("INVALID_PARAMS")),
+        "{v}"
+    );
+    let mut other_order = refund("0", "1");
+    other_order["client_sn"] = json!("R9");
+    assert_eq!(
+        biz(&env.sqb(&t, "/upay/v2/refund", &other_order).await)["error_code"],
+        "UPAY_ORDER_NOT_EXIST"
+    );
     let v = env.sqb(&t, "/upay/v2/refund", &refund("1", "300")).await;
     assert_eq!(biz(&v)["result_code"], "REFUND_SUCCESS");
     assert_eq!(biz(&v)["data"]["order_status"], "PARTIAL_REFUNDED");
@@ -215,12 +231,13 @@ async fn refunds_are_partial_idempotent_and_bounded() {
     let more = env.sqb(&t, "/upay/v2/refund", &refund("3", "1")).await;
     assert_eq!(biz(&more)["error_code"], "UPAY_REFUND_INVALID_ORDER_STATE");
 
-    env.sqb(&t, "/upay/v2/pay", &sqb_pay(&t, "R2", "100", "130115575166786427")).await;
+    let paid = env.sqb(&t, "/upay/v2/pay", &sqb_pay(&t, "R2", "100", "130115575166786427")).await;
+    let sn2 = biz(&paid)["data"]["sn"].as_str().unwrap().to_owned();
     let c = env.sqb(&t, "/upay/v2/cancel", &json!({"terminal_sn": t.0, "client_sn": "R2"})).await;
     assert_eq!(biz(&c)["result_code"], "CANCEL_SUCCESS");
     assert_eq!(biz(&c)["data"]["net_amount"], "0");
     let r = env
-        .sqb(&t, "/upay/v2/refund", &json!({"terminal_sn": t.0, "client_sn": "R2", "refund_request_no": "1", "operator": "op", "refund_amount": "1"}))
+        .sqb(&t, "/upay/v2/refund", &json!({"terminal_sn": t.0, "sn": sn2, "client_sn": "R2", "refund_request_no": "1", "operator": "op", "refund_amount": "1"}))
         .await;
     assert_eq!(biz(&r)["error_code"], "UPAY_REFUND_INVALID_ORDER_STATE");
 }
