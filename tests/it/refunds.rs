@@ -292,3 +292,60 @@ fn an_ezr_application_rejected_requires_attention() {
         Ok(())
     });
 }
+
+/// Waits (bounded) until the refund is no longer pending, longer than `settled`: the edge's
+/// first follow-up of an undecided refund comes 5 s later, and a machine may be slow.
+async fn settled_after_follow_up(client: &Client, session: &str, refund: &RefundView) -> Result<RefundView> {
+    let deadline = Instant::now() + Duration::from_secs(90);
+    loop {
+        let now = client.get_refund(session, &refund.id).await?;
+        if now.status != RefundStatus::Pending || Instant::now() >= deadline {
+            return Ok(now);
+        }
+        tokio::time::sleep(Duration::from_millis(500)).await;
+    }
+}
+
+#[test]
+fn refund_answers_no_spec_decides_are_settled_by_asking_again() {
+    with_stack(|stack| async move {
+        let client = stack.client()?;
+        let sink = WebhookSink::start().await?;
+
+        // EZR refunds, but answers a BusinessCode its spec lacks: the same OutRefundNo is sent
+        // again and answers the refund that was made — succeeded, one refund at EZR.
+        let paid = paid_session(&stack, Gateway::Ezr, "RF-EZR-4999", &sink).await?;
+        let rule = json!({"endpoint": "/ezr/upay/refund", "kind": "refuse", "code": "4999",
+            "message": "某种新情况", "processed": true});
+        admin(&stack, "/faults", rule).await?;
+        let refund = client.refund(&paid.id, &amount(200)).await?;
+        ensure!(refund.status == RefundStatus::Pending, "decided on an unknown code: {refund:?}");
+        let done = settled_after_follow_up(&client, &paid.id, &refund).await?;
+        ensure!(done.status == RefundStatus::Succeeded, "{done:?}");
+        let sent = bodies(&stack, "/ezr/upay/refund").await?;
+        ensure!(sent.len() == 2 && sent[0]["OutRefundNo"] == sent[1]["OutRefundNo"], "{sent:?}");
+
+        // Shouqianba answers REFUND_REQUEST_CONFLICT for a refund it made: the order's query
+        // shows it refunded — succeeded, never failed.
+        let paid = paid_session(&stack, Gateway::Shouqianba, "RF-SQB-CONFLICT", &sink).await?;
+        let rule = json!({"endpoint": "/shouqianba/upay/v2/refund", "kind": "refuse",
+            "code": "REFUND_REQUEST_CONFLICT", "message": "重复的退款请求", "processed": true});
+        admin(&stack, "/faults", rule).await?;
+        let refund = client.refund(&paid.id, &amount(300)).await?;
+        ensure!(refund.status == RefundStatus::Pending, "{refund:?}");
+        let done = settled_after_follow_up(&client, &paid.id, &refund).await?;
+        ensure!(done.status == RefundStatus::Succeeded, "{done:?}");
+        ensure!(bodies(&stack, "/shouqianba/upay/v2/refund").await?.len() == 1, "the conflict was resent");
+
+        // REFUND_ERROR: a person, at once, with Shouqianba's words.
+        let paid = paid_session(&stack, Gateway::Shouqianba, "RF-SQB-ERROR", &sink).await?;
+        let rule = json!({"endpoint": "/shouqianba/upay/v2/refund", "kind": "refuse", "result": "REFUND_ERROR",
+            "message": "请立即进行人工介入"});
+        admin(&stack, "/faults", rule).await?;
+        let refund = client.refund(&paid.id, &amount(400)).await?;
+        ensure!(refund.status == RefundStatus::RequiresAttention, "{refund:?}");
+        ensure!(refund.attention.as_deref().is_some_and(|a| a.contains("REFUND_ERROR")), "{refund:?}");
+        webhook(&sink, "checkout.refund.requires_attention").await?;
+        Ok(())
+    });
+}
