@@ -25,7 +25,7 @@ use checkout_shared::session::{
     Refusal, Session, Status,
 };
 use checkout_shared::sign;
-use futures_util::future::{join, select};
+use futures_util::future::{join3, select};
 use serde::{Deserialize, Serialize};
 use std::cell::{Cell, RefCell};
 use std::pin::pin;
@@ -167,12 +167,13 @@ impl DurableObject for CheckoutSession {
     }
 
     async fn alarm(&self) -> worker::Result<Response> {
-        // The alarm that fired is gone; whatever comes next is set anew.
-        self.alarm_at.set(None);
         let result = async {
             if self.load().await?.is_none() {
                 return Ok(());
             }
+            // The alarm that fired is gone (whatever a load read of it); what comes next is set
+            // anew.
+            self.alarm_at.set(None);
             self.step_with(Input::Timer, true).await.map(|_| ())
         }
         .await;
@@ -642,14 +643,14 @@ impl CheckoutSession {
             return Ok(Some(()));
         }
         let storage = self.state.storage();
-        // Test mode keeps a clock offset beside the session: both are read at once.
-        let (stored, offset) = if config::test_mode(&self.env) {
-            let (stored, offset) =
-                join(storage.get::<String>(STORAGE_KEY), storage.get::<u64>(CLOCK_KEY)).await;
-            (stored?, offset?)
-        } else {
-            (storage.get::<String>(STORAGE_KEY).await?, None)
+        // Read at once: the session, its alarm (so a request after a cold start does not set
+        // the same alarm again) and, in test mode, its clock offset.
+        let offset = async {
+            if config::test_mode(&self.env) { storage.get::<u64>(CLOCK_KEY).await } else { Ok(None) }
         };
+        let (stored, alarm, offset) =
+            join3(storage.get::<String>(STORAGE_KEY), storage.get_alarm(), offset).await;
+        let (stored, alarm, offset) = (stored?, alarm?, offset?.unwrap_or(0));
         let Some(text) = stored else { return Ok(None) };
         let loaded = session::load(text.as_bytes())
             .map_err(|e| EdgeError::Internal(format!("stored session: {e}")))?;
@@ -657,7 +658,9 @@ impl CheckoutSession {
         let mut slot = self.session.borrow_mut();
         if slot.is_none() {
             *slot = Some(loaded);
-            self.clock_offset.set(offset.unwrap_or(0));
+            self.clock_offset.set(offset);
+            // The runtime's alarm is on real time; `alarm_at` on the session's clock.
+            self.alarm_at.set(alarm.map(|real| (real.max(0) as u64).saturating_add(offset)));
             *self.saved.borrow_mut() = Some(text);
         }
         Ok(Some(()))
