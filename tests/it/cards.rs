@@ -153,6 +153,18 @@ fn a_card_is_signed_paid_saved_paid_again_and_removed() {
             Err((400, body)) => ensure!(body["error"]["field"] == "card_id", "{body}"),
             other => bail!("a stranger paid with the card: {other:?}"),
         }
+        // Nor remove it: a card that is not the session's is 404, and stays saved.
+        let r =
+            checkout(&stack, Method::DELETE, &stranger.client_secret, &format!("/cards/{}", offered[0].id))
+                .send()
+                .await?;
+        let status = r.status();
+        let body: Value = r.json().await?;
+        ensure!(
+            status == 404 && body["error"]["code"] == "not_found",
+            "a stranger's removal: {status} {body}"
+        );
+        ensure!(customer_cards(&stack, "cus_e2e_1").await?.cards.len() == 1, "removed by a stranger");
         // The merchant removes it; a second removal is 404.
         let client = stack.client()?;
         client.forget_card("cus_e2e_1", &offered[0].id).await?;

@@ -92,14 +92,15 @@ pub(crate) async fn resend(mut req: Request, ctx: RouteContext<()>) -> worker::R
     )
 }
 
-/// `DELETE /v1/checkout/cards/{card_id}`: `204`, the card is forgotten.
+/// `DELETE /v1/checkout/cards/{card_id}`: `204`, the card is forgotten; `404` when it is not one
+/// of the session's cards (signed in it, or saved for its customer), and nothing is removed.
 pub(crate) async fn remove(mut req: Request, ctx: RouteContext<()>) -> worker::Result<Response> {
     error::handle(
         async {
             // No body is expected; read (bounded) so an oversized one is refused, nothing removed.
             read_body(&mut req, MAX_BODY).await?;
             let card_id = ctx.param("card_id").cloned().unwrap_or_default();
-            card_call(&req, &ctx, CardInput::Remove { card_id }).await
+            card_call(&req, &ctx, CardInput::Remove { card_id, saved: false }).await
         }
         .await,
     )

@@ -112,8 +112,14 @@ pub enum CardInput {
     PayCode { code: String },
     /// A new payment SMS code.
     Resend { client_tag: String },
-    /// Forget the saved card `card_id`.
-    Remove { card_id: String },
+    /// Forget the card `card_id`; `saved` says whether the session customer has a saved card of
+    /// that id (the worker asks the customer's object, as for `Pay`). A card that is neither
+    /// that nor signed in this session is not the session's: `not_found`, nothing removed.
+    Remove {
+        card_id: String,
+        #[serde(default)]
+        saved: bool,
+    },
 }
 
 fn invalid_field(field: CardField, problem: FieldProblem, what: &str) -> Refusal {
@@ -143,8 +149,8 @@ impl Session {
                 format!("method: this session does not offer \"{}\"", PaymentMethod::PayzeroCard),
             ));
         }
-        if let CardInput::Remove { card_id } = input {
-            return Ok(self.remove_card(&card_id, now_ms));
+        if let CardInput::Remove { card_id, saved } = input {
+            return self.remove_card(&card_id, saved, now_ms);
         }
         self.check_open(now_ms)?;
         if self.card.as_ref().is_some_and(|f| f.busy) {
@@ -427,14 +433,21 @@ impl Session {
         Ok(Accepted::Card)
     }
 
-    fn remove_card(&mut self, card_id: &str, now_ms: u64) -> Accepted {
+    fn remove_card(&mut self, card_id: &str, saved: bool, now_ms: u64) -> Result<Accepted, Refusal> {
+        let signed_here = self.agreements.iter().any(|c| c.card.id == card_id);
+        // A customer's saved card counts only with the customer still on the session.
+        let saved = saved && self.params.customer.is_some();
+        if !signed_here && !saved {
+            return Err(Refusal::new(ErrorCode::NotFound, "this checkout has no such card"));
+        }
         self.agreements.retain(|c| c.card.id != card_id);
+        // A card signed here was also saved for the customer: forgotten there too.
         if let Some(customer) = self.params.customer.clone() {
             let request = CustomerRequest::Forget { id: card_id.to_owned() };
             self.queue(None, Op::CustomerCard { customer, request }, Purpose::Normal, now_ms);
         }
         self.changed();
-        Accepted::Done
+        Ok(Accepted::Done)
     }
 
     // ----- answers

@@ -563,7 +563,13 @@ fn saved_cards_are_kept_for_the_customer_paid_again_and_removed() {
     assert_eq!(refusal.field(), Some(&(CardField::CardId, FieldProblem::NotInList)));
     // Removing forgets it for the customer.
     third.params.customer = Some("cus_1".into());
-    third.handle(Input::Card(CardInput::Remove { card_id: saved.card.id.clone() }), NOW_MS).unwrap();
+    let not_ours = CardInput::Remove { card_id: "card_x".into(), saved: false };
+    let refusal = third.handle(Input::Card(not_ours), NOW_MS).unwrap_err();
+    assert_eq!(refusal.code, ErrorCode::NotFound, "a card that is not the session's is refused");
+    assert!(drive(&mut third, NOW_MS, gateway).is_empty(), "and nothing is forgotten");
+    third
+        .handle(Input::Card(CardInput::Remove { card_id: saved.card.id.clone(), saved: true }), NOW_MS)
+        .unwrap();
     let sent = drive(&mut third, NOW_MS, gateway);
     assert!(
         matches!(&sent[..], [Op::CustomerCard { request: CustomerRequest::Forget { id }, .. }] if *id == saved.card.id)
@@ -747,7 +753,7 @@ fn cards_signed_in_one_session_keep_distinct_ids_after_a_removal() {
         if round == 2 {
             // The first card is removed before the third is signed.
             let first = ids[0].clone();
-            s.handle(Input::Card(CardInput::Remove { card_id: first }), t).unwrap();
+            s.handle(Input::Card(CardInput::Remove { card_id: first, saved: false }), t).unwrap();
         }
         signup(&mut s, t).unwrap();
         drive(&mut s, t, gateway);
