@@ -48,6 +48,12 @@ impl Client {
         self.get(&format!("/v1/events?delivered=false&limit={limit}")).await
     }
 
+    /// The page of [`Client::undelivered_events`] after `cursor` (the `next_cursor` of the page
+    /// before), so events behind ones that still fail are reached without resending those.
+    pub async fn undelivered_events_after(&self, limit: u32, cursor: &str) -> Result<UndeliveredList, Error> {
+        self.get(&format!("/v1/events?delivered=false&limit={limit}&cursor={}", segment(cursor))).await
+    }
+
     /// `POST /v1/sessions/{id}/events/{event_id}/resend`: delivers an event again now (one given
     /// up after its last retry, say, once your endpoint is back).
     pub async fn resend_event(&self, id: &str, event_id: &str) -> Result<EventDelivery, Error> {

@@ -7,7 +7,9 @@
 use crate::error::{self, EdgeError};
 use crate::objects;
 use checkout_shared::gateway::Answer;
-use checkout_shared::undelivered::{KEY_PREFIX, LedgerRequest, Undelivered, UndeliveredList, page};
+use checkout_shared::undelivered::{
+    KEY_PREFIX, LedgerRequest, ListQuery, Undelivered, UndeliveredList, page, start_at,
+};
 use worker::{DurableObject, Env, ListOptions, Request, Response, State, durable_object};
 
 const BINDING: &str = "UNDELIVERED_EVENTS";
@@ -25,9 +27,9 @@ pub(crate) async fn send(env: &Env, request: &LedgerRequest) -> Result<Answer, E
     Ok(Answer::Http { status: answer.status_code(), body: answer.bytes().await? })
 }
 
-/// The oldest `limit` events given up.
-pub(crate) async fn list(env: &Env, limit: u32) -> Result<UndeliveredList, EdgeError> {
-    let mut answer = call(env, &LedgerRequest::List { limit }).await?;
+/// The oldest `query.limit` events given up, after the cursor `query.after` if any.
+pub(crate) async fn list(env: &Env, query: ListQuery) -> Result<UndeliveredList, EdgeError> {
+    let mut answer = call(env, &LedgerRequest::List { limit: query.limit, after: query.after }).await?;
     if answer.status_code() != 200 {
         return Err(EdgeError::Internal(format!("the undelivered events answered {}", answer.status_code())));
     }
@@ -63,11 +65,16 @@ impl DurableObject for UndeliveredEvents {
                     storage.delete(&event.key()).await?;
                     error::json(&serde_json::json!({}), 200)
                 }
-                LedgerRequest::List { limit } => {
-                    let wanted = usize::try_from(limit).unwrap_or(usize::MAX).saturating_add(1);
-                    let found = storage
-                        .list_with_options(ListOptions::new().prefix(KEY_PREFIX).limit(wanted))
-                        .await?;
+                LedgerRequest::List { limit, after } => {
+                    // One more than asked, to know whether more remain, and one more again for
+                    // the cursor's own entry, which the inclusive start may list.
+                    let wanted = usize::try_from(limit).unwrap_or(usize::MAX).saturating_add(2);
+                    let start = after.as_deref().map(start_at);
+                    let mut options = ListOptions::new().prefix(KEY_PREFIX).limit(wanted);
+                    if let Some(start) = &start {
+                        options = options.start(start);
+                    }
+                    let found = storage.list_with_options(options).await?;
                     let mut entries = Vec::new();
                     for value in found.values() {
                         let text = value.ok().and_then(|v| v.as_string()).unwrap_or_default();
@@ -75,7 +82,7 @@ impl DurableObject for UndeliveredEvents {
                             .map_err(|e| EdgeError::Internal(format!("a stored undelivered event: {e}")))?;
                         entries.push(entry);
                     }
-                    error::json(&page(entries, limit), 200)
+                    error::json(&page(entries, limit, after.as_deref()), 200)
                 }
             }
         }

@@ -12,7 +12,7 @@ use crate::serial;
 use anyhow::{Context, Result, bail, ensure};
 use checkout_shared::Fen;
 use checkout_shared::api::{
-    BarcodeState, CardStep, CreateSessionRequest, EventDelivery, PaymentMethod, SessionStatus,
+    BarcodeState, CardStep, CreateSessionRequest, EventDelivery, PaymentMethod, RefundRequest, SessionStatus,
 };
 use checkout_shared::session::WEBHOOK_RETRY_DELAYS_SECS;
 use checkout_shared::undelivered::Undelivered;
@@ -147,6 +147,9 @@ async fn three_days_down(stack: &Stack) -> Result<()> {
     let view = barcode(stack, &session.client_secret, "shouqianba_barcode", "134567890123450000").await?;
     ensure!(view.state == BarcodeState::Paid, "{view:?}");
     let client = stack.client()?;
+    // A part refunded at once: its event fails beside the payment's, a moment newer.
+    let refund = RefundRequest { amount: Some(Fen(500)), reason: None };
+    client.with_idempotency_key("drill-refund").refund(&session.id, &refund).await?;
     let paid = |events: &[EventDelivery]| events.iter().find(|e| e.kind == "checkout.session.paid").cloned();
     let mut attempts = 0;
     for _ in 0..12 {
@@ -173,8 +176,21 @@ async fn three_days_down(stack: &Stack) -> Result<()> {
     // merchant-wide, without knowing which sessions had events given up.
     advance(stack, &session.client_secret, 2 * 24 * 3600).await?;
     let sink = WebhookSink::start_on(hook_port).await?;
-    let event = paid(&client.session_events(&session.id).await?).context("no paid event")?;
-    let listed = undelivered_until(&client, |list| list.iter().any(|u| u.id == event.id)).await?;
+    let events = client.session_events(&session.id).await?;
+    let event = paid(&events).context("no paid event")?;
+    let refunded =
+        events.iter().find(|e| e.kind == "checkout.refund.succeeded").context("no refund event")?;
+    let listed = undelivered_until(&client, |list| {
+        list.iter().any(|u| u.id == event.id) && list.iter().any(|u| u.id == refunded.id)
+    })
+    .await?;
+    // Page by page: the newer event is reached by the cursor without resending the older one.
+    let first = client.undelivered_events(1).await?;
+    ensure!(first.data.len() == 1 && first.data[0].id == event.id && first.has_more, "{first:?}");
+    let cursor = first.next_cursor.as_deref().context("a page with more after it has no next_cursor")?;
+    let next = client.undelivered_events_after(1, cursor).await?;
+    ensure!(next.data.len() == 1 && next.data[0].id == refunded.id, "the page after {cursor}: {next:?}");
+    ensure!(!next.has_more && next.next_cursor.is_none(), "{next:?}");
     let entry = listed.iter().find(|u| u.id == event.id).context("not listed")?;
     ensure!(
         entry.session_id == session.id && entry.kind == "checkout.session.paid" && entry.attempts == 9,
@@ -189,7 +205,13 @@ async fn three_days_down(stack: &Stack) -> Result<()> {
     // Delivered, it leaves the merchant-wide list.
     undelivered_until(&client, |list| list.iter().all(|u| u.id != event.id)).await?;
     // Only `delivered=false` is listed across sessions; a bad limit is refused.
-    for query in ["delivered=true", "", "delivered=false&limit=0", "delivered=false&limit=101"] {
+    for query in [
+        "delivered=true",
+        "",
+        "delivered=false&limit=0",
+        "delivered=false&limit=101",
+        "delivered=false&cursor=u%2F000000000001%2Fsess_a%2Fevt_a",
+    ] {
         let r = http()
             .get(format!("{}/v1/events?{query}", stack.edge_url))
             .bearer_auth(&stack.creds.merchant_key)
@@ -201,10 +223,13 @@ async fn three_days_down(stack: &Stack) -> Result<()> {
     }
     let r = http().get(format!("{}/v1/events?delivered=false", stack.edge_url)).send().await?;
     ensure!(r.status() == 401, "listed without the merchant key: {}", r.status());
-    // Delivered: asking again is refused and sends nothing.
+    // Delivered: asking again is refused and sends nothing; the refund's event, never resent,
+    // is still listed.
     ensure!(client.resend_event(&session.id, &event.id).await.is_err(), "a delivered event was sent again");
     tokio::time::sleep(Duration::from_secs(1)).await;
     ensure!(sink.requests().len() == 1, "{} deliveries", sink.requests().len());
+    let left = client.undelivered_events(100).await?;
+    ensure!(left.data.len() == 1 && left.data[0].id == refunded.id, "{left:?}");
     Ok(())
 }
 

@@ -102,19 +102,23 @@ pub(crate) async fn events(req: Request, ctx: RouteContext<()>) -> worker::Resul
     error::handle(by_id(&req, &ctx, SessionCall::Events).await)
 }
 
-/// `GET /v1/events?delivered=false[&limit=N]`: the events given up after their last retry, in
-/// every session, oldest first (at most 100, default 20; `has_more` when more remain). Each is
-/// sent again by `POST /v1/sessions/{session_id}/events/{id}/resend`, and leaves the list once
-/// delivered.
+/// `GET /v1/events?delivered=false[&limit=N][&cursor=C]`: the events given up after their last
+/// retry, in every session, oldest first (at most 100, default 20; `has_more` and `next_cursor`
+/// when more remain, `cursor` for the page after). Each is sent again by `POST
+/// /v1/sessions/{session_id}/events/{id}/resend`, and leaves the list once delivered.
 pub(crate) async fn undelivered_events(req: Request, ctx: RouteContext<()>) -> worker::Result<Response> {
     error::handle(
         async {
             authorize_merchant(&req, &ctx.env)?;
             let url = req.url()?;
             let param = |name: &str| url.query_pairs().find(|(k, _)| k == name).map(|(_, v)| v.into_owned());
-            let limit = undelivered::list_query(param("delivered").as_deref(), param("limit").as_deref())
-                .map_err(|why| EdgeError::Invalid(ErrorCode::InvalidRequest, why.into()))?;
-            error::json(&undelivered_do::list(&ctx.env, limit).await?, 200)
+            let query = undelivered::list_query(
+                param("delivered").as_deref(),
+                param("limit").as_deref(),
+                param("cursor").as_deref(),
+            )
+            .map_err(|why| EdgeError::Invalid(ErrorCode::InvalidRequest, why.into()))?;
+            error::json(&undelivered_do::list(&ctx.env, query).await?, 200)
         }
         .await,
     )
