@@ -15,7 +15,7 @@ use crate::terminal_do;
 use crate::undelivered_do;
 use crate::upstream;
 use checkout_shared::api::{
-    BarcodeRequest, Channel, CheckoutView, ErrorCode, EventList, PaymentMethod, QrRequest, RefundRequest,
+    BarcodeRequest, Channel, ClockAnswer, CheckoutView, ErrorCode, EventList, PaymentMethod, QrRequest, RefundRequest,
 };
 use checkout_shared::gateway::payzero::{CachedToken, Endpoints};
 use checkout_shared::gateway::{self, Answer, Op, Upstream};
@@ -289,7 +289,7 @@ impl CheckoutSession {
                 // be set again (`u64::MAX` is never a due time, so the save always sets it).
                 self.alarm_at.set(Some(u64::MAX));
                 self.step(Input::Timer).await?;
-                error::json(&serde_json::json!({ "now": self.now_ms() / 1000 }), 200)
+                error::json(&ClockAnswer { now: self.now_ms() / 1000 }, 200)
             }
             SessionCall::Qr { secret, request } => {
                 self.authorize(&secret).await?;
@@ -486,13 +486,19 @@ impl CheckoutSession {
 
     // ----- bank cards
 
-    /// A card request: the customer's saved card is looked up for a payment with one, then the
-    /// core decides; the answer is the card step as the shopper sees it.
+    /// A card request: the customer's saved card is looked up for a payment with one or its
+    /// removal, then the core decides; the answer is the card step as the shopper sees it.
     async fn card(&self, mut input: CardInput) -> Result<Response, EdgeError> {
-        if let CardInput::Pay { card_id, saved, .. } = &mut input
-            && let Some(customer) = self.read(|s| s.card_customer().map(str::to_owned))?
-        {
-            *saved = customer_do::get(&self.env, &customer, card_id).await?.map(Box::new);
+        if let Some(customer) = self.read(|s| s.card_customer().map(str::to_owned))? {
+            match &mut input {
+                CardInput::Pay { card_id, saved, .. } => {
+                    *saved = customer_do::get(&self.env, &customer, card_id).await?.map(Box::new);
+                }
+                CardInput::Remove { card_id, saved } => {
+                    *saved = customer_do::get(&self.env, &customer, card_id).await?.is_some();
+                }
+                _ => {}
+            }
         }
         let remove = matches!(input, CardInput::Remove { .. });
         let accepted = self.step(Input::Card(input)).await?;

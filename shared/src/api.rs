@@ -93,12 +93,24 @@ impl Default for Locale {
 
 /// `POST /v1/sessions` (merchant key). Amounts are integers in fen; only `CNY` is accepted.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(deny_unknown_fields)]
 pub struct CreateSessionRequest {
+    /// Fen, 1 to 9 999 999 999.
+    #[cfg_attr(feature = "schema", schemars(extend("minimum" = 1, "maximum" = 9_999_999_999u64)))]
     pub amount: Fen,
+    /// `CNY`, the only currency.
+    #[cfg_attr(feature = "schema", schemars(extend("enum" = ["CNY"])))]
     pub currency: String,
+    /// What is bought: shown to the shopper and sent to the gateway (surrounding spaces are
+    /// trimmed; no control characters).
+    #[cfg_attr(feature = "schema", schemars(length(min = 1, max = 128)))]
     pub subject: String,
+    /// The shop's order number (surrounding spaces are trimmed; no control characters).
+    #[cfg_attr(feature = "schema", schemars(length(min = 1, max = 64)))]
     pub merchant_order_no: String,
+    /// What the shopper may pay with; duplicates are dropped.
+    #[cfg_attr(feature = "schema", schemars(length(min = 1)))]
     pub methods: Vec<PaymentMethod>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub notify_url: Option<String>,
@@ -106,13 +118,16 @@ pub struct CreateSessionRequest {
     pub return_url: Option<String>,
     /// Seconds until the session expires (60 ..= 86400; default 1800).
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "schema", schemars(range(min = 60, max = 86_400)))]
     pub expires_in: Option<u64>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub locale: Option<Locale>,
     /// The merchant's own customer id (validated like `merchant_order_no`). With it, bank cards
     /// signed in this session are kept for the customer and offered in later sessions; without
-    /// it, a signed card serves this session only.
+    /// it, a signed card serves this session only. 1 to 64 characters, no spaces, control
+    /// characters, `/`, `?`, `#` or `%`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "schema", schemars(regex(pattern = r"^[^\s/?#%\x00-\x1f\x7f-\x9f]{1,64}$")))]
     pub customer: Option<String>,
     /// Payzero orders of this session are declared to customs once paid (§8.1: `needDeclare`),
     /// for this payer; the result comes as `checkout.declaration.updated`.
@@ -139,6 +154,7 @@ pub struct CreateSessionRequest {
 /// What a customs declaration of a Payzero payment needs (spec §4.1/§5.3 order fields, A.6).
 /// The payer's ID number and phone are kept only while the session is open; `Debug` masks them.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(deny_unknown_fields)]
 pub struct CustomsDeclaration {
     /// An A.6 code: `HG013` … `HG055`.
@@ -159,6 +175,7 @@ pub struct CustomsDeclaration {
 
 /// Where a session's customs declaration stands, as the last `DECLARE_STATUS_NOTIFY` said.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct DeclarationView {
     /// Payzero's A.2 code: `PENDING_DECLARE`, `DECLARING`, `DECLARED`, `DECLARE_FAILED`, …
     pub status: String,
@@ -238,6 +255,7 @@ impl CreateSessionRequest {
 
 /// `201` answer to `POST /v1/sessions`, and the body of `GET /v1/sessions/{id}`.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct SessionCreated {
     pub id: String,
     pub client_secret: String,
@@ -277,6 +295,7 @@ pub use crate::session::AttemptState;
 
 /// One payment attempt as the merchant API shows it: one gateway order.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct AttemptSummary {
     /// The order number the edge gave the gateway (`{session id}_{n}`).
     pub order_no: String,
@@ -302,9 +321,12 @@ pub struct AttemptSummary {
 
 /// `POST /v1/sessions/{id}/refunds`. Without `amount`, everything paid and not yet refunded.
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(deny_unknown_fields)]
 pub struct RefundRequest {
+    /// Fen; default: everything paid and not yet refunded or being refunded.
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "schema", schemars(extend("minimum" = 1)))]
     pub amount: Option<Fen>,
     /// Why, in a few words (at most 80 characters); sent to the gateway where it takes one.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -326,6 +348,7 @@ crate::wire_enum! {
 /// A refund, as `POST /v1/sessions/{id}/refunds` and `GET …/refunds/{refund_id}` answer it and
 /// `checkout.refund.*` events carry it.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct RefundView {
     /// Ours, also the refund's number at the gateway where it takes one (`{session id}r{n}`).
     pub id: String,
@@ -352,12 +375,14 @@ pub struct RefundView {
 
 /// `GET /v1/sessions?merchant_order_no=…`: the sessions made for one shop order, newest first.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct SessionList {
     pub data: Vec<SessionCreated>,
 }
 
 /// `GET /v1/checkout`: what the widget may know. Nothing secret.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct CheckoutView {
     pub amount: Fen,
     pub currency: String,
@@ -420,14 +445,34 @@ impl CheckoutView {
 
 /// `POST /v1/checkout/qr`. There is no amount: the session decides it.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(deny_unknown_fields)]
 pub struct QrRequest {
     pub method: PaymentMethod,
     pub channel: Channel,
 }
 
+/// `POST /v1/checkout/test/clock` (test mode only): move this session's clock ahead, so a test
+/// reaches cooldowns and expiries without waiting.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+#[serde(deny_unknown_fields)]
+pub struct ClockRequest {
+    /// Seconds to add; more than a day moves it one day.
+    pub advance_secs: u64,
+}
+
+/// The answer to `POST /v1/checkout/test/clock`.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+pub struct ClockAnswer {
+    /// The session's clock now, unix seconds.
+    pub now: u64,
+}
+
 /// The QR code to show: the widget renders `qr_content` locally.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct QrView {
     pub method: PaymentMethod,
     pub channel: Channel,
@@ -443,9 +488,12 @@ pub struct QrView {
 /// `POST /v1/checkout/barcode` (cashier mode): the shopper's payment code as the
 /// scanner typed it. There is no amount: the session decides it.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(deny_unknown_fields)]
 pub struct BarcodeRequest {
     pub method: PaymentMethod,
+    /// The 16 to 24 digits of a WeChat Pay or Alipay payment code (surrounding spaces trimmed).
+    #[cfg_attr(feature = "schema", schemars(regex(pattern = r"^\s*[0-9]{16,24}\s*$")))]
     pub code: String,
 }
 
@@ -466,6 +514,7 @@ crate::wire_enum! {
 
 /// A cashier payment as the widget shows it. The code itself is never echoed back.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct BarcodeView {
     pub method: PaymentMethod,
     pub state: BarcodeState,
@@ -480,6 +529,7 @@ pub struct BarcodeView {
 /// `GET /v1/checkout/status?since={version}`: answered as soon as the session's
 /// version exceeds `since`, or after the wait ends with the current state.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct StatusUpdate {
     pub status: SessionStatus,
     pub version: u64,
@@ -549,6 +599,7 @@ crate::wire_enum! {
 /// (after the cooldown). Nothing here is stored: the edge forwards it to Payzero and keeps only
 /// masked forms. `Debug` masks every field.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(deny_unknown_fields)]
 pub struct CardSignupRequest {
     pub account_name: String,
@@ -568,14 +619,18 @@ pub struct CardSignupRequest {
 
 /// `POST …/card/signup/confirm` and `POST …/card/pay/confirm`: the 6-digit SMS code.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(deny_unknown_fields)]
 pub struct SmsCodeRequest {
+    /// The 6 digits the shopper received (surrounding spaces trimmed).
+    #[cfg_attr(feature = "schema", schemars(regex(pattern = r"^\s*[0-9]{6}\s*$")))]
     pub code: String,
 }
 
 /// `POST /v1/checkout/card/pay`: pay with a saved (or just signed) card; an SMS
 /// code goes to the card's mobile unless the gateway needs none. There is no amount.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(deny_unknown_fields)]
 pub struct CardPayRequest {
     pub card_id: String,
@@ -583,6 +638,7 @@ pub struct CardPayRequest {
 
 /// A signed card as the shopper sees it: never more than the bank and a masked number.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct SavedCard {
     pub id: String,
     pub bank_code: String,
@@ -631,6 +687,7 @@ crate::wire_enum! {
 
 /// A bank-card payment as the widget shows it: masked forms only.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct CardView {
     pub step: CardStep,
     /// The card being signed or paid with.
@@ -652,6 +709,7 @@ pub struct CardView {
 
 /// `GET /v1/customers/{customer}/cards` (merchant key): a customer's signed cards, masked.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct CustomerCards {
     pub customer: String,
     pub cards: Vec<SavedCard>,
@@ -704,11 +762,13 @@ crate::wire_enum! {
 
 /// The body of every error answer: `{"error": {"code": "...", "message": "..."}}`.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct ErrorBody {
     pub error: ErrorDetail,
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct ErrorDetail {
     pub code: ErrorCode,
     pub message: String,
@@ -739,6 +799,7 @@ impl ErrorBody {
 
 /// `GET /v1/sessions/{id}/events`: a session's merchant events and their delivery.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct EventList {
     pub data: Vec<EventDelivery>,
 }
@@ -747,6 +808,7 @@ pub struct EventList {
 /// `next_attempt_at` means it was given up after its last retry: `POST
 /// /v1/sessions/{id}/events/{event_id}/resend` sends it again.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct EventDelivery {
     pub id: String,
     #[serde(rename = "type")]
@@ -763,6 +825,7 @@ pub struct EventDelivery {
 
 /// The event posted to a merchant's `notify_url`, signed with `Checkout-Signature`.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct WebhookEvent {
     /// Unique per event: merchants de-duplicate on it.
     pub id: String,
@@ -775,6 +838,7 @@ pub struct WebhookEvent {
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct WebhookSession {
     pub id: String,
     pub merchant_order_no: String,
@@ -810,6 +874,7 @@ pub struct WebhookSession {
 
 /// The card of a paid bank-card session, as the merchant's webhook carries it.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct WebhookCard {
     pub bank_code: String,
     #[serde(default, skip_serializing_if = "Option::is_none")]

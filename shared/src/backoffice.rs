@@ -27,6 +27,7 @@ pub const MAX_BATCH_BODY: usize = 1 << 20;
 
 /// `POST /v1/payzero/real-name-checks`: the two-factor ID check (§7.1). `Debug` masks the ID.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(deny_unknown_fields)]
 pub struct RealNameCheck {
     pub name: String,

@@ -58,6 +58,18 @@ impl Serialize for NumOrStr {
     }
 }
 
+/// The contract: a non-negative integer or a string, as the gateway wrote it.
+#[cfg(feature = "schema")]
+impl schemars::JsonSchema for NumOrStr {
+    fn schema_name() -> std::borrow::Cow<'static, str> {
+        "NumOrStr".into()
+    }
+
+    fn json_schema(_: &mut schemars::SchemaGenerator) -> schemars::Schema {
+        schemars::json_schema!({ "type": ["integer", "string"] })
+    }
+}
+
 impl<'de> Deserialize<'de> for NumOrStr {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
         struct V;
@@ -162,6 +174,19 @@ macro_rules! wire_enum {
             fn deserialize<D: ::serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
                 let s = <::std::borrow::Cow<'de, str> as ::serde::Deserialize>::deserialize(d)?;
                 Ok(s.parse().unwrap_or_else(|never: ::std::convert::Infallible| match never {}))
+            }
+        }
+
+        // The contract lists the values this version knows; `Unknown` exists for what a
+        // gateway may send later, never for what the edge answers.
+        #[cfg(feature = "schema")]
+        impl ::schemars::JsonSchema for $name {
+            fn schema_name() -> ::std::borrow::Cow<'static, str> {
+                stringify!($name).into()
+            }
+
+            fn json_schema(_: &mut ::schemars::SchemaGenerator) -> ::schemars::Schema {
+                ::schemars::json_schema!({ "type": "string", "enum": [$($text),+] })
             }
         }
     };

@@ -51,6 +51,7 @@ macro_rules! masked_newtype {
     ($(#[$meta:meta])* $name:ident, $mask:ident) => {
         $(#[$meta])*
         #[derive(Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
+        #[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
         #[serde(transparent)]
         pub struct $name(String);
 
@@ -116,6 +117,7 @@ masked_newtype!(
 
 /// A value with no useful partial form (a card's CVV2, its expiry): sent as is, never printed.
 #[derive(Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(transparent)]
 pub struct Redacted(String);
 

@@ -6,6 +6,7 @@ use std::fmt;
 /// An amount in fen. Serialised as a JSON integer; each gateway's own encoding (string, 10-digit
 /// limit, yuan decimals) lives beside that gateway's types.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(transparent)]
 pub struct Fen(pub u64);
 

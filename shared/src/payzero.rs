@@ -120,6 +120,7 @@ crate::wire_enum! {
 /// An item of an order (`items`). A request type only (the merchant's back-office bodies are
 /// read into it): a field it does not know is refused, never dropped.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct Item {
     pub subject: String,
@@ -135,6 +136,7 @@ pub struct Item {
 /// `Debug` masks `payerNumber` (an ID number). A request type only: a field it does not know is
 /// refused, never dropped (the merchant's back-office bodies are read into it).
 #[derive(Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct Order {
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -234,6 +236,7 @@ pub struct QrCodeResponse {
 /// `null`, and writing them back the same way keeps a decoded body re-encodable byte-for-value.
 /// `Debug` masks `payerNumber` (an ID number).
 #[derive(Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(rename_all = "camelCase")]
 pub struct OrderResult {
     pub mcht_order_no: String,
@@ -913,6 +916,7 @@ pub type OrderBatchRequest = Vec<Order>;
 /// The answer of `POST /orderBatch` (2.1). Ids are `NumOrStr` because the spec shows
 /// `orderBatchId` as `59` in one example and `"11"` in the envelope example.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(rename_all = "camelCase")]
 pub struct OrderBatchResponse {
     pub order_batch_id: NumOrStr,
@@ -938,6 +942,7 @@ pub struct OrderBatchResponse {
 
 /// `GET /orderBatch/{id}/summary` (2.3).
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(rename_all = "camelCase")]
 pub struct BatchSummary {
     pub total: u64,
@@ -952,6 +957,7 @@ pub struct BatchSummary {
 
 /// One page of `GET /orderBatch/{id}/feedback` (2.5), newest orders first.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct FeedbackPage {
     pub rows: Vec<OrderResult>,
     pub page: u32,
@@ -962,6 +968,7 @@ pub struct FeedbackPage {
 /// The answer of `POST /order/createAndPay` (2.6): the order is queued, the outcome comes by
 /// notification.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(rename_all = "camelCase")]
 pub struct CreateAndPayResponse {
     pub mcht_order_no: String,
@@ -1139,6 +1146,7 @@ impl RedoMockpayRequest {
 /// The answer of `createAndMockpay` (6.1) and `redoMockpay` (6.2): like `QuickpayResponse`
 /// without `agreeid`.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(rename_all = "camelCase")]
 pub struct MockpayResponse {
     pub mcht_order_no: String,
@@ -1153,6 +1161,7 @@ pub struct MockpayResponse {
 
 /// The answer of `realPerson/val` (7.1). `Debug` masks `idno`.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(rename_all = "camelCase")]
 pub struct RealPersonResponse {
     pub real_person_validation_order_id: String,
@@ -1175,6 +1184,7 @@ pub struct RealPersonResponse {
 /// keep the order's last values. Answers a `TextEnvelope` ("申报信息已提交"). `Debug` masks
 /// `payerNumber`.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct DeclareRequest {
     pub mcht_order_no: String,

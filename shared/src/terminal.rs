@@ -92,6 +92,7 @@ pub fn prepare(state: Option<&TerminalState>, now_ms: u64) -> Prepare {
 
 /// What the merchant API tells about a check-in: never the key.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct CheckInInfo {
     pub terminal_sn: String,
     /// When the current key was issued, unix seconds.

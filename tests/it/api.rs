@@ -6,7 +6,8 @@ use crate::with_stack;
 use anyhow::{Context, Result, ensure};
 use checkout_shared::Fen;
 use checkout_shared::api::{
-    CheckoutView, CreateSessionRequest, ErrorBody, ErrorCode, QrView, SessionCreated, StatusUpdate,
+    CheckoutView, CreateSessionRequest, ErrorBody, ErrorCode, QrView, SessionCreated, SessionStatus,
+    StatusUpdate,
 };
 use checkout_shared::sign::payzero_notification_signature;
 use checkout_tests::Stack;
@@ -105,6 +106,45 @@ async fn expect_error(response: reqwest::Response, status: u16, code: ErrorCode)
     ensure!(error.error.code == code, "expected {code}, got {:?}: {}", error.error.code, error.error.message);
     ensure!(!error.error.message.is_empty(), "an error without a message");
     Ok(())
+}
+
+/// Found by Schemathesis: worker-rs read any method it does not know (`QUERY`, a lowercase
+/// `get`) as `GET`, so `QUERY /v1/sessions/{id}` answered the session. Every method a path does
+/// not take is `405` with the methods it does take in `Allow` (RFC 9110), and runs nothing.
+#[test]
+fn a_method_a_path_does_not_take_is_refused_and_named() {
+    with_stack(|stack| async move {
+        let session = create_session(&stack, 100, "METHODS-1").await?;
+        let key = &stack.creds.merchant_key;
+        let cases = [
+            ("QUERY", format!("/v1/sessions/{}", session.id), "GET"),
+            ("get", format!("/v1/sessions/{}", session.id), "GET"),
+            ("PROPFIND", "/v1/checkout".to_owned(), "GET, OPTIONS"),
+            ("TRACE", "/v1/sessions".to_owned(), "POST, GET"),
+            ("PUT", format!("/v1/sessions/{}/cancel", session.id), "POST"),
+            ("DELETE", "/v1/checkout".to_owned(), "GET, OPTIONS"),
+            ("QUERY", "/health".to_owned(), "GET"),
+            ("PATCH", "/health".to_owned(), "GET"),
+        ];
+        for (method, path, allow) in cases {
+            let method = Method::from_bytes(method.as_bytes())?;
+            let r = http()
+                .request(method.clone(), format!("{}{path}", stack.edge_url))
+                .bearer_auth(key)
+                .send()
+                .await?;
+            let allowed = r.headers().get("allow").and_then(|v| v.to_str().ok()).map(str::to_owned);
+            ensure!(r.status() == 405, "{method} {path} answered {}", r.status());
+            ensure!(allowed.as_deref() == Some(allow), "{method} {path}: Allow {allowed:?}, not {allow:?}");
+            if path.starts_with("/v1/") || method.as_str() == "QUERY" {
+                expect_error(r, 405, ErrorCode::MethodNotAllowed).await?;
+            }
+        }
+        // Nothing ran: the session is as it was.
+        let after = stack.client()?.get_session(&session.id).await?;
+        ensure!(after.status == SessionStatus::Open, "{after:?}");
+        Ok(())
+    });
 }
 
 #[test]

@@ -2,6 +2,7 @@
 //! `wrangler dev` (workerd), the demo shop, and headless Chromium as the shopper. Run them with
 //! `cargo xtask test`, which builds the widget and the worker first.
 
+mod answers;
 mod api;
 mod attacks;
 mod backoffice;
@@ -12,6 +13,7 @@ mod cashier;
 mod demo;
 mod drills;
 mod faults;
+mod fuzz_api;
 mod gateways;
 mod merchant;
 mod payzero_rules;
@@ -56,8 +58,11 @@ where
     let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build().expect("tokio runtime");
     let result = runtime.block_on(scenario(stack.clone()));
     drop(runtime);
-    // Whatever the scenario did, nothing it typed or configured leaked into a log or a webhook.
-    let result = result.and_then(|()| scan::no_leak_in_logs_webhooks_or_browsers(&stack));
+    // Whatever the scenario did, every answer was as documented, and nothing it typed or
+    // configured leaked into a log or a webhook.
+    let result = result
+        .and_then(|()| answers::as_documented(&stack))
+        .and_then(|()| scan::no_leak_in_logs_webhooks_or_browsers(&stack));
     if let Err(e) = result {
         panic!("{e:#}\n\n{}", stack.logs());
     }

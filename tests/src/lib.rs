@@ -14,7 +14,9 @@ use std::sync::{Arc, Mutex, mpsc};
 use std::time::{Duration, Instant};
 
 pub mod cpu;
+pub mod contract;
 mod recorder;
+mod tap;
 pub use recorder::{take_every_browser_answer, take_recorders_started};
 
 /// The workspace root.
@@ -220,6 +222,9 @@ pub struct Stack {
     /// How `sandbox` was started, now on the port it got: the same command starts it again on
     /// the same port and state directory.
     sandbox_command: Command,
+    /// What every client of the edge goes through (`edge_url` is its address): the contract
+    /// check reads the edge's answers from it.
+    tap: tap::Tap,
 }
 
 impl Stack {
@@ -264,8 +269,10 @@ impl Stack {
         let sandbox_port = sandbox_url.rsplit(':').next().context("sandbox port")?.to_owned();
         let sandbox_command = sandbox_command(&sandbox_port);
 
+        // Clients reach the edge through the tap on `edge_port`; wrangler listens behind it.
         let edge_port = free_port()?;
         let edge_url = format!("http://127.0.0.1:{edge_port}");
+        let wrangler_port = free_port()?;
         // The demo shop embeds the checkout, so its origin is the one merchant origin the edge
         // lets frame its hosted page (and call the checkout API): known before the edge starts.
         let demo_port = free_port()?;
@@ -312,7 +319,7 @@ impl Stack {
         );
         let mut wrangler = Command::new(tools.join(".bin/wrangler"));
         wrangler
-            .args(["dev", "--ip", "127.0.0.1", "--port", &edge_port.to_string(), "--inspector-port"])
+            .args(["dev", "--ip", "127.0.0.1", "--port", &wrangler_port.to_string(), "--inspector-port"])
             .arg(free_port()?.to_string())
             .arg("--persist-to")
             .arg(state_dir.join("wrangler"))
@@ -352,6 +359,7 @@ impl Stack {
         }
         let edge = Process::spawn("edge", &mut wrangler, &state_dir)?;
         edge.wait_for("Ready on", Duration::from_secs(90))?;
+        let tap = tap::Tap::start(edge_port, wrangler_port)?;
 
         let demo = Process::spawn(
             "demo",
@@ -378,6 +386,7 @@ impl Stack {
             sandbox,
             edge_command: wrangler,
             sandbox_command,
+            tap,
         })
     }
 
@@ -401,6 +410,12 @@ impl Stack {
         edge.wait_for("Ready on", Duration::from_secs(90))?;
         self.edge = edge;
         Ok(())
+    }
+
+    /// Every answer the edge gave since the last call (to anyone: tests, client, demo shop,
+    /// browsers), with its request, for the contract check.
+    pub fn edge_answers(&self) -> Vec<contract::Answer> {
+        self.tap.answers()
     }
 
     /// The merchant API client with this stack's merchant key, as a shop server holds it.
@@ -665,6 +680,12 @@ type Received = std::sync::Arc<std::sync::Mutex<Vec<(String, Vec<u8>)>>>;
 /// Every webhook body any `WebhookSink` of this process received since the last
 /// `take_every_webhook`: the whole run's scan reads them.
 static EVERY_WEBHOOK: Mutex<Vec<Vec<u8>>> = Mutex::new(Vec::new());
+
+/// The webhook bodies received by every endpoint since the last `take_every_webhook`, left in
+/// place for it.
+pub fn every_webhook_so_far() -> Vec<Vec<u8>> {
+    EVERY_WEBHOOK.lock().map(|all| all.clone()).unwrap_or_default()
+}
 
 /// The webhook bodies received by every endpoint since the last call, oldest first.
 pub fn take_every_webhook() -> Vec<Vec<u8>> {

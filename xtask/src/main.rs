@@ -39,7 +39,7 @@ tasks:
   secrets  put the edge's secrets on Cloudflare by name from edge/.prod.vars (docs/deploy.md)
            [--env production] [--from FILE] [--dry-run]
   setup    install or check the toolchain: wasm target, wasm-bindgen-cli, worker-build, npm tools
-           (add --browser for Chromium + chromedriver)";
+           (add --browser for what the tests add: Chromium + chromedriver, Schemathesis)";
 
 fn main() {
     if let Err(e) = run() {

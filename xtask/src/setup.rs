@@ -5,7 +5,8 @@
 //! or the official binary for this platform from npm into `tools/node/`), the npm tools pinned in
 //! `tools/package-lock.json` (wrangler, binaryen's wasm-opt), and, for tests, Chromium and
 //! chromedriver plus the runtimes the webhook snippets run on (PHP and Go; Python, Java and Node
-//! are checked) from Debian's packages. Nothing is downloaded from GitHub.
+//! are checked) from Debian's packages, and Schemathesis from PyPI (into `tools/venv`). Nothing is downloaded
+//! from GitHub.
 
 use crate::proc::{check, home_cargo_bin, output, tool_dirs};
 use crate::{root, step};
@@ -32,6 +33,7 @@ pub(crate) fn run(needs: &Needs) -> Result<()> {
     if needs.browser {
         browser()?;
         snippet_runtimes()?;
+        schemathesis(&root)?;
     }
     Ok(())
 }
@@ -275,6 +277,36 @@ fn apt_get(args: &[&str]) -> Result<()> {
     }
     cmd.args(args).env("DEBIAN_FRONTEND", "noninteractive");
     check(&mut cmd)
+}
+
+/// Schemathesis, pinned, from PyPI: the end-to-end tests run it against the live edge with
+/// docs/openapi.json.
+pub(crate) const SCHEMATHESIS: &str = "4.32.5";
+
+/// Schemathesis in a virtual environment of the project's own (`tools/venv`), so nothing of the
+/// machine's Python is changed; checked by its version and left alone when it is there.
+fn schemathesis(root: &Path) -> Result<()> {
+    let venv = root.join("tools/venv");
+    let installed = output(Command::new(venv.join("bin/schemathesis")).arg("--version")).unwrap_or_default();
+    if installed.split_whitespace().any(|w| w == SCHEMATHESIS) {
+        return Ok(());
+    }
+    let python = ["python3", "python"]
+        .into_iter()
+        .find(|p| output(Command::new(p).arg("--version")).is_some_and(|v| v.contains("Python 3")))
+        .context("Python 3 is not installed; install it (e.g. `apt-get install -y python3 python3-venv`) and run again")?;
+    step(&format!("installing Schemathesis {SCHEMATHESIS} from PyPI into tools/venv (half a minute, once)"));
+    if !venv.join("bin/pip").exists() {
+        check(Command::new(python).args(["-m", "venv"]).arg(&venv)).context(
+            "creating tools/venv failed; on Debian or Ubuntu, `apt-get install -y python3-venv` first",
+        )?;
+    }
+    check(Command::new(venv.join("bin/pip")).args([
+        "install",
+        "--quiet",
+        "--disable-pip-version-check",
+        &format!("schemathesis=={SCHEMATHESIS}"),
+    ]))
 }
 
 #[cfg(test)]

@@ -8,7 +8,7 @@ use super::{read_body, relay};
 use crate::config;
 use crate::error::{self, EdgeError};
 use crate::session_do::{self, SessionCall};
-use checkout_shared::api::ErrorCode;
+use checkout_shared::api::{ClockRequest, ErrorCode};
 use checkout_shared::json::decode;
 use checkout_shared::session::{self, Refusal};
 use worker::{Request, Response, RouteContext};
@@ -124,18 +124,13 @@ pub(crate) async fn simulate(mut req: Request, ctx: RouteContext<()>) -> worker:
 /// `POST /v1/checkout/test/clock {"advance_secs": N}` (test mode only): moves the
 /// session's clock ahead, so tests reach cooldowns and expiries without sleeping.
 pub(crate) async fn clock(mut req: Request, ctx: RouteContext<()>) -> worker::Result<Response> {
-    #[derive(serde::Deserialize)]
-    #[serde(deny_unknown_fields)]
-    struct Advance {
-        advance_secs: u64,
-    }
     error::handle(
         async {
             if !config::test_mode(&ctx.env) {
                 return Err(EdgeError::NotAvailable);
             }
             let (secret, id) = secret_of(&req)?;
-            let advance: Advance = parse(&read_body(&mut req, MAX_BODY).await?, "clock request")?;
+            let advance: ClockRequest = parse(&read_body(&mut req, MAX_BODY).await?, "clock request")?;
             let call = SessionCall::Clock { secret, advance_secs: advance.advance_secs };
             relay(session_do::call(&ctx.env, &id, &call).await?).await
         }

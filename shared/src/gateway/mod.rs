@@ -529,6 +529,7 @@ impl Strategy {
 
 /// A gateway, as stored and as named in the sandbox's controls.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum Gateway {
     Payzero,
@@ -549,6 +550,7 @@ impl Gateway {
 /// The wallet a QR code or a payment code belongs to. Closed: the core only issues codes for
 /// wallets it knows, and maps each to the gateway's own name.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum Wallet {
     WechatPay,
