@@ -39,7 +39,7 @@ const CHECKOUT_PREFIX: &str = "/v1/checkout";
 #[event(fetch)]
 async fn fetch(req: Request, env: Env, _ctx: Context) -> worker::Result<Response> {
     let path = req.path();
-    // worker-rs reads a method it does not know (`QUERY`, `PROPFIND`, `get`, …) as `GET`, which
+    // worker-rs reads a method it does not know (`QUERY`, `PROPFIND`, …) as `GET`, which
     // would run a GET handler for it (found by Schemathesis): only the methods it names exactly
     // go on to the router.
     if !KNOWN_METHODS.contains(&req.inner().method().as_str()) {

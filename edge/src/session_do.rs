@@ -15,7 +15,8 @@ use crate::terminal_do;
 use crate::undelivered_do;
 use crate::upstream;
 use checkout_shared::api::{
-    BarcodeRequest, Channel, ClockAnswer, CheckoutView, ErrorCode, EventList, PaymentMethod, QrRequest, RefundRequest,
+    BarcodeRequest, Channel, CheckoutView, ClockAnswer, ErrorCode, EventList, PaymentMethod, QrRequest,
+    RefundRequest,
 };
 use checkout_shared::gateway::payzero::{CachedToken, Endpoints};
 use checkout_shared::gateway::{self, Answer, Op, Upstream};

@@ -13,8 +13,8 @@ use std::process::{Child, Command, Stdio};
 use std::sync::{Arc, Mutex, mpsc};
 use std::time::{Duration, Instant};
 
-pub mod cpu;
 pub mod contract;
+pub mod cpu;
 mod recorder;
 mod tap;
 pub use recorder::{take_every_browser_answer, take_recorders_started};
