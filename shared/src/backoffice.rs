@@ -72,6 +72,7 @@ pub enum Call {
 
 /// `POST /v1/payzero/orders/{mchtOrderNo}/qr`: which wallet's code (§4.2, A.3).
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct OrderQrRequest {
     pub qr_code_type: wire::QrCodeType,

@@ -221,6 +221,7 @@ impl Order {
 
 /// Response of `createAndQrCode` and `qrCode`.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(rename_all = "camelCase")]
 pub struct QrCodeResponse {
     pub mcht_order_no: String,

@@ -41,6 +41,7 @@ pub fn schemas() -> Map<String, Value> {
     add::<backoffice::RealNameCheck>(&mut reads);
     add::<payzero::Order>(&mut reads);
     add::<payzero::DeclareRequest>(&mut reads);
+    add::<backoffice::OrderQrRequest>(&mut reads);
     let mut answers = settings().for_serialize().into_generator();
     add::<api::SessionCreated>(&mut answers);
     add::<api::SessionList>(&mut answers);
@@ -63,6 +64,8 @@ pub fn schemas() -> Map<String, Value> {
     add::<payzero::CreateAndPayResponse>(&mut answers);
     add::<payzero::MockpayResponse>(&mut answers);
     add::<payzero::RealPersonResponse>(&mut answers);
+    add::<payzero::OrderResult>(&mut answers);
+    add::<payzero::QrCodeResponse>(&mut answers);
     let mut all = reads.take_definitions(true);
     for (name, mut schema) in answers.take_definitions(true) {
         close_objects(&mut schema);
