@@ -54,10 +54,22 @@ pub(crate) fn run() -> Result<()> {
             )
             .current_dir(&root),
     )?;
-    step("end-to-end tests: sandbox + wrangler dev + demo shop + headless Chromium");
+    // The contract's own checks (docs/openapi.json against the Rust types and the edge's routes)
+    // run with the end-to-end tests, whose every answer is then checked against it.
+    step("end-to-end tests: the API contract, then sandbox + wrangler dev + demo shop + headless Chromium");
     check(
         Command::new("cargo")
-            .args(["test", "-p", "checkout-tests", "--test", "it", "--", "--test-threads=1"])
+            .args([
+                "test",
+                "-p",
+                "checkout-tests",
+                "--test",
+                "contract",
+                "--test",
+                "it",
+                "--",
+                "--test-threads=1",
+            ])
             .current_dir(&root),
     )?;
     step("all tests passed");
